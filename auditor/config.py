@@ -1,0 +1,147 @@
+"""`auditor.toml`: every setting with its default.
+
+The file is optional; a key it leaves out keeps its default. An unknown section or key, or a
+value of the wrong type, is a user error (AuditorError), so a typo never passes silently.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tomllib
+import zoneinfo
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from auditor.errors import AuditorError
+
+DEFAULT_FILE = "auditor.toml"
+
+
+@dataclass(frozen=True)
+class Organisation:
+    name: str = "Example Organisation"
+    classification: str = "Confidential"
+
+
+@dataclass(frozen=True)
+class Controls:
+    admin_roles: list[str] = field(default_factory=lambda: ["global_administrator", "user_administrator"])
+    calendar_fields: list[str] = field(
+        default_factory=lambda: ["start", "end", "timezone", "location", "attendees", "organizer"]
+    )
+    transfer_mechanisms: list[str] = field(default_factory=lambda: ["dpf", "scc", "bcr"])
+    retention_grace_hours: float = 0.0
+    erasure_deadline_days: int = 30
+
+
+@dataclass(frozen=True)
+class Time:
+    report_timezone: str = "UTC"
+    naive_timezone: str = ""
+
+
+@dataclass(frozen=True)
+class DuckDB:
+    memory_limit: str = ""
+    threads: int = 0
+
+
+@dataclass(frozen=True)
+class Config:
+    organisation: Organisation = field(default_factory=Organisation)
+    controls: Controls = field(default_factory=Controls)
+    time: Time = field(default_factory=Time)
+    duckdb: DuckDB = field(default_factory=DuckDB)
+    source: str = "defaults"
+
+    def as_dict(self) -> dict[str, dict[str, Any]]:
+        """The settings, section by section (without where they came from)."""
+        return {f.name: asdict(getattr(self, f.name)) for f in fields(self) if f.name != "source"}
+
+    def digest(self) -> str:
+        """SHA-256 of the effective settings, to tie a result to the configuration it used."""
+        text = json.dumps(self.as_dict(), sort_keys=True)
+        return hashlib.sha256(text.encode()).hexdigest()
+
+
+_SECTION_TYPES = {"organisation": Organisation, "controls": Controls, "time": Time, "duckdb": DuckDB}
+
+
+def _check_value(where: str, value: Any, default: Any) -> Any:
+    if isinstance(default, bool):
+        ok = isinstance(value, bool)
+    elif isinstance(default, float):
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+    elif isinstance(default, int):
+        ok = isinstance(value, int) and not isinstance(value, bool)
+    elif isinstance(default, list):
+        ok = isinstance(value, list) and all(isinstance(v, str) for v in value)
+    else:
+        ok = isinstance(value, str)
+    if not ok:
+        raise AuditorError(f"{where}: expected {type(default).__name__}, got {value!r}")
+    if isinstance(default, float):
+        value = float(value)
+    if isinstance(default, int) and not isinstance(default, bool) and value < 0:
+        raise AuditorError(f"{where}: must not be negative, got {value!r}")
+    return value
+
+
+def load_config(path: Path | None = None) -> Config:
+    """Read the configuration from `path`, or from ./auditor.toml when it exists, else defaults."""
+    if path is None:
+        path = Path(DEFAULT_FILE)
+        if not path.exists():
+            return Config()
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise AuditorError(f"{path}: configuration file not found") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise AuditorError(f"{path}: not valid TOML: {exc}") from None
+
+    sections: dict[str, Any] = {}
+    for name, values in data.items():
+        cls = _SECTION_TYPES.get(name)
+        if cls is None:
+            raise AuditorError(f"{path}: unknown section [{name}] (known: {', '.join(_SECTION_TYPES)})")
+        if not isinstance(values, dict):
+            raise AuditorError(f"{path}: {name} must be a section")
+        defaults = cls()
+        known = {f.name for f in fields(cls)}
+        checked = {}
+        for key, value in values.items():
+            if key not in known:
+                raise AuditorError(f"{path}: unknown key {name}.{key} (known: {', '.join(sorted(known))})")
+            checked[key] = _check_value(f"{path}: {name}.{key}", value, getattr(defaults, key))
+        sections[name] = cls(**checked)
+    config = Config(**sections, source=str(path))
+    for key in ("report_timezone", "naive_timezone"):
+        tz = getattr(config.time, key)
+        if tz:
+            try:
+                zoneinfo.ZoneInfo(tz)
+            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+                raise AuditorError(f"{path}: time.{key}: unknown timezone {tz!r}") from None
+    return config
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    return json.dumps(value)  # a JSON string is a valid TOML basic string
+
+
+def to_toml(config: Config) -> str:
+    """The effective configuration as TOML text, loadable again with load_config."""
+    lines = [f"# effective configuration (from {config.source})"]
+    for section, values in config.as_dict().items():
+        lines.append(f"\n[{section}]")
+        lines.extend(f"{key} = {_toml_value(value)}" for key, value in values.items())
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,579 @@
+"""Load the five logs into the audit database: validate, normalise to UTC, quarantine, dedupe.
+
+Each file goes through the same three steps, all in DuckDB SQL:
+
+1. stage: read the file as text into `_stage` (one VARCHAR column per source column, named
+   c0, c1, ... so no header text from a file ever becomes SQL), numbered by line or row;
+2. check: normalise every canonical column and collect the rules each row breaks into
+   `_checked`, with the row's fate: rejected, duplicate, or new;
+3. keep: new rows go to the log's table, rejected ones to `rejected_rows` with their raw text.
+
+For every file, rows read = rows loaded + rows rejected + exact duplicates skipped. A file
+whose SHA-256 is already in `loaded_files` is not read again. A whole load runs in one
+transaction: a file-level error (missing column, unreadable file) leaves the database as it was.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import hashlib
+import io
+import json
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import duckdb
+
+from auditor.config import Config
+from auditor.errors import AuditorError
+from auditor.schema import LOGS, Column, Log
+
+EXTENSIONS = {".csv": "csv", ".csv.gz": "csv", ".jsonl": "jsonl", ".jsonl.gz": "jsonl", ".parquet": "parquet"}
+
+# ISO 8601 with a time of day and an explicit offset (Z, +HH:MM, +HHMM or +HH), and without one.
+TS_WITH_OFFSET = r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}(:?\d{2})?)"
+TS_NAIVE = r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d+)?"
+WHITESPACE = "' ' || chr(9) || chr(10) || chr(13)"
+JSONL_DELIMITER = "\x1f"  # never raw inside valid JSON, so a JSONL line is always one field
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """One input file and the log it holds."""
+
+    log: Log
+    path: Path
+    format: str
+
+    @property
+    def name(self) -> str:
+        return self.path.name if self.path.parent.name != self.log.name else f"{self.log.name}/{self.path.name}"
+
+
+@dataclass
+class FileResult:
+    """What loading one file did. `skipped` is true when the same bytes were loaded before."""
+
+    log: str
+    file: str
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_rejected: int = 0
+    duplicates: int = 0
+    skipped: bool = False
+
+
+def _format_of(path: Path) -> str | None:
+    name = path.name.lower()
+    for ext, fmt in EXTENSIONS.items():
+        if name.endswith(ext):
+            return fmt
+    return None
+
+
+def discover(input_dir: Path) -> tuple[list[SourceFile], list[str]]:
+    """The input files of each log in `input_dir`, and the names of the optional logs absent."""
+    if not input_dir.exists():
+        raise AuditorError(f"{input_dir}: no such folder")
+    if not input_dir.is_dir():
+        raise AuditorError(f"{input_dir}: not a folder (give the folder that holds the logs)")
+    found: list[SourceFile] = []
+    absent: list[str] = []
+    for log in LOGS:
+        files = [input_dir / f"{log.name}{ext}" for ext in EXTENSIONS]
+        files = [f for f in files if f.is_file()]
+        folder = input_dir / log.name
+        if folder.is_dir():
+            for f in sorted(folder.iterdir()):
+                if f.name.startswith(".") or not f.is_file():
+                    continue
+                if _format_of(f) is None:
+                    raise AuditorError(f"{f}: unsupported file type (expected {', '.join(EXTENSIONS)})")
+                files.append(f)
+        if not files:
+            if log.required:
+                raise AuditorError(
+                    f"{input_dir}: no {log.name} log (expected {log.name}.csv, .csv.gz, .jsonl, .jsonl.gz, "
+                    f".parquet or a folder {log.name}/)"
+                )
+            absent.append(log.name)
+        found.extend(SourceFile(log, f, _format_of(f) or "") for f in files)
+    return found, absent
+
+
+def sha256_of(path: Path) -> tuple[str, int]:
+    """SHA-256 hex digest and size in bytes of a file, read in chunks."""
+    digest = hashlib.sha256()
+    size = 0
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 20):
+            digest.update(chunk)
+            size += len(chunk)
+    return digest.hexdigest(), size
+
+
+# ---------------------------------------------------------------------------------------------
+# Step 1: stage. Each reader leaves `_stage(_ord, c0, c1, ...)` and says, for each canonical
+# column, the SQL expression of its raw text (or list of texts) over `_stage`.
+
+
+@dataclass
+class Staged:
+    sources: dict[str, str]  # canonical column -> SQL over _stage (NULL when the column is absent)
+    raw_sql: str  # SQL over _stage rebuilding the source row as text, for rejected rows
+    extra_sql: str  # SQL over _stage: JSON object of the non-canonical columns, or NULL
+    params: dict[str, object]
+    header_lines: int  # physical lines before the first record (CSV header: 1)
+    pre_errors: str = "[]"  # SQL list of error structs found while staging (JSONL: bad JSON)
+    structural: bool = False  # whether the reader's reject table may hold malformed records
+    text_sql: str | None = None  # CSV: all of a record's text, to count line breaks inside values
+
+
+def _read_header(src: SourceFile) -> list[str]:
+    opener = gzip.open if src.path.name.lower().endswith(".gz") else open
+    try:
+        with opener(src.path, "rt", encoding="utf-8-sig", newline="") as fh:  # type: ignore[operator]
+            header = next(csv.reader(fh), None)
+    except (OSError, EOFError, UnicodeDecodeError, csv.Error) as exc:
+        raise AuditorError(f"{src.path}: cannot read the header: {exc}") from None
+    if not header:
+        raise AuditorError(f"{src.path}: line 1: empty file (expected a header naming the columns)")
+    return [h.strip() for h in header]
+
+
+def _check_columns(src: SourceFile, names: list[str]) -> None:
+    seen = set()
+    for name in names:
+        if name in seen:
+            raise AuditorError(f"{src.path}: column {name!r} appears twice in the header")
+        seen.add(name)
+    for col in src.log.columns:
+        if col.required and col.name not in seen:
+            raise AuditorError(f"{src.path}: missing required column {col.name!r}")
+
+
+def _positional(src: SourceFile, names: list[str], scalar: Callable[[str], str], is_list: Callable[[int], bool]) -> Staged:
+    """Sources for readers whose columns are positional c0..cN (CSV, Parquet)."""
+    index = {name: i for i, name in enumerate(names)}
+    sources = {}
+    for col in src.log.columns:
+        i = index.get(col.name)
+        if i is None:
+            sources[col.name] = "NULL"
+        elif col.kind == "list":
+            sources[col.name] = f"CAST(c{i} AS VARCHAR[])" if is_list(i) else f"string_split({scalar(f'c{i}')}, ';')"
+        else:
+            sources[col.name] = scalar(f"c{i}")
+    params: dict[str, object] = {f"h{i}": n for i, n in enumerate(names)}
+    raw = "json_object(" + ", ".join(f"$h{i}, c{i}" for i in range(len(names))) + ")"
+    extras = [i for i, n in enumerate(names) if n not in src.log.column_names]
+    extra = "json_object(" + ", ".join(f"$h{i}, c{i}" for i in extras) + ")" if extras else "NULL"
+    return Staged(sources, raw, extra, params, header_lines=0)
+
+
+def _csv_options(path_param: str, columns: str, header: bool, delim: str, quote: str) -> str:
+    return (
+        f"read_csv({path_param}, auto_detect=false, header={'true' if header else 'false'}, columns={columns}, "
+        f"delim={delim}, quote={quote}, escape={quote}, store_rejects=true, rejects_table='_rejects', "
+        "rejects_scan='_rejects_scan', ignore_errors=true)"
+    )
+
+
+def _stage_csv(con: duckdb.DuckDBPyConnection, src: SourceFile) -> Staged:
+    names = _read_header(src)
+    _check_columns(src, names)
+    columns = {f"c{i}": "VARCHAR" for i in range(len(names))}
+    con.execute(
+        "CREATE TEMP TABLE _stage AS SELECT row_number() OVER () AS _ord, * FROM "
+        + _csv_options("$path", "$columns", True, "','", "'\"'"),
+        {"path": str(src.path), "columns": columns},
+    )
+    staged = _positional(src, names, lambda c: c, lambda i: False)
+    staged.header_lines = 1
+    staged.structural = True
+    staged.text_sql = "concat_ws('', " + ", ".join(columns) + ")"
+    return staged
+
+
+def _stage_parquet(con: duckdb.DuckDBPyConnection, src: SourceFile) -> Staged:
+    described = con.execute("DESCRIBE SELECT * FROM read_parquet($path)", {"path": str(src.path)}).fetchall()
+    names = [row[0] for row in described]
+    types = [row[1] for row in described]
+    _check_columns(src, names)
+    aliases = ", ".join(f"c{i}" for i in range(len(names)))
+    con.execute(
+        f"CREATE TEMP TABLE _stage AS SELECT file_row_number + 1 AS _ord, * EXCLUDE (file_row_number) "
+        f"FROM read_parquet($path, file_row_number=true) AS t({aliases})",
+        {"path": str(src.path)},
+    )
+    return _positional(src, names, lambda c: f"CAST({c} AS VARCHAR)", lambda i: types[i].endswith("[]"))
+
+
+def _stage_jsonl(con: duckdb.DuckDBPyConnection, src: SourceFile) -> Staged:
+    # Each line is read whole as text (a delimiter that valid JSON never holds raw, no quoting),
+    # numbered before blank lines are dropped, then parsed; a line that is not a JSON object is
+    # rejected as bad_json rather than failing the file.
+    con.execute(
+        "CREATE TEMP TABLE _stage AS SELECT _ord, j, CASE WHEN json_type(jv) = 'OBJECT' THEN jv END AS o FROM ("
+        "  SELECT _ord, j, CAST(CASE WHEN json_valid(j) THEN j END AS JSON) AS jv FROM ("
+        "    SELECT row_number() OVER () AS _ord, j FROM "
+        + _csv_options("$path", "{'j': 'VARCHAR'}", False, "$delim", "''")
+        + "  ) WHERE trim(j, " + WHITESPACE + ") <> '')",
+        {"path": str(src.path), "delim": JSONL_DELIMITER},
+    )
+    keys = {k for (k,) in con.execute("SELECT DISTINCT unnest(json_keys(o)) FROM _stage WHERE o IS NOT NULL").fetchall()}
+    if keys:
+        _check_columns(src, sorted(keys))
+    sources = {}
+    list_errors = []
+    for col in src.log.columns:
+        path = f"'$.{col.name}'"
+        if col.kind == "list":
+            sources[col.name] = (
+                f"CASE json_type(o, {path}) WHEN 'ARRAY' THEN CAST(o -> {path} AS VARCHAR[]) "
+                f"WHEN 'VARCHAR' THEN string_split(o ->> {path}, ';') END"
+            )
+            list_errors.append(
+                f"CASE WHEN json_type(o, {path}) NOT IN ('ARRAY', 'VARCHAR', 'NULL') THEN "
+                f"{_error(col.name, 'bad_list', _sql_str(col.name + ' is not a list of strings'))} END"
+            )
+        else:
+            sources[col.name] = f"o ->> {path}"
+    patch = json.dumps({c: None for c in src.log.column_names})
+    bad_json = _error(None, "bad_json", "'the line is not a JSON object'")
+    pre = f"list_filter([CASE WHEN o IS NULL THEN {bad_json} END, {', '.join(list_errors) or 'NULL'}], lambda x: x IS NOT NULL)"
+    return Staged(
+        sources,
+        raw_sql="j",
+        extra_sql="CASE WHEN o IS NOT NULL THEN NULLIF(json_merge_patch(o, $patch), '{}') END",
+        params={"patch": patch},
+        header_lines=0,
+        pre_errors=pre,
+        structural=True,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Step 2: check.
+
+
+def _error(column: str | None, rule: str, message_sql: str) -> str:
+    col = "NULL" if column is None else f"'{column}'"
+    return f"{{'column': {col}, 'rule': '{rule}', 'message': {message_sql}}}"
+
+
+def _sql_str(text: str) -> str:
+    """A SQL string literal of one of our own constant texts."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _literal_list(values: tuple[str, ...]) -> str:
+    return "(" + ", ".join(_sql_str(v) for v in values) + ")"
+
+
+def _column_sql(col: Column, log: Log) -> tuple[str, list[str]]:
+    """(SQL of the normalised value, SQL of the errors) for a column whose trimmed text is `v`.
+
+    Only names and values from the schema (our own constants) are written into this SQL.
+    """
+    v = f'"{col.name}"'
+    shown = f"'{col.name}: \"' || {v} || '\" '"
+    errors = []
+    if col.required:
+        errors.append(f"CASE WHEN {v} IS NULL THEN {_error(col.name, 'missing_value', _sql_str(col.name + ' is empty'))} END")
+    if col.required_when:
+        other, values = col.required_when
+        errors.append(
+            f"CASE WHEN {v} IS NULL AND lower(\"{other}\") IN {_literal_list(values)} THEN "
+            f"{_error(col.name, 'missing_value', _sql_str(col.name + ' is empty but required for this ' + other))} END"
+        )
+    if col.kind in ("id", "string"):
+        value = v
+    elif col.kind == "label":
+        value = f"lower({v})"
+    elif col.kind == "enum":
+        value = f"lower({v})"
+        allowed = ", ".join(col.values)
+        errors.append(
+            f"CASE WHEN {v} IS NOT NULL AND lower({v}) NOT IN {_literal_list(col.values)} THEN "
+            f"{_error(col.name, 'bad_enum', shown + ' || ' + _sql_str('is not one of: ' + allowed))} END"
+        )
+    elif col.kind == "timestamp":
+        value = (
+            f"CASE WHEN regexp_full_match({v}, '{TS_WITH_OFFSET}') THEN TRY_CAST({v} AS TIMESTAMPTZ) "
+            f"WHEN CAST($naive_tz AS VARCHAR) IS NOT NULL AND regexp_full_match({v}, '{TS_NAIVE}') "
+            f"THEN timezone(CAST($naive_tz AS VARCHAR), TRY_CAST({v} AS TIMESTAMP)) END"
+        )
+        naive = _error(col.name, "naive_timestamp", shown + " || 'has no UTC offset (add Z or +HH:MM, or set time.naive_timezone)'")
+        bad = _error(col.name, "bad_timestamp", shown + " || 'is not an ISO 8601 timestamp'")
+        errors.append(
+            f"CASE WHEN {v} IS NOT NULL AND ({value}) IS NULL THEN "
+            f"CASE WHEN regexp_full_match({v}, '{TS_NAIVE}') AND CAST($naive_tz AS VARCHAR) IS NULL "
+            f"AND TRY_CAST({v} AS TIMESTAMP) IS NOT NULL THEN {naive} ELSE {bad} END END"
+        )
+    elif col.kind == "country":
+        value = f"CASE upper({v}) WHEN 'UK' THEN 'GB' WHEN 'EL' THEN 'GR' ELSE upper({v}) END"
+        errors.append(
+            f"CASE WHEN {v} IS NOT NULL AND NOT regexp_full_match({v}, '[A-Za-z]{{2}}') THEN "
+            f"{_error(col.name, 'bad_country', shown + ' || ' + _sql_str('is not a two-letter country code'))} END"
+        )
+    elif col.kind == "integer":
+        value = f"CASE WHEN regexp_full_match({v}, '[0-9]+') THEN TRY_CAST({v} AS BIGINT) END"
+        errors.append(
+            f"CASE WHEN {v} IS NOT NULL AND ({value}) IS NULL THEN "
+            f"{_error(col.name, 'bad_integer', shown + ' || ' + _sql_str('is not an integer'))} END"
+        )
+    elif col.kind == "boolean":
+        value = (
+            f"CASE WHEN {v} IS NULL THEN false WHEN lower({v}) IN ('true', 'yes', '1') THEN true "
+            f"WHEN lower({v}) IN ('false', 'no', '0') THEN false END"
+        )
+        errors.append(
+            f"CASE WHEN ({value}) IS NULL THEN "
+            f"{_error(col.name, 'bad_boolean', shown + ' || ' + _sql_str('is not true/false/yes/no/1/0'))} END"
+        )
+    elif col.kind == "list":
+        value = f"CASE WHEN len({v}) > 0 THEN {v} END"
+    else:  # pragma: no cover - the schema names only the kinds above
+        raise ValueError(col.kind)
+    return value, errors
+
+
+def _trimmed(col: Column, source: str) -> str:
+    if col.kind == "list":
+        return (
+            f"list_filter(list_transform({source}, lambda x: lower(trim(x, {WHITESPACE}))), lambda x: x IS NOT NULL AND x <> '')"
+        )
+    return f"NULLIF(trim({source}, {WHITESPACE}), '')"
+
+
+def _check_sql(log: Log, staged: Staged) -> str:
+    """SQL creating `_checked`: normalised columns, errors, content hash and fate of each row."""
+    trimmed = ",\n  ".join(f'{_trimmed(c, staged.sources[c.name])} AS "{c.name}"' for c in log.columns)
+    values, errors = [], []
+    for col in log.columns:
+        value, errs = _column_sql(col, log)
+        values.append(f'{value} AS "{col.name}"')
+        errors.extend(errs)
+    # A row that could not be parsed (bad JSON) is reported for that alone, not for every
+    # value it therefore lacks.
+    error_list = f"CASE WHEN len(_pre) > 0 THEN _pre ELSE list_filter([{', '.join(errors)}], lambda x: x IS NOT NULL) END"
+    struct = ", ".join(f'"{c}" := "{c}"' for c in log.column_names)
+    fate = (
+        "CASE WHEN len(_errors) > 0 THEN 'rejected' "
+        "WHEN row_number() OVER (PARTITION BY _hash ORDER BY _ord) > 1 "
+        f"OR _hash IN (SELECT _hash FROM {log.name}) THEN 'duplicate' ELSE 'new' END"
+    )
+    sql = f"""
+SELECT *, {fate} AS _fate FROM (
+  SELECT *, CASE WHEN len(_errors) = 0 THEN md5_number(to_json(struct_pack({struct}))) END AS _hash FROM (
+    SELECT _ord, _ord + {staged.header_lines} AS _line, _extra, {", ".join(values)}, {error_list} AS _errors FROM (
+      SELECT _ord, {staged.extra_sql} AS _extra, {staged.pre_errors} AS _pre,
+  {trimmed}
+      FROM _stage)))"""
+    if log.unique_id:
+        # The directory names each person once: a new row for a known id (loaded before, or
+        # earlier in this file) with other content is rejected.
+        key = log.id_column
+        error = _error(key, "duplicate_user", f"'{key} \"' || \"{key}\" || '\" is already in the directory with other content'")
+        sql = f"""
+SELECT * REPLACE (CASE WHEN _conflict THEN 'rejected' ELSE _fate END AS _fate,
+                  CASE WHEN _conflict THEN [{error}] ELSE _errors END AS _errors)
+FROM (SELECT *, _fate = 'new' AND (row_number() OVER (PARTITION BY _fate, "{key}" ORDER BY _ord) > 1
+                                   OR "{key}" IN (SELECT "{key}" FROM {log.name})) AS _conflict
+      FROM ({sql}))"""
+    return "CREATE TEMP TABLE _checked AS " + sql
+
+
+def _lines_at(path: Path, offsets: list[int]) -> list[int]:
+    """The 1-based line numbers of the given (sorted) byte offsets of a (decompressed) file."""
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    lines: list[int] = []
+    line, pos = 1, 0
+    pending = iter(offsets)
+    target = next(pending, None)
+    with opener(path, "rb") as fh:  # type: ignore[operator]
+        while target is not None and (chunk := fh.read(1 << 20)):
+            end = pos + len(chunk)
+            while target is not None and target < end:
+                lines.append(line + chunk.count(b"\n", 0, target - pos))
+                target = next(pending, None)
+            line += chunk.count(b"\n")
+            pos = end
+    return lines
+
+
+def _correct_reject_lines(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """Replace the reader's line numbers of malformed records by physical line numbers.
+
+    DuckDB's `line` counts records, not lines, once a quoted value has spanned lines; the byte
+    offset of the record's start is exact, so the line is counted from it. There are few such
+    records (each one is an error), so this reads the file only when there are any.
+    """
+    offsets = [o for (o,) in con.execute("SELECT DISTINCT line_byte_position FROM _rejects ORDER BY 1").fetchall()]
+    if not offsets:
+        return
+    con.execute("DROP TABLE IF EXISTS _reject_lines")
+    con.execute("CREATE TEMP TABLE _reject_lines (pos BIGINT, line BIGINT)")
+    con.executemany("INSERT INTO _reject_lines VALUES (?, ?)", list(zip(offsets, _lines_at(path, offsets))))
+    con.execute("UPDATE _rejects SET line = r.line FROM _reject_lines r WHERE _rejects.line_byte_position = r.pos")
+
+
+def _fix_lines(con: duckdb.DuckDBPyConnection, staged: Staged) -> None:
+    """Correct `_line` when records span several lines or malformed records were skipped.
+
+    A good record's line is the header, plus the records and embedded line breaks before it,
+    plus the physical lines of the malformed records the reader skipped before it.
+    """
+    if not staged.structural:
+        return
+    text = staged.text_sql
+    multiline = bool(text) and con.execute(f"SELECT count(*) FROM _stage WHERE contains({text}, chr(10))").fetchone()[0]
+    if not multiline and not con.execute("SELECT count(*) FROM _rejects").fetchone()[0]:
+        return
+    breaks = f"len({text}) - len(replace({text}, chr(10), ''))" if multiline else "0"
+    con.execute(
+        f"""
+UPDATE _checked SET _line = fixed.line FROM (
+  WITH good AS (
+    SELECT _ord, {staged.header_lines} + _ord
+           + coalesce(sum({breaks}) OVER (ORDER BY _ord ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS base
+    FROM _stage),
+  spans AS (
+    SELECT line, 1 + len(t) - len(replace(t, chr(10), '')) AS span
+    FROM (SELECT DISTINCT line, rtrim(csv_line, chr(10) || chr(13)) AS t FROM _rejects)),
+  bad AS (
+    SELECT line - coalesce(sum(span) OVER (ORDER BY line ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS pos,
+           sum(span) OVER (ORDER BY line) AS skipped
+    FROM spans)
+  SELECT good._ord, good.base + coalesce(bad.skipped, 0) AS line
+  FROM good ASOF LEFT JOIN bad ON good.base >= bad.pos) AS fixed
+WHERE _checked._ord = fixed._ord"""
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Step 3: keep.
+
+STAGERS = {"csv": _stage_csv, "jsonl": _stage_jsonl, "parquet": _stage_parquet}
+TEMP_TABLES = ("_stage", "_checked", "_rejects", "_rejects_scan", "_reject_lines")
+
+
+def _load_file(con: duckdb.DuckDBPyConnection, src: SourceFile, config: Config, sha: str, size: int) -> FileResult:
+    log = src.log
+    for table in TEMP_TABLES:
+        con.execute(f"DROP TABLE IF EXISTS {table}")
+    try:
+        staged = STAGERS[src.format](con, src)
+        params = {**staged.params, "naive_tz": config.time.naive_timezone or None}
+        _run(con, _check_sql(log, staged), params)
+        if staged.structural:
+            _correct_reject_lines(con, src.path)
+        _fix_lines(con, staged)
+    except duckdb.Error as exc:
+        first = str(exc).strip().splitlines()[0]
+        raise AuditorError(f"{src.path}: cannot read as {src.format}: {first}") from None
+
+    file_id = con.execute(
+        "INSERT INTO loaded_files (log, path, format, size_bytes, sha256, rows_read, rows_loaded, rows_rejected,"
+        " duplicates, loaded_at) VALUES (?, ?, ?, ?, ?, 0, 0, 0, 0, ?) RETURNING file_id",
+        [log.name, str(src.path.resolve()), src.format, size, sha, datetime.now(timezone.utc)],
+    ).fetchone()[0]
+    meta = {"file_id": file_id, "log": log.name, "file": src.name}
+    _run(
+        con,
+        f"""INSERT INTO rejected_rows
+        SELECT $file_id, $log, $file, c._line, c._errors[1].column, c._errors[1].rule,
+               array_to_string(list_transform(c._errors, lambda e: e.message), '; '), {staged.raw_sql}
+        FROM _checked c JOIN _stage USING (_ord) WHERE c._fate = 'rejected'""",
+        {**staged.params, **meta},
+    )
+    if staged.structural:
+        rule = "bad_json" if src.format == "jsonl" else "malformed_record"
+        _run(
+            con,
+            f"""INSERT INTO rejected_rows
+            SELECT $file_id, $log, $file, line, any_value(column_name), '{rule}',
+                   string_agg(error_message, '; ' ORDER BY column_idx), any_value(csv_line)
+            FROM _rejects GROUP BY line""",
+            meta,
+        )
+    columns = ", ".join(f'"{c}"' for c in log.column_names)
+    con.execute(
+        f"INSERT INTO {log.name} ({columns}, _file_id, _line, _hash, _extra) "
+        f"SELECT {columns}, ?, _line, _hash, _extra FROM _checked WHERE _fate = 'new' ORDER BY _ord",
+        [file_id],
+    )
+    counts = dict(con.execute("SELECT _fate, count(*) FROM _checked GROUP BY _fate").fetchall())
+    malformed = 0
+    if staged.structural:
+        malformed = con.execute("SELECT count(DISTINCT line) FROM _rejects").fetchone()[0]
+    result = FileResult(
+        log=log.name,
+        file=src.name,
+        rows_read=sum(counts.values()) + malformed,
+        rows_loaded=counts.get("new", 0),
+        rows_rejected=counts.get("rejected", 0) + malformed,
+        duplicates=counts.get("duplicate", 0),
+    )
+    con.execute(
+        "UPDATE loaded_files SET rows_read = ?, rows_loaded = ?, rows_rejected = ?, duplicates = ? WHERE file_id = ?",
+        [result.rows_read, result.rows_loaded, result.rows_rejected, result.duplicates, file_id],
+    )
+    return result
+
+
+def _run(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, object]) -> None:
+    """Execute with only the named parameters the SQL uses (DuckDB refuses unused ones)."""
+    used = set(re.findall(r"\$(\w+)", sql))
+    con.execute(sql, {k: v for k, v in params.items() if k in used})
+
+
+@dataclass
+class LoadResult:
+    """The outcome of one `auditor load`: a result per file and the optional logs absent."""
+
+    files: list[FileResult]
+    absent: list[str]
+
+
+def load(
+    con: duckdb.DuckDBPyConnection,
+    input_dir: Path,
+    config: Config,
+    on_file: Callable[[SourceFile, int, int], None] | None = None,
+) -> LoadResult:
+    """Load every log file under `input_dir` in one transaction; see the module docstring.
+
+    `on_file(src, bytes_done, bytes_total)` is called before each file is read (for progress).
+    """
+    sources, absent = discover(input_dir)
+    total = sum(src.path.stat().st_size for src in sources)
+    done = 0
+    results = []
+    con.execute("BEGIN TRANSACTION")
+    try:
+        for src in sources:
+            try:
+                sha, size = sha256_of(src.path)
+            except OSError as exc:
+                raise AuditorError(f"{src.path}: cannot read: {exc.strerror}") from None
+            if on_file:
+                on_file(src, done, total)
+            done += size
+            seen = con.execute("SELECT 1 FROM loaded_files WHERE sha256 = ?", [sha]).fetchone()
+            if seen:
+                results.append(FileResult(log=src.log.name, file=src.name, skipped=True))
+                continue
+            results.append(_load_file(con, src, config, sha, size))
+        for table in TEMP_TABLES:
+            con.execute(f"DROP TABLE IF EXISTS {table}")
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return LoadResult(results, absent)

@@ -1,0 +1,91 @@
+-- The audit database. Every log table holds the canonical columns (input-schema.md) plus
+-- provenance: the loaded file (_file_id -> loaded_files), the line or row number in it (_line),
+-- a hash of the normalised canonical columns used to skip exact duplicates (_hash), and any
+-- extra columns of the source row as a JSON object (_extra; kept, never judged).
+
+CREATE SEQUENCE IF NOT EXISTS loaded_files_seq START 1;
+
+CREATE TABLE IF NOT EXISTS loaded_files (
+    file_id       INTEGER PRIMARY KEY DEFAULT nextval('loaded_files_seq'),
+    log           VARCHAR NOT NULL,
+    path          VARCHAR NOT NULL,
+    format        VARCHAR NOT NULL,
+    size_bytes    BIGINT NOT NULL,
+    sha256        VARCHAR NOT NULL,
+    rows_read     BIGINT NOT NULL,
+    rows_loaded   BIGINT NOT NULL,
+    rows_rejected BIGINT NOT NULL,
+    duplicates    BIGINT NOT NULL,
+    loaded_at     TIMESTAMPTZ NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS rejected_rows (
+    file_id     INTEGER NOT NULL,
+    log         VARCHAR NOT NULL,
+    file        VARCHAR NOT NULL,
+    line        BIGINT,
+    column_name VARCHAR,
+    rule        VARCHAR NOT NULL,
+    message     VARCHAR NOT NULL,
+    raw         VARCHAR
+);
+
+CREATE TABLE IF NOT EXISTS users (
+    user_id      VARCHAR NOT NULL,
+    email        VARCHAR,
+    display_name VARCHAR,
+    country      VARCHAR,
+    _file_id INTEGER, _line BIGINT, _hash UHUGEINT, _extra JSON
+);
+
+CREATE TABLE IF NOT EXISTS admin_events (
+    event_id       VARCHAR NOT NULL,
+    occurred_at    TIMESTAMPTZ NOT NULL,
+    actor_id       VARCHAR NOT NULL,
+    actor_role     VARCHAR NOT NULL,
+    action         VARCHAR NOT NULL,
+    group_id       VARCHAR,
+    target_user_id VARCHAR,
+    _file_id INTEGER, _line BIGINT, _hash UHUGEINT, _extra JSON
+);
+
+CREATE TABLE IF NOT EXISTS consent_events (
+    event_id       VARCHAR NOT NULL,
+    occurred_at    TIMESTAMPTZ NOT NULL,
+    user_id        VARCHAR NOT NULL,
+    action         VARCHAR NOT NULL,
+    scope          VARCHAR,
+    surface        VARCHAR,
+    notice_version VARCHAR,
+    _file_id INTEGER, _line BIGINT, _hash UHUGEINT, _extra JSON
+);
+
+CREATE TABLE IF NOT EXISTS access_events (
+    event_id           VARCHAR NOT NULL,
+    occurred_at        TIMESTAMPTZ NOT NULL,
+    user_id            VARCHAR NOT NULL,
+    direction          VARCHAR NOT NULL,
+    category           VARCHAR NOT NULL,
+    fields             VARCHAR[],
+    connection_degree  BIGINT,
+    app                VARCHAR,
+    viewer_id          VARCHAR,
+    session_id         VARCHAR NOT NULL,
+    session_end        TIMESTAMPTZ,
+    purged_at          TIMESTAMPTZ,
+    source_region      VARCHAR,
+    destination_region VARCHAR,
+    transfer_mechanism VARCHAR,
+    _file_id INTEGER, _line BIGINT, _hash UHUGEINT, _extra JSON
+);
+
+CREATE TABLE IF NOT EXISTS dsr_requests (
+    request_id   VARCHAR NOT NULL,
+    user_id      VARCHAR NOT NULL,
+    type         VARCHAR NOT NULL,
+    scope        VARCHAR,
+    received_at  TIMESTAMPTZ NOT NULL,
+    extended     BOOLEAN NOT NULL,
+    completed_at TIMESTAMPTZ,
+    _file_id INTEGER, _line BIGINT, _hash UHUGEINT, _extra JSON
+);
