@@ -117,7 +117,7 @@ def load_cmd(ctx: click.Context, input_dir: Path, db_path: str) -> None:
     """
     config = _config(ctx)
     con = connect(db_path, config)
-    console = Console()
+    console = Console(soft_wrap=True)
     # The bar advances file by file over the bytes to read; it shows only on a terminal.
     with Progress(
         SpinnerColumn(),
@@ -127,6 +127,7 @@ def load_cmd(ctx: click.Context, input_dir: Path, db_path: str) -> None:
         TimeElapsedColumn(),
         console=Console(stderr=True),
         transient=True,
+        disable=not sys.stderr.isatty(),
     ) as progress:
         task = progress.add_task("loading", total=None)
 

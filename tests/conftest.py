@@ -1,0 +1,89 @@
+"""Helpers to write the smallest logs a test needs, in any input format, and load them."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from auditor.config import Config
+from auditor.db import connect
+from auditor.ingest import LoadResult, load
+from auditor.schema import LOGS_BY_NAME
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLE = REPO / "sample_data"
+
+ACCESS = {
+    "event_id": "a1",
+    "occurred_at": "2026-10-01T10:00:00Z",
+    "user_id": "u1",
+    "direction": "linkedin_to_microsoft",
+    "category": "profile",
+    "session_id": "s1",
+}
+CONSENT = {
+    "event_id": "c1",
+    "occurred_at": "2026-10-01T09:00:00Z",
+    "user_id": "u1",
+    "action": "connect",
+    "scope": "bidirectional",
+}
+
+
+def write_log(folder: Path, log: str, rows: list[dict], fmt: str = "csv", name: str | None = None) -> Path:
+    """Write rows (dicts of text; lists for list columns) as one log file; return its path."""
+    folder.mkdir(parents=True, exist_ok=True)
+    columns = list(dict.fromkeys(k for row in rows for k in row)) or list(LOGS_BY_NAME[log].column_names)
+    path = folder / f"{name or log}.{fmt}"
+    if fmt == "csv":
+        with path.open("w", newline="", encoding="utf-8") as fh:
+            writer = csv.writer(fh)
+            writer.writerow(columns)
+            for row in rows:
+                writer.writerow([";".join(v) if isinstance(v, list) else v for v in (row.get(c, "") for c in columns)])
+    elif fmt == "jsonl":
+        path.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    else:
+        arrays = {}
+        for c in columns:
+            values = [row.get(c) for row in rows]
+            is_list = any(isinstance(v, list) for v in values)
+            arrays[c] = pa.array(values, type=pa.list_(pa.string()) if is_list else pa.string())
+        pq.write_table(pa.table(arrays), path)
+    return path
+
+
+def write_input(folder: Path, fmt: str = "csv", **logs: list[dict]) -> Path:
+    """Write an input folder; consent_events and access_events default to one valid row each."""
+    logs.setdefault("consent_events", [CONSENT])
+    logs.setdefault("access_events", [ACCESS])
+    for log, rows in logs.items():
+        write_log(folder, log, rows, fmt)
+    return folder
+
+
+@pytest.fixture
+def con() -> duckdb.DuckDBPyConnection:
+    connection = connect(":memory:", Config())
+    yield connection
+    connection.close()
+
+
+def load_into(con: duckdb.DuckDBPyConnection, folder: Path, config: Config | None = None) -> LoadResult:
+    return load(con, folder, config or Config())
+
+
+def rejected(con: duckdb.DuckDBPyConnection) -> list[tuple]:
+    """(file, line, column, rule) of every rejected row, in order."""
+    return con.execute("SELECT file, line, column_name, rule FROM rejected_rows ORDER BY file_id, line").fetchall()
+
+
+def assert_reconciled(result: LoadResult) -> None:
+    for f in result.files:
+        assert f.rows_read == f.rows_loaded + f.rows_rejected + f.duplicates, f

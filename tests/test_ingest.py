@@ -1,0 +1,300 @@
+"""The input contract (shared/spec/input-schema.md), one rule at a time."""
+
+from __future__ import annotations
+
+import gzip
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+from conftest import ACCESS, CONSENT, assert_reconciled, load_into, rejected, write_input, write_log
+
+from auditor.config import Config, Time
+from auditor.db import connect
+from auditor.errors import AuditorError
+from auditor.resources import queries_dir
+from auditor.schema import LOGS
+
+UTC = timezone.utc
+
+
+def test_schema_sql_matches_the_contract(con):
+    for log in LOGS:
+        columns = [r[0] for r in con.execute(f"DESCRIBE {log.name}").fetchall()]
+        assert columns == [*log.column_names, "_file_id", "_line", "_hash", "_extra"]
+    assert (queries_dir() / "schema.sql").is_file()
+
+
+FULL_ACCESS = [
+    {**ACCESS, "event_id": "a1", "fields": ["start", "end"], "connection_degree": "1", "app": "Outlook",
+     "viewer_id": "u2", "session_end": "2026-10-01T11:00:00+02:00", "purged_at": "2026-10-01T09:30:00Z",
+     "source_region": "se", "destination_region": "US", "transfer_mechanism": "DPF"},
+    {**ACCESS, "event_id": "a2", "category": "connections", "connection_degree": "1"},
+]
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "parquet"])
+def test_the_same_data_in_every_format_loads_to_identical_tables(tmp_path, fmt):
+    tables = {}
+    for f in ("csv", fmt):
+        con = connect(":memory:", Config())
+        users = [{"user_id": "u1", "email": "a@example.com", "display_name": "A", "country": "SE"}]
+        admin = [{"event_id": "e1", "occurred_at": "2026-09-01T00:00:00Z", "actor_id": "adm",
+                  "actor_role": "Global_Administrator", "action": "enable_group", "group_id": "g1"}]
+        dsr = [{"request_id": "r1", "user_id": "u1", "type": "erasure", "scope": "contacts",
+                "received_at": "2026-10-02T00:00:00Z", "extended": "yes"}]
+        write_input(tmp_path / f, f, access_events=FULL_ACCESS, users=users, admin_events=admin, dsr_requests=dsr)
+        assert_reconciled(load_into(con, tmp_path / f))
+        tables[f] = {
+            log.name: con.execute(f"SELECT {', '.join(log.column_names)} FROM {log.name} ORDER BY ALL").fetchall()
+            for log in LOGS
+        }
+        con.close()
+    assert tables["csv"] == tables[fmt]
+    access = tables["csv"]["access_events"]
+    assert access[0][5] == ["start", "end"] and access[0][7] == "outlook" and access[0][14] == "dpf"
+    assert tables["csv"]["dsr_requests"][0][5] is True
+
+
+# One test per rejection rule: (log, the row's bad values, the column named, the rule).
+REJECTIONS = [
+    ("access_events", {"occurred_at": "yesterday"}, "occurred_at", "bad_timestamp"),
+    ("access_events", {"occurred_at": "2026-02-30T10:00:00Z"}, "occurred_at", "bad_timestamp"),
+    ("access_events", {"occurred_at": "2026-10-01 10:00:00"}, "occurred_at", "naive_timestamp"),
+    ("access_events", {"session_end": "soon"}, "session_end", "bad_timestamp"),
+    ("access_events", {"purged_at": "2026-10-01T10:00"}, "purged_at", "bad_timestamp"),
+    ("access_events", {"direction": "sideways"}, "direction", "bad_enum"),
+    ("access_events", {"category": "photos"}, "category", "bad_enum"),
+    ("access_events", {"connection_degree": "2nd"}, "connection_degree", "bad_integer"),
+    ("access_events", {"connection_degree": "1.5"}, "connection_degree", "bad_integer"),
+    ("access_events", {"source_region": "Sweden"}, "source_region", "bad_country"),
+    ("access_events", {"destination_region": "S1"}, "destination_region", "bad_country"),
+    ("access_events", {"session_id": ""}, "session_id", "missing_value"),
+    ("access_events", {"event_id": "   "}, "event_id", "missing_value"),
+    ("consent_events", {"scope": ""}, "scope", "missing_value"),
+    ("consent_events", {"action": "link"}, "action", "bad_enum"),
+    ("consent_events", {"scope": "everything"}, "scope", "bad_enum"),
+    ("admin_events", {"action": "group_add", "group_id": "g1", "target_user_id": ""}, "target_user_id", "missing_value"),
+    ("admin_events", {"action": "enable_group", "group_id": ""}, "group_id", "missing_value"),
+    ("dsr_requests", {"extended": "maybe"}, "extended", "bad_boolean"),
+    ("dsr_requests", {"type": "deletion"}, "type", "bad_enum"),
+    ("dsr_requests", {"completed_at": "2026-13-01T00:00:00Z"}, "completed_at", "bad_timestamp"),
+    ("users", {"country": "SWE"}, "country", "bad_country"),
+    ("users", {"user_id": ""}, "user_id", "missing_value"),
+]
+VALID = {
+    "access_events": ACCESS,
+    "consent_events": CONSENT,
+    "admin_events": {"event_id": "e1", "occurred_at": "2026-09-01T00:00:00Z", "actor_id": "adm",
+                     "actor_role": "global_administrator", "action": "enable_all"},
+    "dsr_requests": {"request_id": "r1", "user_id": "u1", "type": "access", "received_at": "2026-10-01T00:00:00Z"},
+    "users": {"user_id": "u1", "email": "u1@example.com"},
+}
+
+
+@pytest.mark.parametrize("log, bad, column, rule", REJECTIONS)
+def test_a_row_breaking_a_rule_is_rejected_with_its_reason(tmp_path, con, log, bad, column, rule):
+    good = dict(VALID[log])
+    other = {k: (f"{v}-2" if k in ("event_id", "request_id", "user_id") else v) for k, v in good.items()}
+    write_input(tmp_path, **{log: [good, {**good, **bad}, other]})
+    result = load_into(con, tmp_path)
+    assert_reconciled(result)
+    stats = next(f for f in result.files if f.log == log)
+    assert (stats.rows_read, stats.rows_loaded, stats.rows_rejected) == (3, 2, 1)
+    assert rejected(con) == [(f"{log}.csv", 3, column, rule)]
+    raw = con.execute("SELECT raw, message FROM rejected_rows").fetchone()
+    assert raw[0] and raw[1]
+
+
+def test_a_second_user_row_with_the_same_id_and_other_content_is_rejected(tmp_path, con):
+    users = [{"user_id": "u1", "country": "SE"}, {"user_id": "u1", "country": "SE"}, {"user_id": "u1", "country": "DE"}]
+    result = load_into(con, write_input(tmp_path, users=users))
+    stats = next(f for f in result.files if f.log == "users")
+    assert (stats.rows_read, stats.rows_loaded, stats.duplicates, stats.rows_rejected) == (3, 1, 1, 1)
+    assert rejected(con) == [("users.csv", 4, "user_id", "duplicate_user")]
+    # ... and in a later load too: the directory names each person once.
+    write_log(tmp_path / "next", "users", [{"user_id": "u1", "country": "NO"}])
+    write_input(tmp_path / "next")
+    load_into(con, tmp_path / "next")
+    assert rejected(con)[-1] == ("users.csv", 2, "user_id", "duplicate_user")
+    assert con.execute("SELECT country FROM users").fetchall() == [("SE",)]
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("2026-10-03T14:05:00Z", datetime(2026, 10, 3, 14, 5, tzinfo=UTC)),
+        ("2026-10-03T16:05:00+02:00", datetime(2026, 10, 3, 14, 5, tzinfo=UTC)),
+        ("2026-10-03 16:05:00+0200", datetime(2026, 10, 3, 14, 5, tzinfo=UTC)),
+        ("2026-10-03T09:05:00-05", datetime(2026, 10, 3, 14, 5, tzinfo=UTC)),
+        ("2026-10-03T14:05:00.250Z", datetime(2026, 10, 3, 14, 5, 0, 250000, tzinfo=UTC)),
+    ],
+)
+def test_timestamps_with_an_offset_are_stored_in_utc(tmp_path, con, text, expected):
+    load_into(con, write_input(tmp_path, access_events=[{**ACCESS, "occurred_at": text}]))
+    assert con.execute("SELECT occurred_at FROM access_events").fetchone()[0] == expected
+
+
+def test_naive_timestamps_are_read_in_the_configured_zone(tmp_path):
+    config = Config(time=Time(naive_timezone="Europe/Stockholm"))
+    con = connect(":memory:", config)
+    rows = [{**ACCESS, "occurred_at": "2026-10-03 16:05:00"}, {**ACCESS, "event_id": "a2", "occurred_at": "2026-01-03 16:05:00"}]
+    load_into(con, write_input(tmp_path, access_events=rows), config)
+    assert [r[0] for r in con.execute("SELECT occurred_at FROM access_events ORDER BY event_id").fetchall()] == [
+        datetime(2026, 10, 3, 14, 5, tzinfo=UTC),  # CEST, +02:00
+        datetime(2026, 1, 3, 15, 5, tzinfo=UTC),  # CET, +01:00
+    ]
+    assert rejected(con) == []
+
+
+def test_values_are_trimmed_and_normalised(tmp_path, con):
+    rows = [{**ACCESS, "user_id": "  u1 ", "direction": " LinkedIn_To_Microsoft", "fields": " Start ; ;END ",
+             "source_region": "uk", "destination_region": "el", "transfer_mechanism": " SCC "},
+            {**ACCESS, "event_id": "a2", "source_region": "eu", "fields": ""}]
+    load_into(con, write_input(tmp_path, access_events=rows))
+    got = con.execute(
+        "SELECT user_id, direction, fields, source_region, destination_region, transfer_mechanism FROM access_events ORDER BY event_id"
+    ).fetchall()
+    assert got == [("u1", "linkedin_to_microsoft", ["start", "end"], "GB", "GR", "scc"), ("u1", "linkedin_to_microsoft", None, "EU", None, None)]
+
+
+def test_exact_duplicates_are_skipped_and_same_id_with_other_content_is_kept(tmp_path, con):
+    rows = [ACCESS, {**ACCESS, "user_id": " u1"}, {**ACCESS, "app": "teams"}, {**ACCESS, "extra": "ignored"}]
+    result = load_into(con, write_input(tmp_path, access_events=rows))
+    assert_reconciled(result)
+    stats = next(f for f in result.files if f.log == "access_events")
+    assert (stats.rows_read, stats.rows_loaded, stats.duplicates) == (4, 2, 2)
+    assert con.execute("SELECT count(*) FROM access_events WHERE event_id = 'a1'").fetchone()[0] == 2
+
+
+def test_extra_columns_are_kept_but_ignored(tmp_path, con):
+    load_into(con, write_input(tmp_path, access_events=[{**ACCESS, "tenant": "contoso"}]))
+    assert con.execute("SELECT _extra->>'$.tenant' FROM access_events").fetchone()[0] == "contoso"
+
+
+def test_reloading_the_same_files_changes_nothing(tmp_path, con):
+    folder = write_input(tmp_path)
+    first = load_into(con, folder)
+    second = load_into(con, folder)
+    assert all(f.skipped for f in second.files) and not any(f.skipped for f in first.files)
+    assert con.execute("SELECT count(*) FROM access_events").fetchone()[0] == 1
+    assert con.execute("SELECT count(*) FROM loaded_files").fetchone()[0] == 2
+
+
+def test_the_same_rows_in_another_file_are_counted_as_duplicates(tmp_path, con):
+    load_into(con, write_input(tmp_path / "a"))
+    write_input(tmp_path / "b", consent_events=[CONSENT, {**CONSENT, "event_id": "c2"}])
+    (tmp_path / "b" / "access_events.csv").write_text((tmp_path / "a" / "access_events.csv").read_text() + "\n")
+    result = load_into(con, tmp_path / "b")
+    stats = {f.log: (f.rows_loaded, f.duplicates) for f in result.files}
+    assert stats == {"consent_events": (1, 1), "access_events": (0, 1)}
+
+
+def test_a_second_month_appends(tmp_path, con):
+    load_into(con, write_input(tmp_path / "sep"))
+    october = [{**ACCESS, "event_id": "a9", "occurred_at": "2026-10-15T00:00:00Z"}]
+    load_into(con, write_input(tmp_path / "oct", access_events=october, consent_events=[]))
+    assert con.execute("SELECT list(event_id ORDER BY event_id) FROM access_events").fetchone()[0] == ["a1", "a9"]
+    assert con.execute("SELECT count(*) FROM loaded_files").fetchone()[0] == 4
+
+
+def test_a_folder_of_daily_files_and_gzip(tmp_path, con):
+    day1 = write_log(tmp_path / "access_events", "access_events", [ACCESS], name="2026-10-01")
+    write_log(tmp_path / "access_events", "access_events", [{**ACCESS, "event_id": "a2"}], "jsonl", name="2026-10-02")
+    with gzip.open(tmp_path / "access_events" / "2026-10-03.csv.gz", "wt") as fh:
+        fh.write(day1.read_text().replace("a1", "a3"))
+    write_log(tmp_path, "consent_events", [CONSENT])
+    result = load_into(con, tmp_path)
+    assert [f.file for f in result.files if f.log == "access_events"] == [
+        "access_events/2026-10-01.csv", "access_events/2026-10-02.jsonl", "access_events/2026-10-03.csv.gz"]
+    assert con.execute("SELECT list(event_id ORDER BY event_id) FROM access_events").fetchone()[0] == ["a1", "a2", "a3"]
+
+
+def test_line_numbers_count_physical_lines_and_malformed_records(tmp_path, con):
+    text = (
+        "event_id,occurred_at,user_id,action,scope,notice_version\n"
+        'c1,2026-10-01T10:00:00Z,u1,connect,bidirectional,"v1\nsecond line"\n'
+        "c2,2026-10-01T10:00:00Z,u2,connect,bidirectional,v1,unexpected\n"
+        "c3,2026-10-01T10:00:00Z,u3,conect,bidirectional,v1\n"
+        "c4,2026-10-01T10:00:00Z,u4,connect,bidirectional,v1\n"
+    )
+    write_input(tmp_path)
+    (tmp_path / "consent_events.csv").write_text(text)
+    result = load_into(con, tmp_path)
+    assert_reconciled(result)
+    assert rejected(con) == [("consent_events.csv", 4, None, "malformed_record"), ("consent_events.csv", 5, "action", "bad_enum")]
+    assert con.execute("SELECT list(_line ORDER BY _line) FROM consent_events").fetchone()[0] == [2, 6]
+
+
+def test_a_jsonl_line_that_is_not_an_object_is_rejected(tmp_path, con):
+    write_input(tmp_path, "jsonl")
+    path = tmp_path / "access_events.jsonl"
+    path.write_text("[1, 2]\n\n" + path.read_text() + '{"event_id": "a2", "fields": 5}\n')
+    result = load_into(con, tmp_path)
+    assert_reconciled(result)
+    assert [r[1:] for r in rejected(con)] == [(1, None, "bad_json"), (4, "fields", "bad_list")]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl", "parquet"])
+def test_a_missing_required_column_fails_the_whole_load(tmp_path, con, fmt):
+    row = {k: v for k, v in ACCESS.items() if k != "session_id"}
+    write_input(tmp_path, fmt, access_events=[row])
+    with pytest.raises(AuditorError, match=r"access_events\.\w+: missing required column 'session_id'"):
+        load_into(con, tmp_path)
+    assert con.execute("SELECT count(*) FROM consent_events").fetchone()[0] == 0  # nothing half-loaded
+
+
+def test_a_truncated_gzip_file_is_a_clear_error(tmp_path, con):
+    write_input(tmp_path)
+    data = gzip.compress((tmp_path / "access_events.csv").read_bytes() * 50)
+    (tmp_path / "access_events.csv").unlink()
+    (tmp_path / "access_events.csv.gz").write_bytes(data[: len(data) // 2])
+    with pytest.raises(AuditorError, match="access_events.csv.gz"):
+        load_into(con, tmp_path)
+
+
+def test_garbage_in_a_parquet_file_is_a_clear_error(tmp_path, con):
+    write_input(tmp_path)
+    (tmp_path / "access_events.csv").unlink()
+    (tmp_path / "access_events.parquet").write_bytes(b"not parquet at all")
+    with pytest.raises(AuditorError, match="access_events.parquet"):
+        load_into(con, tmp_path)
+
+
+def test_absent_optional_logs_are_reported(tmp_path, con):
+    result = load_into(con, write_input(tmp_path))
+    assert result.absent == ["users", "admin_events", "dsr_requests"]
+
+
+def test_a_missing_required_log_is_a_clear_error(tmp_path, con):
+    write_log(tmp_path, "consent_events", [CONSENT])
+    with pytest.raises(AuditorError, match="no access_events log"):
+        load_into(con, tmp_path)
+
+
+def test_user_text_is_data_not_sql(tmp_path, con):
+    nasty = "u1'); DROP TABLE access_events; --"
+    header_trick = {**ACCESS, "user_id": nasty, "x\" VARCHAR); DROP TABLE users; --": "1"}
+    load_into(con, write_input(tmp_path, access_events=[header_trick]))
+    assert con.execute("SELECT user_id FROM access_events").fetchone()[0] == nasty
+    assert con.execute("SELECT count(*) FROM users").fetchone()[0] == 0
+
+
+def test_loaded_files_keeps_the_evidence_trail(tmp_path, con):
+    folder = write_input(tmp_path)
+    load_into(con, folder)
+    import hashlib
+
+    sha = hashlib.sha256((folder / "access_events.csv").read_bytes()).hexdigest()
+    row = con.execute(
+        "SELECT path, size_bytes, rows_read, rows_loaded FROM loaded_files WHERE sha256 = ?", [sha]
+    ).fetchone()
+    assert row == (str((folder / "access_events.csv").resolve()), (folder / "access_events.csv").stat().st_size, 1, 1)
+
+
+def test_unknown_file_in_a_log_folder_is_an_error(tmp_path, con):
+    write_input(tmp_path)
+    (tmp_path / "admin_events").mkdir()
+    (tmp_path / "admin_events" / "notes.txt").write_text("hi")
+    with pytest.raises(AuditorError, match="notes.txt: unsupported file type"):
+        load_into(con, tmp_path)
