@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import duckdb
@@ -24,5 +25,12 @@ def connect(path: str | Path, config: Config) -> duckdb.DuckDBPyConnection:
         raise AuditorError(f"{path}: cannot open the database: {exc}") from None
     # Every timestamp is stored and compared in UTC; report periods convert explicitly.
     con.execute("SET TimeZone = 'UTC'")
-    con.execute((queries_dir() / "schema.sql").read_text(encoding="utf-8"))
+    for name in ("schema.sql", "views.sql"):
+        con.execute((queries_dir() / name).read_text(encoding="utf-8"))
     return con
+
+
+def run(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, object]) -> duckdb.DuckDBPyConnection:
+    """Execute with the named parameters the SQL uses (DuckDB refuses unused ones), bound."""
+    used = set(re.findall(r"\$(\w+)", sql))
+    return con.execute(sql, {k: v for k, v in params.items() if k in used})

@@ -18,10 +18,8 @@ from __future__ import annotations
 import csv
 import gzip
 import hashlib
-import io
 import json
-import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -29,6 +27,7 @@ from pathlib import Path
 import duckdb
 
 from auditor.config import Config
+from auditor.db import run
 from auditor.errors import AuditorError
 from auditor.schema import LOGS, Column, Log
 
@@ -470,7 +469,7 @@ def _load_file(con: duckdb.DuckDBPyConnection, src: SourceFile, config: Config, 
     try:
         staged = STAGERS[src.format](con, src)
         params = {**staged.params, "naive_tz": config.time.naive_timezone or None}
-        _run(con, _check_sql(log, staged), params)
+        run(con, _check_sql(log, staged), params)
         if staged.structural:
             _correct_reject_lines(con, src.path)
         _fix_lines(con, staged)
@@ -484,7 +483,7 @@ def _load_file(con: duckdb.DuckDBPyConnection, src: SourceFile, config: Config, 
         [log.name, str(src.path.resolve()), src.format, size, sha, datetime.now(timezone.utc)],
     ).fetchone()[0]
     meta = {"file_id": file_id, "log": log.name, "file": src.name}
-    _run(
+    run(
         con,
         f"""INSERT INTO rejected_rows
         SELECT $file_id, $log, $file, c._line, c._errors[1].column, c._errors[1].rule,
@@ -494,7 +493,7 @@ def _load_file(con: duckdb.DuckDBPyConnection, src: SourceFile, config: Config, 
     )
     if staged.structural:
         rule = "bad_json" if src.format == "jsonl" else "malformed_record"
-        _run(
+        run(
             con,
             f"""INSERT INTO rejected_rows
             SELECT $file_id, $log, $file, line, any_value(column_name), '{rule}',
@@ -525,12 +524,6 @@ def _load_file(con: duckdb.DuckDBPyConnection, src: SourceFile, config: Config, 
         [result.rows_read, result.rows_loaded, result.rows_rejected, result.duplicates, file_id],
     )
     return result
-
-
-def _run(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, object]) -> None:
-    """Execute with only the named parameters the SQL uses (DuckDB refuses unused ones)."""
-    used = set(re.findall(r"\$(\w+)", sql))
-    con.execute(sql, {k: v for k, v in params.items() if k in used})
 
 
 @dataclass

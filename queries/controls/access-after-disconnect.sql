@@ -1,0 +1,13 @@
+-- id: access-after-disconnect
+-- title: No data flows after a user has disconnected
+-- severity: high
+-- articles: 7(3)
+-- promise: 5
+-- description: Users can disconnect their accounts at any time, removing the data access permissions.
+-- remediation: Make the disconnect revoke the integration's tokens at once and stop every job that still reads this user's data.
+SELECT 'access_events' AS source, a.event_id, a.user_id, a.occurred_at, a.occurred_at AS arose_at,
+       describe_access(a.category, a.user_id, a.direction, a.occurred_at)
+       || ', after ' || a.user_id || ' disconnected at ' || fmt_ts(s.valid_from) || '.' AS reason
+FROM access_events a
+ASOF JOIN consent_states s ON a.user_id = s.user_id AND a.occurred_at >= s.valid_from
+WHERE a.occurred_at <= $as_of AND s.ever_connected AND s.state = 'disconnected'

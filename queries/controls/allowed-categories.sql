@@ -1,0 +1,12 @@
+-- id: allowed-categories
+-- title: Only the promised categories of data flow in each direction
+-- severity: high
+-- articles: 5(1)(c)
+-- promise: 6
+-- description: LinkedIn gives Microsoft profile, interests, subscriptions and connections; Microsoft gives LinkedIn profile, calendar, interests, subscriptions and contacts.
+-- remediation: Stop the flow of this category in this direction; it is not part of what users consented to.
+SELECT 'access_events' AS source, event_id, user_id, occurred_at, occurred_at AS arose_at,
+       describe_access(category, user_id, direction, occurred_at)
+       || ', but ' || category || ' data is not among the data allowed to flow in that direction.' AS reason
+FROM access_events
+WHERE occurred_at <= $as_of AND NOT category_allowed(direction, category)

@@ -1,0 +1,15 @@
+-- id: consent-scope
+-- title: Microsoft data flows to LinkedIn only with two-way consent
+-- severity: high
+-- articles: 6(1)(a), 5(1)(b)
+-- promise: 4
+-- description: A user who allowed only LinkedIn data to be used by their work account gave no permission for Microsoft data to flow to LinkedIn.
+-- remediation: Make the Microsoft-to-LinkedIn export check the user's consent scope and skip users who chose LinkedIn-only.
+SELECT 'access_events' AS source, a.event_id, a.user_id, a.occurred_at, a.occurred_at AS arose_at,
+       describe_access(a.category, a.user_id, a.direction, a.occurred_at)
+       || ', but ' || a.user_id || ' had allowed only LinkedIn data to be used (scope linkedin_only since '
+       || fmt_ts(s.valid_from) || ').' AS reason
+FROM access_events a
+ASOF JOIN consent_states s ON a.user_id = s.user_id AND a.occurred_at >= s.valid_from
+WHERE a.occurred_at <= $as_of AND a.direction = 'microsoft_to_linkedin'
+  AND s.state = 'connected' AND s.scope = 'linkedin_only'

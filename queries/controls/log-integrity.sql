@@ -1,0 +1,40 @@
+-- id: log-integrity
+-- title: The logs can be trusted as evidence
+-- severity: low
+-- articles: 5(2), 30
+-- promise: -
+-- description: Accountability needs complete, consistent records: one version of each event, sessions that end after they start, nothing dated after the audit's moment, known users and recorded regions.
+-- remediation: Find where the export lost or altered records (duplicate ids, clock errors, missing fields) and fix it at the source; re-export.
+WITH rows AS (
+    SELECT 'access_events' AS source, event_id, user_id, occurred_at, _hash, session_end, source_region, destination_region FROM access_events
+    UNION ALL SELECT 'consent_events', event_id, user_id, occurred_at, _hash, NULL, NULL, NULL FROM consent_events
+    UNION ALL SELECT 'admin_events', event_id, actor_id, occurred_at, _hash, NULL, NULL, NULL FROM admin_events
+    UNION ALL SELECT 'dsr_requests', request_id, user_id, received_at, _hash, NULL, NULL, NULL FROM dsr_requests),
+problems AS (
+    SELECT source, event_id, min(user_id) AS user_id, min(occurred_at) AS occurred_at,
+           'The id ' || event_id || ' appears ' || count(*) || ' times in ' || source || ' with different content.' AS reason
+    FROM rows GROUP BY source, event_id HAVING count(DISTINCT _hash) > 1
+    UNION ALL
+    SELECT source, event_id, user_id, occurred_at,
+           'The session of ' || event_id || ' ended at ' || fmt_ts(session_end) || ', before the access itself at ' || fmt_ts(occurred_at) || '.'
+    FROM rows WHERE session_end < occurred_at
+    UNION ALL
+    SELECT source, event_id, user_id, occurred_at,
+           'The row ' || event_id || ' in ' || source || ' is dated ' || fmt_ts(occurred_at) || ', after the audit moment ' || fmt_ts($as_of) || '.'
+    FROM rows WHERE occurred_at > $as_of
+    UNION ALL
+    SELECT source, event_id, user_id, occurred_at,
+           'The row ' || event_id || ' in ' || source || ' names user ' || user_id || ', who is not in the users directory.'
+    FROM rows
+    WHERE source <> 'admin_events' AND EXISTS (SELECT 1 FROM loaded_files WHERE log = 'users')
+      AND user_id NOT IN (SELECT user_id FROM users)
+    UNION ALL
+    SELECT source, event_id, user_id, occurred_at,
+           'The access ' || event_id || ' has no recorded ' || CASE WHEN source_region IS NULL AND destination_region IS NULL THEN 'source or destination region'
+                                                                 WHEN source_region IS NULL THEN 'source region' ELSE 'destination region' END
+           || ', so its transfer cannot be judged.'
+    FROM rows WHERE source = 'access_events' AND (source_region IS NULL OR destination_region IS NULL))
+SELECT source, event_id, min(user_id) AS user_id, min(occurred_at) AS occurred_at, min(occurred_at) AS arose_at,
+       string_agg(reason, ' ' ORDER BY reason) AS reason
+FROM problems
+GROUP BY source, event_id

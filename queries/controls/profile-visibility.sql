@@ -1,0 +1,14 @@
+-- id: profile-visibility
+-- title: A hidden LinkedIn profile is not shown to others in Microsoft apps
+-- severity: medium
+-- articles: 21
+-- promise: 5
+-- description: Users decide whether their LinkedIn profile may be shown in Microsoft apps.
+-- remediation: Make the profile card honour the user's visibility choice before showing LinkedIn data to anyone else.
+SELECT 'access_events' AS source, a.event_id, a.user_id, a.occurred_at, a.occurred_at AS arose_at,
+       'The LinkedIn profile of ' || a.user_id || ' was shown to another person at ' || fmt_ts(a.occurred_at)
+       || ', although ' || a.user_id || ' had hidden it from Microsoft apps at ' || fmt_ts(v.valid_from) || '.' AS reason
+FROM access_events a
+ASOF JOIN visibility_states v ON a.user_id = v.user_id AND a.occurred_at >= v.valid_from
+WHERE a.occurred_at <= $as_of AND a.direction = 'linkedin_to_microsoft' AND a.category = 'profile'
+  AND a.viewer_id IS NOT NULL AND a.viewer_id <> a.user_id AND v.visibility = 'hidden'
