@@ -6,6 +6,7 @@ Exit codes: 0 clean, 1 findings at or above the chosen severity, 2 bad usage or 
 from __future__ import annotations
 
 import sys
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -15,10 +16,14 @@ from rich.progress import BarColumn, DownloadColumn, Progress, SpinnerColumn, Te
 from rich.table import Table
 
 from auditor import __version__
+from auditor.check import date_period, month_period, run_check, select_controls
 from auditor.config import Config, load_config, to_toml
+from auditor.controls import catalogue
 from auditor.db import connect
 from auditor.errors import AuditorError
 from auditor.ingest import LoadResult, SourceFile, load
+from auditor.outputs import print_table, to_csv, to_json, to_junit
+from auditor.waivers import load_waivers
 
 DEFAULT_DB = "audit.duckdb"
 
@@ -137,6 +142,85 @@ def load_cmd(ctx: click.Context, input_dir: Path, db_path: str) -> None:
         result = load(con, input_dir, config, on_file=on_file)
     _print_load(console, result, con)
     con.close()
+
+
+def _parse_as_of(text: str | None) -> datetime | None:
+    if text is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise AuditorError(f"--as-of {text!r}: expected an ISO 8601 timestamp with an offset, e.g. 2026-11-01T00:00:00Z") from None
+    if moment.tzinfo is None:
+        raise AuditorError(f"--as-of {text!r}: give an offset (Z or +HH:MM)")
+    return moment.astimezone(timezone.utc)
+
+
+@main.command("check")
+@db_option
+@click.option("--period", help="Reporting month YYYY-MM: as_of is its end, findings that arose in it are kept.")
+@click.option("--from", "date_from", help="Start date YYYY-MM-DD of a period (with --to).")
+@click.option("--to", "date_to", help="End date YYYY-MM-DD of a period, inclusive (with --from).")
+@click.option("--as-of", "as_of_text", help="The audit moment (ISO 8601 with offset); default: the period's end, else the latest event loaded.")
+@click.option("--waivers", "waivers_path", type=click.Path(dir_okay=False, path_type=Path), help="waivers.toml to apply.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv", "junit"]), default="table", show_default=True)
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to this file instead of stdout.")
+@click.option("--fail-on", type=click.Choice(["high", "medium", "low", "never"]), default="high", show_default=True,
+              help="Exit 1 when an unwaived finding is at or above this severity.")
+@click.option("--control", "control_ids", multiple=True, help="Run only this control (repeatable).")
+@click.option("--min-severity", type=click.Choice(["high", "medium", "low"]), help="Run only controls at or above this severity.")
+@click.pass_context
+def check_cmd(ctx: click.Context, db_path: str, period: str | None, date_from: str | None, date_to: str | None,
+              as_of_text: str | None, waivers_path: Path | None, fmt: str, output: Path | None, fail_on: str,
+              control_ids: tuple[str, ...], min_severity: str | None) -> None:
+    """Run the controls on the loaded logs and report the findings.
+
+    Exit code 0 when no unwaived finding is at or above --fail-on, 1 when one is, 2 for bad
+    usage or input, 3 when a control could not run (the others still run and report).
+    """
+    config = _config(ctx)
+    if period and (date_from or date_to):
+        raise AuditorError("give either --period or --from/--to, not both")
+    if bool(date_from) != bool(date_to):
+        raise AuditorError("--from and --to go together")
+    span = (month_period(period, config.time.report_timezone) if period
+            else date_period(date_from, date_to, config.time.report_timezone) if date_from else None)
+    controls = select_controls(control_ids, min_severity)
+    waivers, waivers_sha = load_waivers(waivers_path, {c.id for c in catalogue()}) if waivers_path else ([], None)
+    con = connect(db_path, config)
+    result = run_check(con, config, controls, _parse_as_of(as_of_text), span, waivers, waivers_sha)
+    if fmt == "table":
+        console = Console(soft_wrap=True, file=output.open("w", encoding="utf-8") if output else None)
+        print_table(console, con, result)
+    else:
+        text = {"json": to_json, "csv": to_csv, "junit": to_junit}[fmt](con, result)
+        if output:
+            output.write_text(text, encoding="utf-8")
+        else:
+            click.echo(text, nl=False)
+    con.close()
+    ctx.exit(3 if result.errors else 1 if result.failing(fail_on) else 0)
+
+
+@main.command("controls")
+@click.argument("control_id", required=False)
+def controls_cmd(control_id: str | None) -> None:
+    """List the control catalogue, or show one control's description, promise, remediation and SQL."""
+    controls = catalogue()
+    if control_id is None:
+        table = Table()
+        for name in ("id", "severity", "articles", "title"):
+            table.add_column(name, no_wrap=name == "id")
+        for c in controls:
+            table.add_row(c.id, c.severity, c.articles, c.title)
+        Console(soft_wrap=True).print(table)
+        return
+    control = next((c for c in controls if c.id == control_id), None)
+    if control is None:
+        raise AuditorError(f"no control {control_id!r} (see `auditor controls`)")
+    click.echo(f"{control.id}: {control.title}\nseverity: {control.severity}\nGDPR articles: {control.articles}\n"
+               f"promise: {control.promise}\n\n{control.description}\n\nremediation: {control.remediation}\n\n"
+               f"-- {control.path.name} (sha256 {control.sha256})\n{control.sql}")
 
 
 @main.command("config")

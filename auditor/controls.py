@@ -15,10 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-import duckdb
-
 from auditor.config import Config
-from auditor.db import run
 from auditor.errors import AuditorError
 from auditor.resources import queries_dir
 
@@ -90,15 +87,6 @@ def parameters(config: Config, as_of: datetime) -> dict[str, object]:
         "grace_seconds": c.retention_grace_hours * 3600,
         "erasure_days": c.erasure_deadline_days,
     }
-
-
-def run_control(con: duckdb.DuckDBPyConnection, control: Control, params: dict[str, object]) -> list[tuple]:
-    """The findings of one control, one per offending row (the earliest version of an id)."""
-    sql = (
-        f"SELECT DISTINCT ON (source, event_id) {', '.join(FINDING_COLUMNS)} FROM ({strip_header(control.sql)}) "
-        "ORDER BY source, event_id, arose_at, occurred_at"
-    )
-    return run(con, sql, params).fetchall()
 
 
 def strip_header(sql: str) -> str:

@@ -89,3 +89,44 @@ CREATE TABLE IF NOT EXISTS dsr_requests (
     completed_at TIMESTAMPTZ,
     _file_id INTEGER, _line BIGINT, _hash UHUGEINT, _extra JSON
 );
+
+-- One row per `auditor check` run, its control results and its findings, so reports and
+-- evidence packs read results instead of recomputing them.
+CREATE SEQUENCE IF NOT EXISTS check_runs_seq START 1;
+
+CREATE TABLE IF NOT EXISTS check_runs (
+    run_id          INTEGER PRIMARY KEY DEFAULT nextval('check_runs_seq'),
+    as_of           TIMESTAMPTZ NOT NULL,
+    period_start    TIMESTAMPTZ,
+    period_end      TIMESTAMPTZ,
+    config_sha256   VARCHAR NOT NULL,
+    control_sha256  JSON NOT NULL,     -- {control id: SHA-256 of its SQL file}
+    waivers_sha256  VARCHAR,
+    tool_version    VARCHAR NOT NULL,
+    duckdb_version  VARCHAR NOT NULL,
+    started_at      TIMESTAMPTZ NOT NULL,
+    finished_at     TIMESTAMPTZ
+);
+
+CREATE TABLE IF NOT EXISTS control_results (
+    run_id    INTEGER NOT NULL,
+    control   VARCHAR NOT NULL,
+    severity  VARCHAR NOT NULL,
+    status    VARCHAR NOT NULL,        -- pass, fail, waived, not-evaluated, error
+    findings  BIGINT NOT NULL,
+    waived    BIGINT NOT NULL,
+    detail    VARCHAR                  -- why not evaluated, or the database's error
+);
+
+CREATE TABLE IF NOT EXISTS findings (
+    run_id      INTEGER NOT NULL,
+    control     VARCHAR NOT NULL,
+    severity    VARCHAR NOT NULL,
+    source      VARCHAR NOT NULL,      -- the table of the offending row
+    event_id    VARCHAR NOT NULL,      -- its event_id (request_id for dsr_requests)
+    user_id     VARCHAR,
+    occurred_at TIMESTAMPTZ,
+    arose_at    TIMESTAMPTZ NOT NULL,  -- when the finding arose (decides its reporting month)
+    reason      VARCHAR NOT NULL,
+    waiver      JSON                   -- the waiver that applies, if any
+);

@@ -1,0 +1,212 @@
+"""`auditor check`: run the controls at an as_of, record the run and its findings.
+
+as_of is the audit's moment (controls.md): the end of the period when one is given, else the
+latest occurred_at / received_at loaded, unless given explicitly. With a period, only findings
+that arose in it are kept, judged against the whole loaded history.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+import duckdb
+
+from auditor import __version__
+from auditor.config import Config
+from auditor.controls import FINDING_COLUMNS, SEVERITIES, Control, catalogue, parameters, strip_header
+from auditor.db import run
+from auditor.errors import AuditorError
+from auditor.waivers import Waiver
+
+
+@dataclass(frozen=True)
+class Period:
+    start: datetime
+    end: datetime  # exclusive
+
+
+@dataclass
+class ControlResult:
+    control: Control
+    status: str  # pass, fail, waived, not-evaluated, error
+    findings: int = 0
+    waived: int = 0
+    detail: str | None = None
+
+
+@dataclass
+class CheckRun:
+    run_id: int
+    as_of: datetime
+    period: Period | None
+    results: list[ControlResult]
+    expired_waivers: list[Waiver] = field(default_factory=list)
+    active_waivers: list[Waiver] = field(default_factory=list)
+
+    @property
+    def errors(self) -> bool:
+        return any(r.status == "error" for r in self.results)
+
+    def failing(self, fail_on: str) -> bool:
+        """Whether an unwaived finding is at or above the severity `fail_on` ('never': no)."""
+        if fail_on == "never":
+            return False
+        levels = SEVERITIES[: SEVERITIES.index(fail_on) + 1]
+        return any(r.findings > r.waived and r.control.severity in levels for r in self.results)
+
+
+def month_period(text: str, tz: str) -> Period:
+    """The month YYYY-MM in the report timezone, as UTC instants."""
+    try:
+        first = datetime.strptime(text, "%Y-%m").date()
+    except ValueError:
+        raise AuditorError(f"--period {text!r}: expected YYYY-MM, e.g. 2026-10") from None
+    following = date(first.year + first.month // 12, first.month % 12 + 1, 1)
+    return _period(first, following, tz)
+
+
+def date_period(start: str, end: str, tz: str) -> Period:
+    """From the start of day `start` to the end of day `end` (inclusive) in the report timezone."""
+    try:
+        first, last = date.fromisoformat(start), date.fromisoformat(end)
+    except ValueError:
+        raise AuditorError(f"--from/--to: expected dates YYYY-MM-DD, got {start!r} and {end!r}") from None
+    if last < first:
+        raise AuditorError("--to is before --from")
+    return _period(first, last + timedelta(days=1), tz)
+
+
+def _period(first: date, following: date, tz: str) -> Period:
+    zone = ZoneInfo(tz)
+    return Period(
+        datetime.combine(first, time(), tzinfo=zone).astimezone(timezone.utc),
+        datetime.combine(following, time(), tzinfo=zone).astimezone(timezone.utc),
+    )
+
+
+def latest_moment(con: duckdb.DuckDBPyConnection) -> datetime:
+    """The default as_of: the latest occurred_at (received_at for requests) loaded."""
+    latest = con.execute(
+        "SELECT max(t) FROM (SELECT max(occurred_at) AS t FROM access_events UNION ALL "
+        "SELECT max(occurred_at) FROM consent_events UNION ALL SELECT max(occurred_at) FROM admin_events "
+        "UNION ALL SELECT max(received_at) FROM dsr_requests)"
+    ).fetchone()[0]
+    if latest is None:
+        raise AuditorError("the database holds no events: run `auditor load INPUT` first")
+    return latest
+
+
+def absent_logs(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """The optional logs of which no file was ever loaded."""
+    loaded = {log for (log,) in con.execute("SELECT DISTINCT log FROM loaded_files").fetchall()}
+    return {"users", "admin_events", "dsr_requests"} - loaded
+
+
+def select_controls(ids: tuple[str, ...] = (), min_severity: str | None = None) -> list[Control]:
+    """The catalogue, or the named controls, at or above a severity."""
+    controls = catalogue()
+    known = {c.id for c in controls}
+    for unknown in sorted(set(ids) - known):
+        raise AuditorError(f"--control {unknown!r}: no such control (see `auditor controls`)")
+    if ids:
+        controls = [c for c in controls if c.id in ids]
+    if min_severity:
+        levels = SEVERITIES[: SEVERITIES.index(min_severity) + 1]
+        controls = [c for c in controls if c.severity in levels]
+    return controls
+
+
+def run_check(
+    con: duckdb.DuckDBPyConnection,
+    config: Config,
+    controls: list[Control],
+    as_of: datetime | None = None,
+    period: Period | None = None,
+    waivers: list[Waiver] | None = None,
+    waivers_sha256: str | None = None,
+) -> CheckRun:
+    """Run `controls`, store the run in check_runs / control_results / findings, return it."""
+    if as_of is None:
+        as_of = period.end if period else latest_moment(con)
+    waivers = waivers or []
+    active = [w for w in waivers if w.active_at(as_of)]
+    expired = [w for w in waivers if not w.active_at(as_of)]
+    run_id = con.execute(
+        "INSERT INTO check_runs (as_of, period_start, period_end, config_sha256, control_sha256, waivers_sha256,"
+        " tool_version, duckdb_version, started_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING run_id",
+        [
+            as_of,
+            period.start if period else None,
+            period.end if period else None,
+            config.digest(),
+            json.dumps({c.id: c.sha256 for c in controls}, sort_keys=True),
+            waivers_sha256,
+            __version__,
+            duckdb.__version__,
+            datetime.now(timezone.utc),
+        ],
+    ).fetchone()[0]
+    _store_waivers(con, active)
+    params = {
+        **parameters(config, as_of),
+        "run_id": run_id,
+        "period_start": period.start if period else None,
+        "period_end": period.end if period else None,
+    }
+    absent = absent_logs(con)
+    results = []
+    for control in controls:
+        missing = [log for log in control.requires if log in absent]
+        if missing:
+            results.append(ControlResult(control, "not-evaluated", detail=f"{', '.join(missing)} absent"))
+            continue
+        try:
+            counts = _run_one(con, control, {**params, "control": control.id, "severity": control.severity})
+        except duckdb.Error as exc:
+            results.append(ControlResult(control, "error", detail=str(exc).strip().splitlines()[0]))
+            continue
+        found, waived = counts
+        status = "pass" if found == 0 else ("waived" if waived == found else "fail")
+        results.append(ControlResult(control, status, found, waived))
+    con.executemany(
+        "INSERT INTO control_results VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [[run_id, r.control.id, r.control.severity, r.status, r.findings, r.waived, r.detail] for r in results],
+    )
+    con.execute("UPDATE check_runs SET finished_at = ? WHERE run_id = ?", [datetime.now(timezone.utc), run_id])
+    return CheckRun(run_id, as_of, period, results, expired, active)
+
+
+def _store_waivers(con: duckdb.DuckDBPyConnection, waivers: list[Waiver]) -> None:
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _waivers (n INTEGER, control VARCHAR, event_id VARCHAR, user_id VARCHAR, waiver JSON)"
+    )
+    if waivers:
+        con.executemany(
+            "INSERT INTO _waivers VALUES (?, ?, ?, ?, ?)",
+            [[n, w.control, w.event_id, w.user_id, json.dumps(w.as_dict())] for n, w in enumerate(waivers)],
+        )
+
+
+def _run_one(con: duckdb.DuckDBPyConnection, control: Control, params: dict[str, object]) -> tuple[int, int]:
+    """Insert one control's findings (in the period, if any, each row once) with their waiver."""
+    columns = ", ".join(FINDING_COLUMNS)
+    run(
+        con,
+        f"""
+INSERT INTO findings (run_id, control, severity, {columns}, waiver)
+SELECT $run_id, $control, $severity, {", ".join("f." + c for c in FINDING_COLUMNS)},
+       (SELECT w.waiver FROM _waivers w WHERE w.control = $control
+          AND (w.event_id = f.event_id OR w.user_id = f.user_id) ORDER BY w.n LIMIT 1)
+FROM (SELECT DISTINCT ON (source, event_id) {columns}
+      FROM ({strip_header(control.sql)})
+      ORDER BY source, event_id, arose_at, occurred_at) f
+WHERE (CAST($period_start AS TIMESTAMPTZ) IS NULL OR f.arose_at >= $period_start)
+  AND (CAST($period_end AS TIMESTAMPTZ) IS NULL OR f.arose_at < $period_end)""",
+        params,
+    )
+    return con.execute(
+        "SELECT count(*), count(waiver) FROM findings WHERE run_id = ? AND control = ?", [params["run_id"], control.id]
+    ).fetchone()
