@@ -232,8 +232,8 @@ def config_cmd(ctx: click.Context) -> None:
 
 @main.command("sample")
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path), help="Folder to write.")
-@click.option("--users", default=300, show_default=True, type=click.IntRange(20, None), help="Number of users.")
-@click.option("--months", default=3, show_default=True, type=click.IntRange(1, 120), help="Months of logs.")
+@click.option("--users", default=300, show_default=True, type=click.IntRange(10, None), help="Number of users.")
+@click.option("--months", default=3, show_default=True, type=click.IntRange(3, 600), help="Months of logs (3 at least, so every planted case fits).")
 @click.option("--start", default="2026-08", show_default=True, help="First month, YYYY-MM.")
 @click.option("--seed", default=7, show_default=True, type=int, help="Random seed; same seed, same files.")
 @click.option(
@@ -247,7 +247,10 @@ def sample_cmd(out_dir: Path, users: int, months: int, start: str, seed: int, fm
     """
     from auditor.sample import generate
 
-    counts = generate(out_dir, users=users, months=months, start=start, seed=seed, fmt=fmt)
+    try:
+        counts = generate(out_dir, users=users, months=months, start=start, seed=seed, fmt=fmt)
+    except ValueError as exc:
+        raise AuditorError(str(exc)) from None
     for name, rows in counts.items():
         click.echo(f"{name}: {rows:,} rows")
     click.echo(f"written to {out_dir}")

@@ -8,24 +8,32 @@
   default as_of; for ``dsr-deadline`` the ``request_id`` is in ``event_id``.
 * ``expected_rejections.csv`` (``file,line,rule``): the malformed rows the loader must reject.
 
-The background is generated set-wise in DuckDB (hash-based pseudo-randomness, so the output is
-byte-identical for one seed) and is clean: it breaks no control. The planted rows below are a
-fixed set of hand-written rows on their own users (``pu-*``), so they cannot disturb, or be
-disturbed by, the background; only the organisation-wide admin events are shared.
+The background (about 28 access events per user and month) is generated set-wise in DuckDB
+with hash-based pseudo-randomness, so the output is byte-identical for one seed (and one DuckDB
+version), and it is clean: it breaks no control. The planted rows below are a fixed set of
+hand-written rows on their own users (``pu-*``; ids ``p-*``), the same whatever the size, so they
+cannot disturb, or be disturbed by, the background; only the organisation-wide admin events are
+shared. Background ids are random-looking (``ae-``, ``ce-``, ``ad-`` + 12 hex digits,
+``DSR-YYYY-NNNNN``, directory GUIDs). Files are sorted by occurred_at / received_at (users by
+user_id), so every line number is known when the keys are written.
 
-Time line (UTC). T0 = first instant of ``start``; P(d, hh:mm:ss) = T0 + d days at that time;
-TA = P(14, 09:00:00), when the integration is enabled for all; A(d, t) = P(14 + d, t), i.e. d days
-after the enable-all day. The logs end at AS = day 28 of the last month at 12:00:00, and one
-planted access event (``p-anchor``) is dated exactly AS, so the default as_of (the latest
-occurred_at / received_at of the loaded logs) is AS. Shared admin events (background, fixed):
-``disable`` at P(0, 07:00), ``enable_group`` of the pilot group G at P(0, 08:00), ``announce`` at
-P(0, 08:30), a second ``announce`` at TA - 2 h, ``enable_all`` at TA. ``months`` must be >= 3 so
-every planted case fits before AS.
+Time line (UTC). T0 = first instant of ``start``; P(d, t) = T0 + d days at time t (00:00 when
+omitted); TA = P(14, 09:00:00), when the integration is enabled for all; A(d, t) = P(14 + d, t),
+d days after the enable-all day (10:00 when omitted). The logs end at AS = day 28 of the last
+month at 12:00:00 (2026-10-28T12:00:00Z by default), and one planted access event
+(``p-anchor``) is dated exactly AS, so the default as_of (the latest occurred_at / received_at
+of the loaded logs) is AS; background activity, sessions included, ends 2 h before. Shared admin
+events (background, fixed): ``disable`` at P(0, 07:00), ``enable_group`` of the pilot group G
+(a GUID) at P(0, 08:00), ``announce`` at P(0, 08:30), a second ``announce`` at TA - 2 h,
+``enable_all`` at TA. Background pilot users are group_add-ed to G from P(0, 09:00) on and
+connect an hour or more later; a few are removed from G and only connect after TA; everyone else
+connects after TA. ``months`` must be >= 3 so every planted case fits before AS.
 
 Planted cases (F = in the answer key, - = deliberately not a finding). Unless said otherwise a
 user connects ``bidirectional`` at A(1, 09:00) (after the announce, while enabled for all),
 accesses are linkedin_to_microsoft ``profile`` from IE to SE (microsoft_to_linkedin: SE to IE),
-both regions EEA so no transfer mechanism is needed, purged exactly at session_end.
+both regions EEA so no transfer mechanism is needed, with a 30-minute session and the copy
+purged exactly at session_end.
 
 ======================  =============================================================  ==
 control                 planted row(s) and why                                          F?
@@ -40,7 +48,7 @@ org-enablement          p-oe-1 connect P(2) of a user in no group (pilot phase).
                         p-oe-3 access at exactly the group_remove p-oe-rm-3 P(5,12:00)  F
                         (tie: a group_remove does not cover its instant); p-oe-ok-3
                         access P(4) while still a member.                               -
-                        p-oe-4 connect P(2) after a group_add to ANOTHER group.         F
+                        p-oe-4 connect P(2,09:00) after a group_add to ANOTHER group.   F
                         p-oe-5 connect P(2,11:00) after group_add and group_remove of   F
                         G at the same instant P(2,10:00) (remove wins).
                         p-oe-ok-6 connect and p-oe-ok-6a access at the exact instant    -
@@ -110,7 +118,8 @@ eu-us-transfer-tagged   p-eu-1 US->SE no mechanism; p-eu-2 DE->US ``adequacy``; 
                         2023-07-09T23:59:59Z; p-eu-ok-7 ``dpf`` at 2023-07-10T00:00:00Z. -
                         p-eu-ok-1 US->NO ``SCC``; p-eu-ok-2 US->``UK`` (= GB, not EEA)  -
                         empty; p-eu-ok-3 CH->US empty; p-eu-ok-4 US->US empty;
-                        p-eu-ok-5 ``se``->``us`` ``Dpf``; p-eu-ok-6 ``EU``->IE empty.
+                        p-eu-ok-5 ``se``->``us`` ``Dpf`` (``Bcr`` before 2023-07-10);
+                        p-eu-ok-6 ``EU``->IE empty.
 profile-visibility      p-pv-1 profile seen by another user after hide_profile;         F
                         p-pv-2 after hide and show at the same instant (hide wins);
                         p-pv-3 hidden before the user ever connected; p-pv-4 seen at
@@ -144,6 +153,11 @@ log-integrity           p-li-1 access id twice with different ``app``; p-li-2 co
                         p-dup-1: an exact duplicate access row (skipped, no finding).    -
 ======================  =============================================================  ==
 
+Timestamp spellings: background rows use ``Z`` (about 1-2 % ``+02:00``); planted rows use ``Z``
+except p-cba-con-3 and p-aad-dis-1 (``+02:00``, on tie boundaries), p-ac-ok-1 (``+02``),
+p-fd-ok-1 (``+0200``), p-eu-ok-1 (space instead of ``T``) and the purged_at of p-sr-ok-1
+(fractional seconds, on a boundary).
+
 Malformed rows (each breaks one rule; ``expected_rejections.csv`` gives file, line and rule):
 p-bad-1 access with empty event_id (missing_value); p-bad-2 consent with user_id of blanks
 (missing_value); p-bad-3 occurred_at ``yesterday`` and p-bad-4 ``YYYY-02-30T10:00:00Z``
@@ -158,6 +172,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -295,7 +310,6 @@ class _Planted:
     """The fixed set of hand-written rows, with the findings and rejections they imply."""
 
     ADMIN = "pu-it-admin"
-    GROUP = "grp-linkedin-pilot"  # replaced by the background's G (see generate)
 
     def __init__(self, tl: Timeline, group: str, other_group: str) -> None:
         self.tl = tl
@@ -305,20 +319,19 @@ class _Planted:
         self._seq = 0
 
     def _add(self, log: str, sec: int, values: dict[str, Any], find: tuple[str, ...] = (),
-             reject: str | None = None, key: str | None = None) -> None:
+             reject: str | None = None) -> None:
         self._seq += 1
         row = {c: values.get(c) for c in COLUMNS[log]}
         row["_sec"] = sec
         row["_k"] = -(10**12) + self._seq
         row["_find"] = ",".join(find) if find else None
         row["_reject"] = reject
-        row["_key"] = key
         self.rows[log].append(row)
 
     def user(self, uid: str, name: str, country: str | None = "SE", reject: str | None = None,
              email: str | None = None) -> None:
-        mail = email or name.lower().replace(" ", ".").replace("ö", "o").replace("å", "a") \
-            .replace("ä", "a").replace("é", "e") + "@contoso.com"
+        ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+        mail = email or ascii_name.lower().replace(" ", ".") + "@contoso.com"
         self._add("users", 0, {"user_id": uid, "email": mail, "display_name": name,
                                "country": country}, reject=reject)
 
@@ -357,7 +370,7 @@ class _Planted:
                purged: Any = "default", src: Any = "default", dst: Any = "default",
                mechanism: str | None = None, style: str = "Z", purged_style: str = "Z",
                find: tuple[str, ...] = (), reject: str | None = None,
-               raw: dict[str, str] | None = None, key: str | None = None) -> None:
+               raw: dict[str, str] | None = None) -> None:
         m2l = direction.lower() == _M2L
         if fields == "default":
             fields = {
@@ -379,7 +392,7 @@ class _Planted:
             "event_id": eid, "occurred_at": fmt_ts(t, style), "user_id": user,
             "direction": direction, "category": category, "fields": fields,
             "connection_degree": degree, "app": app or ("linkedin" if m2l else "outlook"),
-            "viewer_id": viewer, "session_id": f"ps-{eid or 'x'}-{self._seq}",
+            "viewer_id": viewer, "session_id": f"ps-{eid or 'blank'}",
             "session_end": None if se is None else fmt_ts(se, style),
             "purged_at": None if pg is None else fmt_ts(pg, purged_style),
             "source_region": ("SE" if m2l else "IE") if src == "default" else src,
@@ -387,7 +400,7 @@ class _Planted:
             "transfer_mechanism": mechanism,
         }
         values.update(raw or {})
-        self._add("access_events", t, values, find, reject, key)
+        self._add("access_events", t, values, find, reject)
 
     def request(self, rid: str, user: str, rtype: str, received: int,
                 completed: int | None = None, scope: str | None = None,
@@ -583,10 +596,10 @@ def _plant(tl: Timeline, group: str, other_group: str) -> _Planted:  # noqa: PLR
     pl.access("p-eu-ok-2", A(7), "pu-eu-1", src="US", dst="UK")
     pl.access("p-eu-ok-3", A(8), "pu-eu-1", _M2L, src="CH", dst="US")
     pl.access("p-eu-ok-4", A(9), "pu-eu-1", src="US", dst="US")
-    pl.access("p-eu-ok-5", A(10), "pu-eu-1", _M2L, "calendar", src="se", dst="us",
-              mechanism="Dpf")
-    pl.access("p-eu-ok-6", A(11), "pu-eu-1", src="EU", dst="IE")
     dpf = _sec(_DPF_FROM)
+    pl.access("p-eu-ok-5", A(10), "pu-eu-1", _M2L, "calendar", src="se", dst="us",
+              mechanism="Dpf" if A(10) >= dpf else "Bcr")
+    pl.access("p-eu-ok-6", A(11), "pu-eu-1", src="EU", dst="IE")
     if A(1, "09:00:00") < dpf - _DAY and dpf + _DAY < AS:
         pl.connect("p-eu-con-2", "pu-eu-2")
         pl.access("p-eu-5", dpf - 1, "pu-eu-2", src="US", dst="DE", mechanism="dpf", find=EU)
@@ -658,8 +671,8 @@ def _plant(tl: Timeline, group: str, other_group: str) -> _Planted:  # noqa: PLR
     pl.request("p-li-8", "pu-ghost-2", "objection", P(15), P(17), find=LI)
     pl.access("p-li-9", A(5), "pu-li-1", category="interests", dst=None, find=LI)
     pl.access("p-li-10", A(6), "pu-li-1", _M2L, src=None, find=LI)
-    pl.access("p-dup-1", A(7), "pu-li-1", category="subscriptions", key="dup")
-    pl.access("p-dup-1", A(7), "pu-li-1", category="subscriptions", key="dup")
+    pl.access("p-dup-1", A(7), "pu-li-1", category="subscriptions")
+    pl.access("p-dup-1", A(7), "pu-li-1", category="subscriptions")
 
     # The anchor: the latest dated row, so that the default as_of is AS.
     pl.connect("p-anchor-con", "pu-anchor")
@@ -716,6 +729,9 @@ def _plant(tl: Timeline, group: str, other_group: str) -> _Planted:  # noqa: PLR
 # Background (set-wise, in DuckDB)
 # --------------------------------------------------------------------------------------------
 
+# rnd(k, salt, n): uniform in [0, n) for key k. DuckDB combines the arguments of a multi-argument
+# hash() weakly (draws with different salts for one key are strongly correlated), so the
+# combined hash is hashed again.
 _MACROS = """
 CREATE OR REPLACE TEMP MACRO rnd(k, salt, n) AS
     (hash(hash(getvariable('seed'), k, salt)) % greatest(n, 1)::UBIGINT)::BIGINT;
@@ -808,7 +824,7 @@ WITH a AS (
     SELECT i, user_id, rnd(i, 'dtype', 100) AS rt, rnd(i, 'ext', 100) < 10 AS ext,
         getvariable('t0') + 86400
             + rnd(i, 'recv', getvariable('as_of') - getvariable('t0') - 2 * 86400) AS r
-    FROM bu WHERE rnd(i, 'dsr', 1000) < 40
+    FROM bu WHERE rnd(i, 'dsr', 1000) < 50
 ), b AS (
     SELECT *,
         CASE WHEN rt < 35 THEN 'access' WHEN rt < 60 THEN 'erasure'
@@ -910,7 +926,8 @@ SELECT e6.ek AS _k, e6.t AS _sec, e6.user_id, e6.i,
                         ELSE 0 END END AS purged,
     src, dst,
     CASE WHEN (is_eea(src) AND dst = 'US') OR (src = 'US' AND is_eea(dst)) THEN
-             CASE WHEN rnd(ek, 'mech', 100) < 55 THEN 'dpf'
+             -- dpf exists only from 2023-07-10 (older dates fall back to scc).
+             CASE WHEN rnd(ek, 'mech', 100) < 55 AND t >= getvariable('dpf') THEN 'dpf'
                   WHEN rnd(ek, 'mech', 100) < 90 THEN 'scc' ELSE 'bcr' END
          WHEN (src = 'GB' AND is_eea(dst)) OR (is_eea(src) AND dst = 'GB') THEN 'adequacy'
          END AS transfer_mechanism,
@@ -980,9 +997,9 @@ FROM ev
 
 
 def _id_expr(prefix: str, mask_var: str) -> str:
-    """A unique, random-looking id from the row's line number (a bijection on 48 bits)."""
-    return (f"printf('{prefix}%012x', xor((_line * 2654435761) & 281474976710655, "
-            f"getvariable('{mask_var}')))")
+    """A unique, random-looking id from the row's unique _k (a bijection on 48 bits)."""
+    return (f"printf('{prefix}%012x', xor(((_k::HUGEINT * 2654435761) % 281474976710656)"
+            f"::BIGINT, getvariable('{mask_var}')))")
 
 
 def _arrow_table(rows: list[dict[str, Any]], log: str) -> pa.Table:
@@ -1028,6 +1045,7 @@ def generate(out_dir: Path, users: int = 300, months: int = 3, start: str = "202
             "seed": seed, "n": users, "t0": tl.t0, "ta": tl.ta, "as_of": tl.as_of,
             "be": tl.b_end, "maxlen": _MAX_SESSION, "rate": _SESSION_RATE,
             "eea": list(_EEA), "first": list(_FIRST), "last": list(_LAST),
+            "dpf": _sec(_DPF_FROM),
         }
         for name, value in variables.items():
             con.execute(f"SET VARIABLE {name} = ?", [value])
@@ -1068,82 +1086,68 @@ def generate(out_dir: Path, users: int = 300, months: int = 3, start: str = "202
     return counts
 
 
+# File order per log; every order key is unique, so line numbers are known in advance.
+_ORDER = {log: ("_sec", "_k") for log in COLUMNS} | {"users": ("user_id", "_k")}
+
+
 def _assemble(con: duckdb.DuckDBPyConnection) -> None:
-    """Union background and planted rows per log and number them in file order (_line)."""
+    """One view per log: the formatted background rows and the planted rows."""
     con.execute("""
-        CREATE TEMP TABLE f_users AS
-        SELECT *, row_number() OVER (ORDER BY user_id, _k) AS _line FROM (
-            SELECT user_id,
-                strip_accents(lower(replace(replace(display_name, ' ', '.'), '''', '')))
-                    || CASE WHEN name_rank > 1 THEN name_rank::VARCHAR ELSE '' END
-                    || '@contoso.com' AS email,
-                display_name, country, i AS _k, NULL::VARCHAR AS _reject
-            FROM bu
-            UNION ALL
-            SELECT user_id, email, display_name, country, _k, _reject FROM p_users)
+        CREATE TEMP VIEW f_users AS
+        SELECT user_id,
+            strip_accents(lower(replace(replace(display_name, ' ', '.'), '''', '')))
+                || CASE WHEN name_rank > 1 THEN name_rank::VARCHAR ELSE '' END
+                || '@contoso.com' AS email,
+            display_name, country, i AS _k, 0::BIGINT AS _sec, NULL::VARCHAR AS _reject
+        FROM bu
+        UNION ALL
+        SELECT user_id, email, display_name, country, _k, _sec, _reject FROM p_users
     """)
     con.execute(f"""
-        CREATE TEMP TABLE f_admin_events AS
-        SELECT * REPLACE (CASE WHEN _bg THEN {_id_expr('ad-', 'mask_ad')} ELSE event_id END
-                          AS event_id)
-        FROM (
-            SELECT *, row_number() OVER (ORDER BY _sec, _k) AS _line FROM (
-                SELECT NULL::VARCHAR AS event_id, tsz(_sec) AS occurred_at, actor_id,
-                    role AS actor_role, action, group_id, target_user_id, _sec, _k,
-                    NULL::VARCHAR AS _reject, TRUE AS _bg
-                FROM badm
-                UNION ALL
-                SELECT event_id, occurred_at, actor_id, actor_role, action, group_id,
-                    target_user_id, _sec, _k, _reject, FALSE FROM p_admin_events))
+        CREATE TEMP VIEW f_admin_events AS
+        SELECT {_id_expr('ad-', 'mask_ad')} AS event_id, tsz(_sec) AS occurred_at, actor_id,
+            role AS actor_role, action, group_id, target_user_id, _sec, _k,
+            NULL::VARCHAR AS _reject
+        FROM badm
+        UNION ALL
+        SELECT event_id, occurred_at, actor_id, actor_role, action, group_id, target_user_id,
+            _sec, _k, _reject FROM p_admin_events
     """)
     con.execute(f"""
-        CREATE TEMP TABLE f_consent_events AS
-        SELECT * REPLACE (CASE WHEN _bg THEN {_id_expr('ce-', 'mask_ce')} ELSE event_id END
-                          AS event_id)
-        FROM (
-            SELECT *, row_number() OVER (ORDER BY _sec, _k) AS _line FROM (
-                SELECT NULL::VARCHAR AS event_id, tsf(_sec, off) AS occurred_at, user_id,
-                    action, scope, surface, notice_version, _sec, _k,
-                    NULL::VARCHAR AS _reject, TRUE AS _bg
-                FROM bcon
-                UNION ALL
-                SELECT event_id, occurred_at, user_id, action, scope, surface, notice_version,
-                    _sec, _k, _reject, FALSE FROM p_consent_events))
+        CREATE TEMP VIEW f_consent_events AS
+        SELECT {_id_expr('ce-', 'mask_ce')} AS event_id, tsf(_sec, off) AS occurred_at,
+            user_id, action, scope, surface, notice_version, _sec, _k, NULL::VARCHAR AS _reject
+        FROM bcon
+        UNION ALL
+        SELECT event_id, occurred_at, user_id, action, scope, surface, notice_version,
+            _sec, _k, _reject FROM p_consent_events
     """)
     con.execute(f"""
-        CREATE TEMP TABLE f_access_events AS
-        SELECT * REPLACE (CASE WHEN _bg THEN {_id_expr('ae-', 'mask_ae')} ELSE event_id END
-                          AS event_id)
-        FROM (
-            SELECT *, row_number() OVER (ORDER BY _sec, _k) AS _line FROM (
-                SELECT NULL::VARCHAR AS event_id, tsf(_sec, off) AS occurred_at, user_id,
-                    direction, category, fields, connection_degree, app, viewer_id,
-                    printf('ses-%012x', xor((sk * 2654435761) & 281474976710655,
-                                            getvariable('mask_ae'))) AS session_id,
-                    tsf(se, off) AS session_end, tsf(purged, off) AS purged_at,
-                    src AS source_region, dst AS destination_region, transfer_mechanism,
-                    _sec, _k, NULL::VARCHAR AS _reject, TRUE AS _bg
-                FROM ba
-                UNION ALL
-                SELECT event_id, occurred_at, user_id, direction, category, fields,
-                    connection_degree, app, viewer_id, session_id, session_end, purged_at,
-                    source_region, destination_region, transfer_mechanism, _sec, _k, _reject,
-                    FALSE FROM p_access_events))
+        CREATE TEMP VIEW f_access_events AS
+        SELECT {_id_expr('ae-', 'mask_ae')} AS event_id, tsf(_sec, off) AS occurred_at,
+            user_id, direction, category, fields, connection_degree, app, viewer_id,
+            printf('ses-%012x', xor(((sk::HUGEINT * 2654435761) % 281474976710656)::BIGINT,
+                                    getvariable('mask_ae'))) AS session_id,
+            tsf(se, off) AS session_end, tsf(purged, off) AS purged_at,
+            src AS source_region, dst AS destination_region, transfer_mechanism,
+            _sec, _k, NULL::VARCHAR AS _reject
+        FROM ba
+        UNION ALL
+        SELECT event_id, occurred_at, user_id, direction, category, fields,
+            connection_degree, app, viewer_id, session_id, session_end, purged_at,
+            source_region, destination_region, transfer_mechanism, _sec, _k, _reject
+        FROM p_access_events
     """)
     con.execute("""
-        CREATE TEMP TABLE f_dsr_requests AS
-        SELECT * REPLACE (CASE WHEN _bg THEN 'DSR-' || strftime(make_timestamp(_sec * 1000000),
-                          '%Y') || '-' || lpad(_line::VARCHAR, 5, '0') ELSE request_id END
-                          AS request_id)
-        FROM (
-            SELECT *, row_number() OVER (ORDER BY _sec, _k) AS _line FROM (
-                SELECT NULL::VARCHAR AS request_id, user_id, type, scope,
-                    tsz(r) AS received_at, extended, tsz(completed) AS completed_at,
-                    r AS _sec, i AS _k, NULL::VARCHAR AS _reject, TRUE AS _bg
-                FROM bd
-                UNION ALL
-                SELECT request_id, user_id, type, scope, received_at, extended, completed_at,
-                    _sec, _k, _reject, FALSE FROM p_dsr_requests))
+        CREATE TEMP VIEW f_dsr_requests AS
+        SELECT 'DSR-' || strftime(make_timestamp(r * 1000000), '%Y') || '-'
+                || lpad(n::VARCHAR, 5, '0') AS request_id,
+            user_id, type, scope, tsz(r) AS received_at, extended,
+            tsz(completed) AS completed_at, r AS _sec, i AS _k, NULL::VARCHAR AS _reject
+        FROM (SELECT *, row_number() OVER (ORDER BY r, i) AS n FROM bd)
+        UNION ALL
+        SELECT request_id, user_id, type, scope, received_at, extended, completed_at,
+            _sec, _k, _reject FROM p_dsr_requests
     """)
 
 
@@ -1159,13 +1163,23 @@ def _write(con: duckdb.DuckDBPyConnection, out_dir: Path,
             for c in cols)
         options = {"csv": "FORMAT csv, HEADER true", "jsonl": "FORMAT json",
                    "parquet": "FORMAT parquet"}[ext]
-        con.execute(f"COPY (SELECT {select} FROM f_{log} ORDER BY _line) TO '{path}' "
-                    f"({options})")
-        counts[log] = con.execute(f"SELECT count(*) FROM f_{log}").fetchone()[0]
+        first, second = _ORDER[log]
+        con.execute(f"COPY (SELECT {select} FROM f_{log} ORDER BY {first}, {second}) "
+                    f"TO '{path}' ({options})")
+        # A rejected row's line is 1 + the number of rows written before it: count them all,
+        # and the rows before each rejected row, in one scan.
+        rejected = con.execute(f"SELECT {first}, {second}, _reject FROM p_{log} "
+                               f"WHERE _reject IS NOT NULL ORDER BY {first}, {second}").fetchall()
+        aggregates = ["count(*)"] + [
+            f"count(*) FILTER (WHERE {first} < ${2 * n + 1} "
+            f"OR ({first} = ${2 * n + 1} AND {second} < ${2 * n + 2}))"
+            for n in range(len(rejected))]
+        params = [v for key1, key2, _ in rejected for v in (key1, key2)]
+        total, *before = con.execute(f"SELECT {', '.join(aggregates)} FROM f_{log}",
+                                     params).fetchone()
+        counts[log] = total
         header = 1 if ext == "csv" else 0
-        for line, rule in con.execute(
-                f"SELECT _line, _reject FROM f_{log} WHERE _reject IS NOT NULL").fetchall():
-            rejections.append((name, int(line) + header, rule))
+        rejections += [(name, n + 1 + header, rule) for n, (_, _, rule) in zip(before, rejected)]
     return counts, rejections
 
 
@@ -1175,7 +1189,8 @@ def _check_as_of(con: duckdb.DuckDBPyConnection, tl: Timeline) -> None:
         SELECT max(s) FROM (
             SELECT _sec AS s FROM f_admin_events WHERE _reject IS NULL
             UNION ALL SELECT _sec FROM f_consent_events WHERE _reject IS NULL
-            UNION ALL SELECT _sec FROM f_access_events WHERE _reject IS NULL
+            UNION ALL SELECT _sec FROM ba
+            UNION ALL SELECT _sec FROM p_access_events WHERE _reject IS NULL
             UNION ALL SELECT _sec FROM f_dsr_requests WHERE _reject IS NULL)
     """).fetchone()[0]
     if latest != tl.as_of:
