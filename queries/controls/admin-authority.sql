@@ -2,9 +2,9 @@
 -- title: Only administrators change the integration's setting
 -- severity: medium
 -- articles: 5(2), 32
--- promise: 1
+-- promise: Only an Azure AD administrator manages the integration's setting for the organisation.
 -- requires: admin_events
--- description: An Azure AD administrator enables the integration for the organisation or a group; changes by anyone else show that access to the setting is not controlled.
+-- description: Every change of the setting, the selected group or the announcement is made by an actor in one of the configured administrator roles.
 -- remediation: Review who holds the right to change the LinkedIn account connections setting and the selected group; remove it from other roles.
 SELECT 'admin_events' AS source, event_id, actor_id AS user_id, occurred_at, occurred_at AS arose_at,
        'The ' || action || ' at ' || fmt_ts(occurred_at) || ' was made by ' || actor_id || ' with role '

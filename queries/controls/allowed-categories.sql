@@ -2,8 +2,8 @@
 -- title: Only the promised categories of data flow in each direction
 -- severity: high
 -- articles: 5(1)(c)
--- promise: 6
--- description: LinkedIn gives Microsoft profile, interests, subscriptions and connections; Microsoft gives LinkedIn profile, calendar, interests, subscriptions and contacts.
+-- promise: LinkedIn gives Microsoft profile, interests, subscriptions and first-degree connections; Microsoft gives LinkedIn profile, calendar, interests, subscriptions and contacts.
+-- description: Every access event carries a category of data allowed for its direction.
 -- remediation: Stop the flow of this category in this direction; it is not part of what users consented to.
 SELECT 'access_events' AS source, event_id, user_id, occurred_at, occurred_at AS arose_at,
        describe_access(category, user_id, direction, occurred_at)

@@ -2,9 +2,9 @@
 -- title: Users are told about the integration before they connect
 -- severity: medium
 -- articles: 13
--- promise: 2
+-- promise: The administrator must announce the integration to users, with what is shared and how.
 -- requires: admin_events
--- description: The administrator must announce the integration to users, with what is shared and how, before users connect.
+-- description: Every connect happens at or after an announcement of the integration to users.
 -- remediation: Publish the announcement (what data is shared, and how to connect and disconnect) and record it as an announce event.
 SELECT 'consent_events' AS source, c.event_id, c.user_id, c.occurred_at, c.occurred_at AS arose_at,
        c.user_id || ' connected their accounts at ' || fmt_ts(c.occurred_at)

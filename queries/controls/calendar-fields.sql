@@ -2,8 +2,8 @@
 -- title: Calendar data sent to LinkedIn carries no meeting content
 -- severity: medium
 -- articles: 5(1)(c)
--- promise: 6
--- description: Calendar data covers meetings, their times, places and attendees' contact details; never the agenda, the content or the meeting title.
+-- promise: Calendar data given to LinkedIn covers meetings, their times, places and attendees' contact details, never the agenda, the content or the meeting title.
+-- description: Calendar data sent to LinkedIn carries only the configured calendar fields (by default start, end, timezone, location, attendees, organizer).
 -- remediation: Strip every field but the allowed calendar fields from the calendar export to LinkedIn.
 SELECT 'access_events' AS source, event_id, user_id, occurred_at, occurred_at AS arose_at,
        describe_access(category, user_id, direction, occurred_at) || ' carrying '

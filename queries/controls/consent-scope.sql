@@ -2,8 +2,8 @@
 -- title: Microsoft data flows to LinkedIn only with two-way consent
 -- severity: high
 -- articles: 6(1)(a), 5(1)(b)
--- promise: 4
--- description: A user who allowed only LinkedIn data to be used by their work account gave no permission for Microsoft data to flow to LinkedIn.
+-- promise: Users choose between access both ways and only LinkedIn data used by their Microsoft account.
+-- description: No Microsoft data flows to LinkedIn while the user's consent covers only LinkedIn data used by Microsoft (scope linkedin_only).
 -- remediation: Make the Microsoft-to-LinkedIn export check the user's consent scope and skip users who chose LinkedIn-only.
 SELECT 'access_events' AS source, a.event_id, a.user_id, a.occurred_at, a.occurred_at AS arose_at,
        describe_access(a.category, a.user_id, a.direction, a.occurred_at)

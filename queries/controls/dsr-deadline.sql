@@ -2,9 +2,9 @@
 -- title: Data-subject requests are answered within the legal deadline
 -- severity: high
 -- articles: 12(3)
--- promise: -
+-- promise: None of the integration's promises: GDPR Art. 12(3) itself.
 -- requires: dsr_requests
--- description: A request is answered within one month of receipt, or three months when the subject was told of an extension.
+-- description: Every data-subject request is answered within one calendar month of receipt (three months when extended), or is still within that deadline.
 -- remediation: Answer the request now and tell the data subject; review why it was late.
 WITH requests AS (
     SELECT *, received_at + CASE WHEN extended THEN INTERVAL 3 MONTH ELSE INTERVAL 1 MONTH END AS deadline,

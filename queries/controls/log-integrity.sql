@@ -2,8 +2,8 @@
 -- title: The logs can be trusted as evidence
 -- severity: low
 -- articles: 5(2), 30
--- promise: -
--- description: Accountability needs complete, consistent records: one version of each event, sessions that end after they start, nothing dated after the audit's moment, known users and recorded regions.
+-- promise: None of the integration's promises: the accountability of GDPR Art. 5(2) and the records of Art. 30.
+-- description: The logs are trustworthy evidence: one version of each id, sessions that end after they start, nothing dated after as_of, only known users, recorded regions.
 -- remediation: Find where the export lost or altered records (duplicate ids, clock errors, missing fields) and fix it at the source; re-export.
 WITH rows AS (
     SELECT 'access_events' AS source, event_id, user_id, occurred_at, _hash, session_end, source_region, destination_region FROM access_events
