@@ -191,22 +191,23 @@ def _store_waivers(con: duckdb.DuckDBPyConnection, waivers: list[Waiver]) -> Non
 
 
 def _run_one(con: duckdb.DuckDBPyConnection, control: Control, params: dict[str, object]) -> tuple[int, int]:
-    """Insert one control's findings (in the period, if any, each row once) with their waiver."""
+    """Insert all of one control's findings (each row once) with their waiver; count the period's."""
     columns = ", ".join(FINDING_COLUMNS)
     run(
         con,
         f"""
-INSERT INTO findings (run_id, control, severity, {columns}, waiver)
+INSERT INTO findings (run_id, control, severity, {columns}, waiver, in_period)
 SELECT $run_id, $control, $severity, {", ".join("f." + c for c in FINDING_COLUMNS)},
        (SELECT w.waiver FROM _waivers w WHERE w.control = $control
-          AND (w.event_id = f.event_id OR w.user_id = f.user_id) ORDER BY w.n LIMIT 1)
+          AND (w.event_id = f.event_id OR w.user_id = f.user_id) ORDER BY w.n LIMIT 1),
+       (CAST($period_start AS TIMESTAMPTZ) IS NULL OR f.arose_at >= $period_start)
+       AND (CAST($period_end AS TIMESTAMPTZ) IS NULL OR f.arose_at < $period_end)
 FROM (SELECT DISTINCT ON (source, event_id) {columns}
       FROM ({strip_header(control.sql)})
-      ORDER BY source, event_id, arose_at, occurred_at) f
-WHERE (CAST($period_start AS TIMESTAMPTZ) IS NULL OR f.arose_at >= $period_start)
-  AND (CAST($period_end AS TIMESTAMPTZ) IS NULL OR f.arose_at < $period_end)""",
+      ORDER BY source, event_id, arose_at, occurred_at) f""",
         params,
     )
     return con.execute(
-        "SELECT count(*), count(waiver) FROM findings WHERE run_id = ? AND control = ?", [params["run_id"], control.id]
+        "SELECT count(*), count(waiver) FROM findings WHERE run_id = ? AND control = ? AND in_period",
+        [params["run_id"], control.id],
     ).fetchone()

@@ -36,7 +36,7 @@ def findings(con: duckdb.DuckDBPyConnection, run: CheckRun, limit: int | None = 
     """The run's findings, sorted by control, then occurred_at, then event_id."""
     rows = con.execute(
         "SELECT control, event_id, user_id, occurred_at, reason, severity, waiver IS NOT NULL, waiver, source, arose_at "
-        "FROM findings WHERE run_id = ? ORDER BY control, occurred_at, event_id, source"
+        "FROM findings WHERE run_id = ? AND in_period ORDER BY control, occurred_at, event_id, source"
         + (" LIMIT ?" if limit else ""),
         [run.run_id, limit] if limit else [run.run_id],
     ).fetchall()
@@ -141,7 +141,7 @@ def print_table(console: Console, con: duckdb.DuckDBPyConnection, run: CheckRun,
         if r.status != "fail":
             continue
         rows = con.execute(
-            "SELECT event_id, reason FROM findings WHERE run_id = ? AND control = ? AND waiver IS NULL "
+            "SELECT event_id, reason FROM findings WHERE run_id = ? AND control = ? AND waiver IS NULL AND in_period "
             "ORDER BY occurred_at, event_id LIMIT ?",
             [run.run_id, r.control.id, examples],
         ).fetchall()

@@ -128,5 +128,8 @@ CREATE TABLE IF NOT EXISTS findings (
     occurred_at TIMESTAMPTZ,
     arose_at    TIMESTAMPTZ NOT NULL,  -- when the finding arose (decides its reporting month)
     reason      VARCHAR NOT NULL,
-    waiver      JSON                   -- the waiver that applies, if any
+    waiver      JSON,                  -- the waiver that applies, if any
+    in_period   BOOLEAN NOT NULL       -- arose in the run's period (always true without one)
 );
+-- A run keeps every finding that arose up to its as_of, so a report can show earlier months'
+-- trend from the same run; the run's own results are the rows in_period.

@@ -62,7 +62,7 @@ def findings(tmp_path: Path, control: str, *, access_events=(), consent_events=C
     span = month_period(period, "UTC") if period else None
     result = run_check(con, config, select_controls((control,)), moment, span)
     assert result.results[0].status in ("pass", "fail"), result.results[0].detail
-    ids = {r[0] for r in con.execute("SELECT event_id FROM findings WHERE run_id = ?", [result.run_id]).fetchall()}
+    ids = {r[0] for r in con.execute("SELECT event_id FROM findings WHERE run_id = ? AND in_period", [result.run_id]).fetchall()}
     con.close()
     return ids
 
