@@ -1,0 +1,119 @@
+"""Rendering shared by every report: Jinja2 with autoescaping, offline PDF, atomic writes, charts.
+
+Safety: every value from a log reaches HTML through Jinja2's autoescaping; WeasyPrint gets a
+URL fetcher that refuses everything but `data:` URLs (the report's own inline resources), so a
+report never fetches from the network or reads a local file. Reports are self-contained: CSS and
+SVG charts are inline.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import tempfile
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from auditor.resources import templates_dir
+
+
+def environment() -> jinja2.Environment:
+    """The template environment: autoescaping on for .html templates (and strings)."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(templates_dir()),
+        autoescape=jinja2.select_autoescape(["html", "htm", "j2"], default_for_string=True),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["ts"] = lambda t: "" if t is None else t.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    env.filters["day"] = lambda t: "" if t is None else t.astimezone(timezone.utc).strftime("%Y-%m-%d")
+    env.filters["num"] = lambda n: "" if n is None else f"{n:,}"
+    return env
+
+
+def generated_at() -> datetime:
+    """Now, or SOURCE_DATE_EPOCH when set, so the same inputs can give byte-identical reports."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.isdigit():
+        return datetime.fromtimestamp(int(epoch), tz=timezone.utc)
+    return datetime.now(timezone.utc).replace(microsecond=0)
+
+
+def write_atomic(path: Path, data: bytes | str) -> None:
+    """Write `path` through a temporary file and a rename: never a half-written report."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(raw)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _offline_fetcher() -> Any:
+    from weasyprint.urls import URLFetcher
+
+    class OfflineFetcher(URLFetcher):
+        """Serves `data:` URLs only; any other URL (http, file, ...) is refused and recorded."""
+
+        def __init__(self) -> None:
+            super().__init__(allowed_protocols={"data"})
+            self.refused: list[str] = []
+
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            if not url.lower().startswith("data:"):
+                self.refused.append(url)
+                raise ValueError(f"auditor reports fetch nothing: refused {url}")
+            return super().fetch(url, headers)
+
+    return OfflineFetcher()
+
+
+def html_to_pdf(html: str) -> tuple[bytes, list[str]]:
+    """The PDF of a self-contained HTML page, and the URLs the renderer asked for (all refused)."""
+    import weasyprint
+
+    fetcher = _offline_fetcher()
+    pdf = weasyprint.HTML(string=html, base_url=None, url_fetcher=fetcher).write_pdf()
+    return pdf, fetcher.refused
+
+
+def svg_chart(draw: Any, width: float = 6.5, height: float = 2.2) -> str:
+    """An inline SVG made by matplotlib: `draw(ax)` draws on the axes. Deterministic output."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    with matplotlib.rc_context(
+        {"svg.fonttype": "none", "svg.hashsalt": "auditor", "font.size": 8, "font.family": "DejaVu Sans"}
+    ):
+        fig, ax = plt.subplots(figsize=(width, height))
+        try:
+            draw(ax)
+            for side in ("top", "right"):
+                ax.spines[side].set_visible(False)
+            fig.tight_layout()
+            buffer = io.StringIO()
+            fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
+        finally:
+            plt.close(fig)
+    svg = buffer.getvalue()
+    # Inline in HTML: drop the XML prolog and DOCTYPE, keep the <svg> element.
+    return svg[svg.index("<svg") :]
+
+
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def clean_text(value: str) -> str:
+    """Text with control characters removed (they are not valid in XML/HTML output)."""
+    return _CONTROL_CHARS.sub("", value)
