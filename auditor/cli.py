@@ -202,6 +202,41 @@ def check_cmd(ctx: click.Context, db_path: str, period: str | None, date_from: s
     ctx.exit(3 if result.errors else 1 if result.failing(fail_on) else 0)
 
 
+@main.command("report")
+@db_option
+@click.option("--period", required=True, help="Reporting month YYYY-MM.")
+@click.option("--out", "out_dir", default="reports", show_default=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for report-P.html, report-P.pdf and findings-P.csv.")
+@click.option("--format", "formats", default="html,pdf", show_default=True, help="Comma-separated: html, pdf.")
+@click.option("--waivers", "waivers_path", type=click.Path(dir_okay=False, path_type=Path), help="waivers.toml to apply.")
+@click.option("--pseudonymize", is_flag=True,
+              help="Replace user ids, emails, names and viewer ids with a keyed hash (key: AUDITOR_PSEUDONYM_KEY "
+                   "or report.pseudonymize_key).")
+@click.pass_context
+def report_cmd(ctx: click.Context, db_path: str, period: str, out_dir: Path, formats: str,
+               waivers_path: Path | None, pseudonymize: bool) -> None:
+    """Write the monthly compliance report of a period as HTML and PDF, with every finding in a CSV.
+
+    Uses the period's check run when one exists for the same data, configuration, controls and
+    waivers; runs the check otherwise.
+    """
+    from auditor.report import write_report
+
+    config = _config(ctx)
+    chosen = {f.strip().lower() for f in formats.split(",") if f.strip()}
+    if not chosen or chosen - {"html", "pdf"}:
+        raise AuditorError(f"--format {formats!r}: choose from html, pdf (comma-separated)")
+    month_period(period, config.time.report_timezone)  # a bad period is a usage error before any work
+    waivers, waivers_sha = load_waivers(waivers_path, {c.id for c in catalogue()}) if waivers_path else ([], None)
+    con = connect(db_path, config)
+    with Console(stderr=True).status("rendering the report", spinner="dots"):
+        files = write_report(con, config, period, out_dir, chosen, waivers, waivers_sha, pseudonymize)
+    con.close()
+    for path in (files.html, files.pdf, files.csv):
+        if path:
+            click.echo(f"wrote {path}")
+
+
 @main.command("controls")
 @click.argument("control_id", required=False)
 def controls_cmd(control_id: str | None) -> None:

@@ -37,6 +37,11 @@ class Controls:
 
 
 @dataclass(frozen=True)
+class Report:
+    pseudonymize_key: str = ""  # secret for --pseudonymize; the AUDITOR_PSEUDONYM_KEY variable wins
+
+
+@dataclass(frozen=True)
 class Time:
     report_timezone: str = "UTC"
     naive_timezone: str = ""
@@ -53,6 +58,7 @@ class Config:
     organisation: Organisation = field(default_factory=Organisation)
     controls: Controls = field(default_factory=Controls)
     time: Time = field(default_factory=Time)
+    report: Report = field(default_factory=Report)
     duckdb: DuckDB = field(default_factory=DuckDB)
     source: str = "defaults"
 
@@ -61,12 +67,16 @@ class Config:
         return {f.name: asdict(getattr(self, f.name)) for f in fields(self) if f.name != "source"}
 
     def digest(self) -> str:
-        """SHA-256 of the effective settings, to tie a result to the configuration it used."""
-        text = json.dumps(self.as_dict(), sort_keys=True)
+        """SHA-256 of the effective settings (without secrets), to tie a result to its configuration."""
+        settings = self.as_dict()
+        for section, key in SECRETS:
+            settings[section][key] = bool(settings[section][key])
+        text = json.dumps(settings, sort_keys=True)
         return hashlib.sha256(text.encode()).hexdigest()
 
 
-_SECTION_TYPES = {"organisation": Organisation, "controls": Controls, "time": Time, "duckdb": DuckDB}
+_SECTION_TYPES = {"organisation": Organisation, "controls": Controls, "time": Time, "report": Report, "duckdb": DuckDB}
+SECRETS = {("report", "pseudonymize_key")}
 
 
 def _check_value(where: str, value: Any, default: Any) -> Any:
@@ -143,5 +153,8 @@ def to_toml(config: Config) -> str:
     lines = [f"# effective configuration (from {config.source})"]
     for section, values in config.as_dict().items():
         lines.append(f"\n[{section}]")
-        lines.extend(f"{key} = {_toml_value(value)}" for key, value in values.items())
+        lines.extend(
+            f"{key} = {_toml_value('(set, not shown)' if value and (section, key) in SECRETS else value)}"
+            for key, value in values.items()
+        )
     return "\n".join(lines) + "\n"

@@ -52,6 +52,9 @@ def write_atomic(path: Path, data: bytes | str) -> None:
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(raw)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # a report is an ordinary file, not a private temporary one
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -86,8 +89,12 @@ def html_to_pdf(html: str) -> tuple[bytes, list[str]]:
     return pdf, fetcher.refused
 
 
-def svg_chart(draw: Any, width: float = 6.5, height: float = 2.2) -> str:
-    """An inline SVG made by matplotlib: `draw(ax)` draws on the axes. Deterministic output."""
+def svg_chart(key: str, draw: Any, width: float = 6.5, height: float = 2.2) -> str:
+    """An inline SVG made by matplotlib: `draw(ax)` draws on the axes. Deterministic output.
+
+    `key` names the chart within its page: element ids are prefixed with it, so several
+    charts inline in one HTML page never share an id.
+    """
     import matplotlib
 
     matplotlib.use("Agg")
@@ -107,8 +114,10 @@ def svg_chart(draw: Any, width: float = 6.5, height: float = 2.2) -> str:
         finally:
             plt.close(fig)
     svg = buffer.getvalue()
-    # Inline in HTML: drop the XML prolog and DOCTYPE, keep the <svg> element.
-    return svg[svg.index("<svg") :]
+    # Inline in HTML: drop the XML prolog, DOCTYPE and metadata, keep the <svg> element.
+    svg = re.sub(r"<metadata>.*?</metadata>", "", svg[svg.index("<svg") :], flags=re.S)
+    prefix = re.sub(r"[^A-Za-z0-9_-]", "-", key)
+    return re.sub(r'(id="|url\(#|href="#)', rf"\g<1>{prefix}-", svg)
 
 
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")

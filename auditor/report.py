@@ -1,0 +1,335 @@
+"""`auditor report`: the monthly compliance report, as HTML, PDF and a CSV of every finding.
+
+The report reads a check run of the period (it runs one when there is none for the same data,
+configuration, controls and waivers), so its numbers are the numbers `auditor check --format
+json` gives for that run. All aggregation happens in DuckDB; Python only shapes the few rows
+shown. Tables in the report are capped (a PDF lays out only so many rows a second); the CSV
+holds every finding of the period.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import duckdb
+from markupsafe import Markup
+
+from auditor import __version__
+from auditor.check import CheckRun, ControlResult, Period, absent_logs, month_period, run_check
+from auditor.config import Config
+from auditor.controls import catalogue
+from auditor.errors import AuditorError
+from auditor.outputs import inputs
+from auditor.render import environment, generated_at, html_to_pdf, svg_chart, write_atomic
+from auditor.waivers import Waiver
+
+EXAMPLES = 50  # findings shown per control; the CSV has them all
+TREND_MONTHS = 6
+KEY_ENV = "AUDITOR_PSEUDONYM_KEY"
+SEVERITY_ORDER = ("high", "medium", "low")
+
+
+@dataclass
+class ReportFiles:
+    html: Path | None
+    pdf: Path | None
+    csv: Path
+    run_id: int
+
+
+class Pseudonymizer:
+    """Replaces user ids, emails, names and viewer ids with a keyed hash, stable within a key."""
+
+    def __init__(self, key: str | None) -> None:
+        self.key = key
+
+    def sql(self, column: str) -> str:
+        """SQL of the pseudonym of `column` (the key is the bound parameter $pkey)."""
+        if not self.key:
+            return column
+        return f"CASE WHEN {column} IS NULL THEN NULL ELSE 'person-' || left(sha256($pkey || {column}), 10) END"
+
+    def __call__(self, value: str | None) -> str | None:
+        if not self.key or value is None:
+            return value
+        return "person-" + hashlib.sha256((self.key + value).encode()).hexdigest()[:10]
+
+    def text(self, text: str, *values: str | None) -> str:
+        """`text` with each of `values` replaced by its pseudonym."""
+        for value in values:
+            if self.key and value:
+                text = text.replace(value, self(value) or "")
+        return text
+
+
+def pseudonym_key(config: Config) -> str:
+    key = os.environ.get(KEY_ENV) or config.report.pseudonymize_key
+    if not key:
+        raise AuditorError(
+            f"--pseudonymize needs a key: set {KEY_ENV} or report.pseudonymize_key in auditor.toml"
+        )
+    return key
+
+
+def find_or_run(
+    con: duckdb.DuckDBPyConnection,
+    config: Config,
+    period: Period,
+    waivers: list[Waiver],
+    waivers_sha256: str | None,
+) -> CheckRun:
+    """The latest run of this period made after the last load with the same configuration,
+    controls and waivers; or a new run."""
+    controls = catalogue()
+    hashes = json.dumps({c.id: c.sha256 for c in controls}, sort_keys=True)
+    row = con.execute(
+        """SELECT run_id, as_of FROM check_runs
+           WHERE period_start = ? AND period_end = ? AND config_sha256 = ? AND control_sha256::VARCHAR = ?
+             AND waivers_sha256 IS NOT DISTINCT FROM ? AND finished_at IS NOT NULL
+             AND started_at >= (SELECT coalesce(max(loaded_at), '-infinity'::TIMESTAMPTZ) FROM loaded_files)
+           ORDER BY run_id DESC LIMIT 1""",
+        [period.start, period.end, config.digest(), hashes, waivers_sha256],
+    ).fetchone()
+    if row is None:
+        return run_check(con, config, controls, None, period, waivers, waivers_sha256)
+    run_id, as_of = row
+    by_id = {c.id: c for c in controls}
+    results = [
+        ControlResult(by_id[cid], status, found, waived, detail)
+        for cid, status, found, waived, detail in con.execute(
+            "SELECT control, status, findings, waived, detail FROM control_results WHERE run_id = ? ORDER BY control",
+            [run_id],
+        ).fetchall()
+    ]
+    return CheckRun(
+        run_id, as_of, period, results,
+        expired_waivers=[w for w in waivers if not w.active_at(as_of)],
+        active_waivers=[w for w in waivers if w.active_at(as_of)],
+    )
+
+
+def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+    cursor = con.execute(sql, {k: v for k, v in params.items() if f"${k}" in sql})
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+
+def month_labels(label: str, n: int) -> list[str]:
+    """The n months YYYY-MM ending with `label`, oldest first."""
+    year, month = map(int, label.split("-"))
+    out = []
+    for _ in range(n):
+        out.append(f"{year:04d}-{month:02d}")
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return out[::-1]
+
+
+def build_context(
+    con: duckdb.DuckDBPyConnection, config: Config, run: CheckRun, label: str, pseudo: Pseudonymizer
+) -> dict[str, Any]:
+    """Everything the monthly template shows, computed in SQL from the run and the logs."""
+    period = run.period
+    assert period is not None
+    p = {"run": run.run_id, "start": period.start, "end": period.end, "as_of": run.as_of, "pkey": pseudo.key}
+    tz = config.time.report_timezone
+    labels = month_labels(label, TREND_MONTHS)
+    months = [month_period(m, tz) for m in labels]
+    previous = months[-2]
+
+    # 1. Summary and change against the previous month (same run: findings are kept with arose_at).
+    by_sev = {r["severity"]: r for r in _rows(con, """
+        SELECT severity, count(*) FILTER (WHERE in_period AND waiver IS NULL) AS open,
+               count(*) FILTER (WHERE in_period AND waiver IS NOT NULL) AS waived,
+               count(*) FILTER (WHERE arose_at >= $pstart AND arose_at < $pend AND waiver IS NULL) AS previous
+        FROM findings WHERE run_id = $run GROUP BY severity""", {**p, "pstart": previous.start, "pend": previous.end})}
+    severities = [
+        {"severity": s, "open": by_sev.get(s, {}).get("open", 0), "waived": by_sev.get(s, {}).get("waived", 0),
+         "previous": by_sev.get(s, {}).get("previous", 0)}
+        for s in SEVERITY_ORDER
+    ]
+    status_counts = {s: sum(r.status == s for r in run.results) for s in ("pass", "fail", "waived", "not-evaluated", "error")}
+    open_high = severities[0]["open"]
+    if open_high or severities[1]["open"] or severities[2]["open"]:
+        verdict = ("bad", f"Not compliant: {sum(s['open'] for s in severities):,} open finding(s), {open_high:,} of them high")
+    elif status_counts["not-evaluated"] or status_counts["error"]:
+        verdict = ("warn", "No findings, but some controls could not be evaluated")
+    else:
+        verdict = ("ok", "Compliant: no open findings")
+
+    # 2. Per control: trend over six months from the same run, examples, counts.
+    trend_rows = _rows(con, """
+        SELECT control, strftime(timezone($tz, arose_at), '%Y-%m') AS month, count(*) AS n
+        FROM findings WHERE run_id = $run AND arose_at >= $tstart AND arose_at < $end GROUP BY ALL""",
+        {**p, "tz": tz, "tstart": months[0].start})
+    trends: dict[str, list[int]] = {}
+    for r in trend_rows:
+        trends.setdefault(r["control"], [0] * len(months))[labels.index(r["month"])] = r["n"]
+    examples = _rows(con, f"""
+        SELECT control, event_id, {pseudo.sql('user_id')} AS user_id, user_id AS real_user, occurred_at, reason,
+               waiver IS NOT NULL AS waived
+        FROM (SELECT *, row_number() OVER (PARTITION BY control ORDER BY occurred_at, event_id) AS nth
+              FROM findings WHERE run_id = $run AND in_period)
+        WHERE nth <= {EXAMPLES} ORDER BY control, occurred_at, event_id""", p)
+    by_control: dict[str, list[dict[str, Any]]] = {}
+    for e in examples:
+        e["reason"] = pseudo.text(e.pop("reason"), e.pop("real_user"))
+        by_control.setdefault(e["control"], []).append(e)
+    controls = []
+    for r in sorted(run.results, key=lambda r: (SEVERITY_ORDER.index(r.control.severity), r.control.id)):
+        counts = trends.get(r.control.id, [0] * len(months))
+        controls.append({
+            "result": r, "c": r.control, "examples": by_control.get(r.control.id, []),
+            "trend": counts,
+            "chart": Markup(svg_chart(f"trend-{r.control.id}", lambda ax, c=counts: _bars(ax, labels, c), height=1.4)),
+        })
+
+    # 3. Data flows in the period.
+    flows = _rows(con, """
+        SELECT direction, category, count(*) AS n, count(DISTINCT user_id) AS users
+        FROM access_events WHERE occurred_at >= $start AND occurred_at < $end GROUP BY ALL ORDER BY ALL""", p)
+    apps = _rows(con, """
+        SELECT coalesce(app, '(not recorded)') AS app, count(*) AS n FROM access_events
+        WHERE occurred_at >= $start AND occurred_at < $end GROUP BY ALL ORDER BY n DESC, app""", p)
+    transfers = _rows(con, """
+        SELECT CASE WHEN destination_region = 'US' THEN 'EEA to US' ELSE 'US to EEA' END AS route,
+               coalesce(transfer_mechanism, '(none)') AS mechanism, count(*) AS n
+        FROM access_events WHERE occurred_at >= $start AND occurred_at < $end
+          AND ((is_eea(source_region) AND destination_region = 'US') OR (source_region = 'US' AND is_eea(destination_region)))
+        GROUP BY ALL ORDER BY route, n DESC""", p)
+    flow_chart = Markup(svg_chart("flows", lambda ax: _stacked(ax, flows), height=2.2)) if flows else None
+    transfer_chart = Markup(svg_chart("transfers", lambda ax: _hbars(ax, [f"{t['route']}: {t['mechanism']}" for t in transfers],
+                                                       [t["n"] for t in transfers]), height=1.6)) if transfers else None
+
+    # 4. Consent and enablement.
+    consent = _rows(con, """
+        SELECT count(*) FILTER (WHERE s.state = 'connected') AS connected,
+               count(*) FILTER (WHERE s.state = 'connected' AND s.scope = 'bidirectional') AS bidirectional,
+               count(*) FILTER (WHERE s.state = 'connected' AND s.scope = 'linkedin_only') AS linkedin_only,
+               count(*) FILTER (WHERE s.state = 'disconnected' AND s.ever_connected) AS disconnected
+        FROM (SELECT DISTINCT ON (user_id) * FROM consent_states WHERE valid_from <= $as_of
+              ORDER BY user_id, valid_from DESC) s""", p)[0]
+    activity = _rows(con, """
+        SELECT action, count(*) AS n FROM consent_events WHERE occurred_at >= $start AND occurred_at < $end
+        GROUP BY action ORDER BY action""", p)
+    hidden = _rows(con, """
+        SELECT count(*) AS n FROM (SELECT DISTINCT ON (user_id) * FROM visibility_states WHERE valid_from <= $as_of
+                                   ORDER BY user_id, valid_from DESC) WHERE visibility = 'hidden'""", p)[0]["n"]
+    org = _rows(con, "SELECT state, groups, valid_from FROM org_states WHERE valid_from <= $as_of ORDER BY valid_from DESC LIMIT 1", p)
+    changes = _rows(con, f"""
+        SELECT occurred_at, action, group_id, {pseudo.sql('actor_id')} AS actor_id, actor_role,
+               {pseudo.sql('target_user_id')} AS target_user_id
+        FROM admin_events WHERE occurred_at >= $start AND occurred_at < $end ORDER BY occurred_at, event_id LIMIT 200""", p)
+
+    # 5. Data-subject requests received or due in the period.
+    dsr = _rows(con, f"""
+        WITH r AS (
+            SELECT request_id, {pseudo.sql('user_id')} AS user_id, type, received_at, extended,
+                   CASE WHEN completed_at <= $as_of THEN completed_at END AS completed,
+                   received_at + CASE WHEN extended THEN INTERVAL 3 MONTH ELSE INTERVAL 1 MONTH END AS deadline
+            FROM dsr_requests WHERE received_at <= $as_of)
+        SELECT *, CASE WHEN completed IS NOT NULL AND completed <= deadline THEN 'completed in time'
+                       WHEN completed IS NOT NULL THEN 'completed late'
+                       WHEN deadline < $as_of THEN 'open, overdue' ELSE 'open' END AS status,
+                  CASE WHEN completed IS NULL THEN datediff('day', $as_of, deadline) END AS days_left
+        FROM r
+        WHERE (received_at >= $start AND received_at < $end) OR (deadline >= $start AND deadline < $end)
+           OR completed IS NULL
+        ORDER BY deadline, request_id LIMIT 200""", p)
+    dsr_summary = {s: sum(d["status"] == s for d in dsr) for s in ("completed in time", "completed late", "open", "open, overdue")}
+    dsr_received = sum(1 for d in dsr if period.start <= d["received_at"] < period.end)
+
+    # 6. Evidence quality.
+    rejected = _rows(con, """
+        SELECT r.file, r.rule, count(*) AS n FROM rejected_rows r GROUP BY ALL ORDER BY r.file, r.rule""", p)
+    files = _rows(con, """
+        SELECT log, path, format, sha256, rows_read, rows_loaded, rows_rejected, duplicates, loaded_at
+        FROM loaded_files ORDER BY file_id""", p)
+
+    fingerprint = hashlib.sha256("\n".join(sorted(f["sha256"] for f in files)).encode()).hexdigest()
+    return {
+        "config": config, "run": run, "label": label, "period": period, "tool_version": __version__,
+        "generated_at": generated_at(), "fingerprint": fingerprint, "verdict": verdict,
+        "severities": severities, "status_counts": status_counts, "controls": controls, "examples_cap": EXAMPLES,
+        "month_labels": labels, "previous_label": labels[-2],
+        "flows": flows, "apps": apps, "transfers": transfers, "flow_chart": flow_chart, "transfer_chart": transfer_chart,
+        "consent": consent, "activity": activity, "hidden": hidden, "org": org[0] if org else None, "changes": changes,
+        "dsr": dsr, "dsr_summary": dsr_summary, "dsr_received": dsr_received,
+        "absent": sorted(absent_logs(con)), "rejected": rejected, "files": files,
+        "inputs": inputs(con), "pseudonymized": bool(pseudo.key),
+    }
+
+
+def _bars(ax: Any, labels: list[str], counts: list[int]) -> None:
+    ax.bar(labels, counts, color=["#b8c4d6"] * (len(counts) - 1) + ["#9b1c1c" if counts[-1] else "#1d6b2c"])
+    ax.set_ylabel("findings")
+    ax.yaxis.get_major_locator().set_params(integer=True)
+
+
+def _stacked(ax: Any, flows: list[dict[str, Any]]) -> None:
+    categories = sorted({f["category"] for f in flows})
+    directions = [("linkedin_to_microsoft", "LinkedIn to Microsoft", "#4a78b5"), ("microsoft_to_linkedin", "Microsoft to LinkedIn", "#d08a2e")]
+    offset = 0.2
+    for i, (key, name, colour) in enumerate(directions):
+        values = [sum(f["n"] for f in flows if f["direction"] == key and f["category"] == c) for c in categories]
+        ax.bar([x + (i - 0.5) * 2 * offset for x in range(len(categories))], values, width=2 * offset, label=name, color=colour)
+    ax.set_xticks(range(len(categories)), categories)
+    ax.set_ylabel("access events")
+    ax.legend(frameon=False)
+
+
+def _hbars(ax: Any, labels: list[str], values: list[int]) -> None:
+    ax.barh(labels, values, color="#4a78b5")
+    ax.invert_yaxis()
+    ax.set_xlabel("access events")
+
+
+def write_report(
+    con: duckdb.DuckDBPyConnection,
+    config: Config,
+    period_text: str,
+    out_dir: Path,
+    formats: set[str],
+    waivers: list[Waiver],
+    waivers_sha256: str | None,
+    pseudonymize: bool,
+) -> ReportFiles:
+    """Run (or reuse) the period's check and write report-P.html, report-P.pdf, findings-P.csv."""
+    pseudo = Pseudonymizer(pseudonym_key(config) if pseudonymize else None)
+    period = month_period(period_text, config.time.report_timezone)
+    run = find_or_run(con, config, period, waivers, waivers_sha256)
+    context = build_context(con, config, run, period_text, pseudo)
+    html = environment().get_template("monthly.html.j2").render(**context)
+
+    html_path = out_dir / f"report-{period_text}.html"
+    pdf_path = out_dir / f"report-{period_text}.pdf"
+    csv_path = out_dir / f"findings-{period_text}.csv"
+    if "html" in formats:
+        write_atomic(html_path, html)
+    if "pdf" in formats:
+        pdf, refused = html_to_pdf(html)
+        if refused:  # the page is self-contained; anything it asks for is a bug, not a resource
+            raise AuditorError(f"the report asked for outside resources: {', '.join(refused[:3])}")
+        write_atomic(pdf_path, pdf)
+    _write_findings_csv(con, run, csv_path, pseudo)
+    return ReportFiles(html_path if "html" in formats else None, pdf_path if "pdf" in formats else None, csv_path, run.run_id)
+
+
+def _write_findings_csv(con: duckdb.DuckDBPyConnection, run: CheckRun, path: Path, pseudo: Pseudonymizer) -> None:
+    """Every finding of the period (pandas is the hand-off to CSV), written atomically."""
+    reason = "reason" if not pseudo.key else f"replace(reason, user_id, {pseudo.sql('user_id')})"
+    frame = con.execute(
+        f"""SELECT control, severity, event_id, {pseudo.sql('user_id')} AS user_id, occurred_at, arose_at,
+                   {reason} AS reason, waiver IS NOT NULL AS waived, waiver->>'$.reason' AS waiver_reason,
+                   waiver->>'$.approved_by' AS approved_by, source
+            FROM findings WHERE run_id = $run AND in_period ORDER BY control, occurred_at, event_id""",
+        {"run": run.run_id, **({"pkey": pseudo.key} if pseudo.key else {})},
+    ).fetch_df()
+    for column in ("occurred_at", "arose_at"):
+        frame[column] = frame[column].map(lambda t: None if t is None or t != t else t.isoformat().replace("+00:00", "Z"))
+    write_atomic(path, frame.to_csv(index=False, lineterminator="\n"))

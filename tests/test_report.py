@@ -1,0 +1,173 @@
+"""`auditor report`: the monthly report's numbers, sections, safety and form."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import SAMPLE, write_input
+from test_controls import SETUP, access, consent
+
+from auditor.cli import main
+from auditor.render import html_to_pdf
+
+SECTIONS = ["Summary", "Controls", "Data flows", "Consent and enablement", "Data-subject requests",
+            "Evidence quality", "Waivers", "Method"]
+
+
+def cli(*args: str, env: dict | None = None):
+    return CliRunner().invoke(main, list(args), env=env)
+
+
+@pytest.fixture(scope="module")
+def sample_db(tmp_path_factory):
+    db = str(tmp_path_factory.mktemp("report") / "audit.duckdb")
+    assert cli("load", str(SAMPLE), "--db", db).exit_code == 0
+    return db
+
+
+def pdf_text(path: Path) -> str:
+    pypdf = pytest.importorskip("pypdf")
+    return "\n".join(page.extract_text() for page in pypdf.PdfReader(path).pages)
+
+
+def test_the_sample_report_matches_check_and_holds_every_section(sample_db, tmp_path):
+    out = tmp_path / "out"
+    result = cli("report", "--period", "2026-08", "--db", sample_db, "--out", str(out))
+    assert result.exit_code == 0, result.output
+    check = json.loads(cli("check", "--db", sample_db, "--period", "2026-08", "--format", "json").output)
+    html = (out / "report-2026-08.html").read_text()
+    text = pdf_text(out / "report-2026-08.pdf")
+    for heading in SECTIONS:
+        assert heading in text and heading in html
+    for control in check["controls"]:  # per-control counts are those of `auditor check`
+        row = re.search(rf'href="#control-{control["id"]}">.*?</tr>', html, re.S).group(0)
+        cells = re.findall(r'<td class="n">([\d,]+)</td>', row)
+        assert [int(c.replace(",", "")) for c in cells] == [control["findings"], control["waived"]], control["id"]
+    total = sum(c["findings"] - c["waived"] for c in check["controls"])
+    assert f"Not compliant: {total:,} open finding(s)" in text
+    with open(out / "findings-2026-08.csv", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert {(r["control"], r["event_id"]) for r in rows} == {(f["control"], f["event_id"]) for f in check["findings"]}
+    assert "<script" not in html and not re.search(r'(src|href)="(?!#)|url\((?!#)|@import', html)  # self-contained
+    # A second report of the same period reuses the run instead of checking again.
+    runs = _runs(sample_db)
+    assert cli("report", "--period", "2026-08", "--db", sample_db, "--out", str(out), "--format", "html").exit_code == 0
+    assert _runs(sample_db) == runs
+
+
+def _runs(db: str) -> int:
+    import duckdb
+
+    con = duckdb.connect(db, read_only=True)
+    try:
+        return con.execute("SELECT count(*) FROM check_runs").fetchone()[0]
+    finally:
+        con.close()
+
+
+NASTY = ['<script>alert(1)</script>', '<img src="file:///etc/passwd">', "http://evil.example/x.png"]
+
+
+def test_log_values_are_text_and_nothing_is_fetched(tmp_path):
+    rows = [access("a1", "2026-10-02T00:00:00Z", user_id=NASTY[0], app=NASTY[1], transfer_mechanism=NASTY[2],
+                   source_region="SE", destination_region="US")]
+    folder = write_input(tmp_path / "in", access_events=rows, consent_events=[consent("c1", "2026-10-01T00:00:00Z", user=NASTY[1])],
+                         admin_events=SETUP)
+    db = str(tmp_path / "a.duckdb")
+    assert cli("load", str(folder), "--db", db).exit_code == 0
+    result = cli("report", "--period", "2026-10", "--db", db, "--out", str(tmp_path / "out"))
+    assert result.exit_code == 0, result.output  # the PDF renderer asked for nothing (else: an error)
+    html = (tmp_path / "out" / "report-2026-10.html").read_text()
+    assert "<script>alert" not in html and '<img src="file' not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "&lt;img src=&#34;file:///etc/passwd&#34;&gt;" in html
+    assert "file:///etc/passwd" in pdf_text(tmp_path / "out" / "report-2026-10.pdf")
+
+
+def test_the_pdf_fetcher_refuses_files_and_the_network():
+    pdf, refused = html_to_pdf('<img src="file:///etc/passwd"><img src="http://127.0.0.1:9/x.png">'
+                               '<img src="data:image/gif;base64,R0lGODlhAQABAAAAACw=">')
+    assert pdf.startswith(b"%PDF")
+    assert refused == ["file:///etc/passwd", "http://127.0.0.1:9/x.png"]
+
+
+def test_a_pseudonymised_report_holds_no_user_id_or_email(sample_db, tmp_path):
+    import duckdb
+
+    out = tmp_path / "out"
+    assert cli("report", "--period", "2026-08", "--db", sample_db, "--out", str(out), "--pseudonymize").exit_code == 2
+    result = cli("report", "--period", "2026-08", "--db", sample_db, "--out", str(out), "--format", "html",
+                 "--pseudonymize", env={"AUDITOR_PSEUDONYM_KEY": "test-key"})
+    assert result.exit_code == 0, result.output
+    con = duckdb.connect(sample_db, read_only=True)
+    people = {v for (v,) in con.execute(
+        "SELECT user_id FROM users UNION SELECT email FROM users UNION SELECT display_name FROM users "
+        "UNION SELECT user_id FROM access_events UNION SELECT viewer_id FROM access_events "
+        "UNION SELECT actor_id FROM admin_events UNION SELECT target_user_id FROM admin_events "
+        "UNION SELECT user_id FROM dsr_requests").fetchall() if v}
+    con.close()
+    for name in ("report-2026-08.html", "findings-2026-08.csv"):
+        text = (out / name).read_text()
+        leaked = sorted(p for p in people if re.search(rf"(?<![\w-]){re.escape(p)}(?![\w-])", text))
+        assert leaked == [], name
+    assert "person-" in (out / "report-2026-08.html").read_text()
+
+
+def test_a_month_with_no_data_and_a_month_with_no_findings(sample_db, tmp_path):
+    result = cli("report", "--period", "2025-01", "--db", sample_db, "--out", str(tmp_path), "--format", "html")
+    assert result.exit_code == 0, result.output
+    html = (tmp_path / "report-2025-01.html").read_text()
+    assert "No access events in the period." in html
+    clean = write_input(tmp_path / "clean", access_events=[access("a1", "2026-10-02T00:00:00Z")], admin_events=SETUP,
+                        consent_events=[consent("c1", "2026-10-01T00:00:00Z")])
+    db = str(tmp_path / "clean.duckdb")
+    cli("load", str(clean), "--db", db)
+    assert cli("report", "--period", "2026-10", "--db", db, "--out", str(tmp_path), "--format", "html").exit_code == 0
+    html = (tmp_path / "report-2026-10.html").read_text()
+    assert "No findings, but some controls could not be evaluated" in html  # no dsr_requests log
+    assert "Logs absent:</strong> dsr_requests, users" in html
+
+
+def test_a_month_with_100000_findings_keeps_tables_capped_and_the_csv_complete(tmp_path):
+    folder = tmp_path / "big"
+    folder.mkdir()
+    header = "event_id,occurred_at,user_id,direction,category,session_id,session_end,purged_at,source_region,destination_region\n"
+    body = "".join(f"a{i},2026-10-02T00:00:00Z,u{i % 500},linkedin_to_microsoft,profile,s{i},2026-10-02T00:00:00Z,"
+                   f"2026-10-02T00:00:00Z,SE,SE\n" for i in range(100_000))
+    (folder / "access_events.csv").write_text(header + body)
+    (folder / "consent_events.csv").write_text("event_id,occurred_at,user_id,action,scope\n")
+    db = str(tmp_path / "big.duckdb")
+    assert cli("load", str(folder), "--db", db).exit_code == 0
+    result = cli("report", "--period", "2026-10", "--db", db, "--out", str(tmp_path / "out"), "--format", "html")
+    assert result.exit_code == 0, result.output
+    html = (tmp_path / "out" / "report-2026-10.html").read_text()
+    assert html.count('<td class="mono">a') == 50  # 50 examples of consent-before-access
+    assert "50 of 100,000 shown" in html
+    with open(tmp_path / "out" / "findings-2026-10.csv", newline="") as fh:
+        assert sum(1 for _ in csv.DictReader(fh)) == 100_000
+
+
+def test_an_interrupted_write_leaves_the_previous_report_whole(sample_db, tmp_path, monkeypatch):
+    import auditor.render as render
+
+    args = ["report", "--period", "2026-08", "--db", sample_db, "--out", str(tmp_path), "--format", "html"]
+    assert cli(*args).exit_code == 0
+    before = (tmp_path / "report-2026-08.html").read_bytes()
+
+    def interrupted(src: str, dst: str) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(render.os, "replace", interrupted)
+    assert cli(*args, "--pseudonymize", env={"AUDITOR_PSEUDONYM_KEY": "k"}).exit_code != 0
+    monkeypatch.undo()
+    assert (tmp_path / "report-2026-08.html").read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["findings-2026-08.csv", "report-2026-08.html"]
+
+
+def test_bad_usage(sample_db, tmp_path):
+    assert cli("report", "--period", "2026-13", "--db", sample_db).exit_code == 2
+    assert "choose from html, pdf" in cli("report", "--period", "2026-10", "--db", sample_db, "--format", "docx").output
