@@ -12,8 +12,12 @@ from auditor.errors import AuditorError
 from auditor.resources import queries_dir
 
 
-def connect(path: str | Path, config: Config) -> duckdb.DuckDBPyConnection:
-    """Open (or create) the database at `path` (or ":memory:"), apply settings, create tables."""
+def connect(path: str | Path, config: Config, queries: Path | None = None) -> duckdb.DuckDBPyConnection:
+    """Open (or create) the database at `path` (or ":memory:"), apply settings, create tables.
+
+    `queries` is the folder with schema.sql and views.sql (default: the installed ones; an
+    evidence pack's re-run uses the packed ones).
+    """
     settings: dict[str, str | int] = {}
     if config.duckdb.memory_limit:
         settings["memory_limit"] = config.duckdb.memory_limit
@@ -26,7 +30,7 @@ def connect(path: str | Path, config: Config) -> duckdb.DuckDBPyConnection:
     # Every timestamp is stored and compared in UTC; report periods convert explicitly.
     con.execute("SET TimeZone = 'UTC'")
     for name in ("schema.sql", "views.sql"):
-        con.execute((queries_dir() / name).read_text(encoding="utf-8"))
+        con.execute(((queries or queries_dir()) / name).read_text(encoding="utf-8"))
     return con
 
 

@@ -10,6 +10,7 @@ holds every finding of the period.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 from dataclasses import dataclass
@@ -303,8 +304,7 @@ def write_report(
     pseudo = Pseudonymizer(pseudonym_key(config) if pseudonymize else None)
     period = month_period(period_text, config.time.report_timezone)
     run = find_or_run(con, config, period, waivers, waivers_sha256)
-    context = build_context(con, config, run, period_text, pseudo)
-    html = environment().get_template("monthly.html.j2").render(**context)
+    html = render_html(con, config, run, period_text, pseudo)
 
     html_path = out_dir / f"report-{period_text}.html"
     pdf_path = out_dir / f"report-{period_text}.pdf"
@@ -312,24 +312,45 @@ def write_report(
     if "html" in formats:
         write_atomic(html_path, html)
     if "pdf" in formats:
-        pdf, refused = html_to_pdf(html)
-        if refused:  # the page is self-contained; anything it asks for is a bug, not a resource
-            raise AuditorError(f"the report asked for outside resources: {', '.join(refused[:3])}")
-        write_atomic(pdf_path, pdf)
-    _write_findings_csv(con, run, csv_path, pseudo)
+        write_atomic(pdf_path, render_pdf(html))
+    write_atomic(csv_path, findings_csv(findings_frame(con, run, pseudo)))
     return ReportFiles(html_path if "html" in formats else None, pdf_path if "pdf" in formats else None, csv_path, run.run_id)
 
 
-def _write_findings_csv(con: duckdb.DuckDBPyConnection, run: CheckRun, path: Path, pseudo: Pseudonymizer) -> None:
-    """Every finding of the period (pandas is the hand-off to CSV), written atomically."""
+def render_html(con: duckdb.DuckDBPyConnection, config: Config, run: CheckRun, label: str, pseudo: Pseudonymizer) -> str:
+    """The monthly report of a run as one self-contained HTML page."""
+    return environment().get_template("monthly.html.j2").render(**build_context(con, config, run, label, pseudo))
+
+
+def render_pdf(html: str) -> bytes:
+    """The PDF of a report page; a page that asks for any outside resource is refused."""
+    pdf, refused = html_to_pdf(html)
+    if refused:  # the page is self-contained; anything it asks for is a bug, not a resource
+        raise AuditorError(f"the report asked for outside resources: {', '.join(refused[:3])}")
+    return pdf
+
+
+def findings_frame(con: duckdb.DuckDBPyConnection, run: CheckRun, pseudo: Pseudonymizer | None = None) -> Any:
+    """Every finding of the run's period as a DataFrame, in a stable order and with ISO times."""
+    pseudo = pseudo or Pseudonymizer(None)
     reason = "reason" if not pseudo.key else f"replace(reason, user_id, {pseudo.sql('user_id')})"
     frame = con.execute(
         f"""SELECT control, severity, event_id, {pseudo.sql('user_id')} AS user_id, occurred_at, arose_at,
                    {reason} AS reason, waiver IS NOT NULL AS waived, waiver->>'$.reason' AS waiver_reason,
                    waiver->>'$.approved_by' AS approved_by, source
-            FROM findings WHERE run_id = $run AND in_period ORDER BY control, occurred_at, event_id""",
+            FROM findings WHERE run_id = $run AND in_period ORDER BY control, occurred_at, event_id, source""",
         {"run": run.run_id, **({"pkey": pseudo.key} if pseudo.key else {})},
     ).fetch_df()
     for column in ("occurred_at", "arose_at"):
         frame[column] = frame[column].map(lambda t: None if t is None or t != t else t.isoformat().replace("+00:00", "Z"))
-    write_atomic(path, frame.to_csv(index=False, lineterminator="\n"))
+    return frame
+
+
+def findings_csv(frame: Any) -> str:
+    return frame.to_csv(index=False, lineterminator="\n")
+
+
+def findings_parquet(frame: Any) -> bytes:
+    buffer = io.BytesIO()
+    frame.to_parquet(buffer, index=False)
+    return buffer.getvalue()

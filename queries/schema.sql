@@ -133,3 +133,17 @@ CREATE TABLE IF NOT EXISTS findings (
 );
 -- A run keeps every finding that arose up to its as_of, so a report can show earlier months'
 -- trend from the same run; the run's own results are the rows in_period.
+
+-- Every evidence pack made from this database, newest last: each pack's manifest names the
+-- previous one's hash, so the months form a chain.
+CREATE SEQUENCE IF NOT EXISTS evidence_packs_seq START 1;
+
+CREATE TABLE IF NOT EXISTS evidence_packs (
+    pack_id                  INTEGER PRIMARY KEY DEFAULT nextval('evidence_packs_seq'),
+    period                   VARCHAR NOT NULL,
+    run_id                   INTEGER NOT NULL,
+    manifest_sha256          VARCHAR NOT NULL,
+    previous_manifest_sha256 VARCHAR,
+    path                     VARCHAR NOT NULL,
+    created_at               TIMESTAMPTZ NOT NULL
+);

@@ -1,0 +1,149 @@
+"""Evidence packs: what an auditor verifies, and every way a pack can be tampered with."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import SAMPLE
+
+import duckdb
+
+from auditor.check import CheckRun
+from auditor.cli import main
+from auditor.report import findings_frame, findings_parquet
+
+
+def cli(*args: str, env: dict | None = None):
+    return CliRunner().invoke(main, list(args), env=env)
+
+
+@pytest.fixture(scope="module")
+def packs(tmp_path_factory):
+    """A signed pack of 2026-08 with inputs, then an unsigned pack of 2026-09 from the same database."""
+    root = tmp_path_factory.mktemp("evidence")
+    db = str(root / "audit.duckdb")
+    assert cli("load", str(SAMPLE), "--db", db).exit_code == 0
+    assert cli("keygen", "--out", str(root / "keys")).exit_code == 0
+    first = cli("evidence", "--period", "2026-08", "--db", db, "--out", str(root / "2026-08.zip"),
+                "--include-inputs", "--sign-key", str(root / "keys" / "auditor-signing-key.pem"))
+    assert first.exit_code == 0, first.output
+    second = cli("evidence", "--period", "2026-09", "--db", db, "--out", str(root / "2026-09.zip"))
+    assert second.exit_code == 0, second.output
+    return root
+
+
+def verify(*args: str):
+    return cli("verify", *args)
+
+
+def test_a_signed_pack_verifies_and_reruns(packs):
+    result = verify(str(packs / "2026-08.zip"), "--public-key", str(packs / "keys" / "auditor-signing-key.pub.pem"), "--rerun")
+    assert result.exit_code == 0, result.output
+    assert "signature: valid" in result.output and "reproduced row for row" in result.output
+
+
+def test_an_unsigned_pack_verifies_and_the_chain_holds(packs):
+    result = verify(str(packs / "2026-09.zip"), "--previous", str(packs / "2026-08.zip"))
+    assert result.exit_code == 0, result.output
+    assert "not signed" in result.output and "chain: follows 2026-08.zip" in result.output
+
+
+def test_a_broken_chain_is_detected(packs):
+    result = verify(str(packs / "2026-08.zip"), "--previous", str(packs / "2026-09.zip"))
+    assert result.exit_code == 1 and "chain broken" in result.output
+
+
+def test_a_wrong_public_key_fails(packs, tmp_path):
+    assert cli("keygen", "--out", str(tmp_path)).exit_code == 0
+    result = verify(str(packs / "2026-08.zip"), "--public-key", str(tmp_path / "auditor-signing-key.pub.pem"))
+    assert result.exit_code == 1 and "does not verify" in result.output
+    unsigned = verify(str(packs / "2026-09.zip"), "--public-key", str(tmp_path / "auditor-signing-key.pub.pem"))
+    assert unsigned.exit_code == 1 and "unsigned" in unsigned.output
+
+
+def test_a_rerun_needs_the_inputs(packs):
+    result = verify(str(packs / "2026-09.zip"), "--rerun")
+    assert result.exit_code == 1 and "--include-inputs" in result.output
+
+
+def rewrite(src: Path, dst: Path, change) -> None:
+    """Copy a pack, letting change(files) alter the dict of name -> bytes."""
+    with zipfile.ZipFile(src) as zf:
+        files = {i.filename: zf.read(i) for i in zf.infolist()}
+    change(files)
+    with zipfile.ZipFile(dst, "w") as zf:
+        for name, data in files.items():
+            zf.writestr(name, data)
+
+
+def pack_names(path: Path) -> list[str]:
+    with zipfile.ZipFile(path) as zf:
+        return [n for n in zf.namelist() if n not in ("manifest.json", "manifest.sig", "public_key.pem")]
+
+
+def test_altering_one_byte_of_any_file_is_named(packs, tmp_path):
+    src = packs / "2026-09.zip"
+    for name in pack_names(src):
+        def flip(files, name=name):
+            data = bytearray(files[name])
+            data[len(data) // 2] ^= 0x01
+            files[name] = bytes(data)
+
+        rewrite(src, tmp_path / "bad.zip", flip)
+        result = verify(str(tmp_path / "bad.zip"))
+        assert result.exit_code == 1, name
+        assert f"altered: {name} " in result.output, name
+
+
+def test_removing_adding_or_editing_the_manifest_is_named(packs, tmp_path):
+    src = packs / "2026-08.zip"
+    rewrite(src, tmp_path / "removed.zip", lambda files: files.pop("run.json"))
+    assert "missing: run.json" in verify(str(tmp_path / "removed.zip")).output
+    rewrite(src, tmp_path / "added.zip", lambda files: files.update({"notes.txt": b"trust me"}))
+    assert "extra: notes.txt" in verify(str(tmp_path / "added.zip")).output
+
+    def edit(files):  # make the manifest agree with an altered findings file: only the signature can tell
+        files["findings/findings.csv"] += b"made,up\n"
+        manifest = json.loads(files["manifest.json"])
+        import hashlib
+
+        for entry in manifest["files"]:
+            if entry["path"] == "findings/findings.csv":
+                entry["sha256"] = hashlib.sha256(files["findings/findings.csv"]).hexdigest()
+                entry["size"] = len(files["findings/findings.csv"])
+        files["manifest.json"] = json.dumps(manifest).encode()
+
+    rewrite(src, tmp_path / "edited.zip", edit)
+    result = verify(str(tmp_path / "edited.zip"))
+    assert result.exit_code == 1 and "signature: manifest.sig does not verify" in result.output
+    rewrite(src, tmp_path / "stripped.zip", lambda files: (files.pop("manifest.sig"), edit(files)))
+    assert "unsigned: the pack has no manifest.sig" in verify(str(tmp_path / "stripped.zip")).output
+
+
+def test_not_a_pack_is_a_usage_error(tmp_path):
+    (tmp_path / "x.zip").write_text("nope")
+    assert verify(str(tmp_path / "x.zip")).exit_code == 2
+    assert verify(str(tmp_path / "missing.zip")).exit_code == 2
+
+
+def test_the_same_inputs_give_identical_findings_and_html(tmp_path):
+    env = {"SOURCE_DATE_EPOCH": "1800000000"}
+    outputs = []
+    for n in (1, 2):
+        db = str(tmp_path / f"{n}.duckdb")
+        assert cli("load", str(SAMPLE), "--db", db).exit_code == 0
+        out = tmp_path / f"out{n}"
+        assert cli("report", "--period", "2026-08", "--db", db, "--out", str(out), "--format", "html", env=env).exit_code == 0
+        files = {p.name: p.read_bytes() for p in out.iterdir()}
+        con = duckdb.connect(db, read_only=True)
+        run = CheckRun(1, None, None, [])
+        files["findings.parquet"] = findings_parquet(findings_frame(con, run))
+        con.close()
+        outputs.append(files)
+    assert outputs[0] == outputs[1]
+    assert set(outputs[0]) == {"report-2026-08.html", "findings-2026-08.csv", "findings.parquet"}
+    assert b"2027-01-15 08:00 UTC" in outputs[0]["report-2026-08.html"]  # SOURCE_DATE_EPOCH is the generated-at time
