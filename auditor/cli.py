@@ -21,6 +21,7 @@ from auditor.config import Config, load_config, to_toml
 from auditor.controls import catalogue
 from auditor.db import connect
 from auditor.errors import AuditorError
+from auditor.i18n import languages
 from auditor.ingest import LoadResult, SourceFile, load
 from auditor.outputs import print_table, to_csv, to_json, to_junit
 from auditor.waivers import load_waivers
@@ -344,6 +345,70 @@ def sample_cmd(out_dir: Path, users: int, months: int, start: str, seed: int, fm
     for name, rows in counts.items():
         click.echo(f"{name}: {rows:,} rows")
     click.echo(f"written to {out_dir}")
+
+
+@main.command("subject")
+@click.argument("user")
+@db_option
+@click.option("--out", "out_dir", default=".", show_default=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for subject-<id>.html, .pdf and .json.")
+@click.option("--format", "formats", default="html,pdf,json", show_default=True, help="Comma-separated: html, pdf, json.")
+@click.option("--lang", type=click.Choice(languages()), default="en", show_default=True,
+              help="Language of the HTML and PDF report (one catalogue per language in auditor/messages/).")
+@click.option("--as-of", "as_of_text", help="The audit moment (ISO 8601 with offset); default: the latest event loaded.")
+@click.pass_context
+def subject_cmd(ctx: click.Context, user: str, db_path: str, out_dir: Path, formats: str, lang: str,
+                as_of_text: str | None) -> None:
+    """Everything the logs hold about one person (USER: a user id or an email), for GDPR Art. 15 and 20.
+
+    Writes a readable report (HTML, PDF) and a JSON export of every row about the person. Other
+    people are never named: recipients are counted, administrators are "an administrator".
+    Findings come from the latest `auditor check` run in the database (none when no run exists).
+    """
+    from auditor.subject import parse_formats, write_subject_report
+
+    config = _config(ctx)
+    chosen = parse_formats(formats)
+    as_of = _parse_as_of(as_of_text)
+    con = connect(db_path, config)
+    try:
+        paths = write_subject_report(con, config, user, out_dir, chosen, lang, as_of)
+    finally:
+        con.close()
+    for path in paths:
+        click.echo(f"wrote {path}")
+
+
+@main.command("dsr")
+@db_option
+@click.option("--as-of", "as_of_text", help="The audit moment (ISO 8601 with offset); default: the latest event loaded.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
+@click.pass_context
+def dsr_cmd(ctx: click.Context, db_path: str, as_of_text: str | None, fmt: str) -> None:
+    """The data-subject requests: received, deadline, status and days left, soonest deadline first.
+
+    The deadline is one calendar month after receipt (three when extended). Status at as_of:
+    done_in_time, done_late, open or overdue; a completion after as_of counts as open.
+    """
+    from auditor import dsr
+    from auditor.check import absent_logs, latest_moment
+
+    config = _config(ctx)
+    as_of = _parse_as_of(as_of_text)
+    con = connect(db_path, config)
+    try:
+        as_of = as_of or latest_moment(con)
+        rows = dsr.requests(con, as_of)
+        later = dsr.received_after(con, as_of)
+        absent = "dsr_requests" in absent_logs(con)
+    finally:
+        con.close()
+    if fmt == "table":
+        # A pipe or file has no width: give the table room rather than squeezing its columns away.
+        console = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 200)
+        dsr.print_table(console, rows, as_of, later, absent)
+    else:
+        click.echo(dsr.to_json(rows, as_of, later) if fmt == "json" else dsr.to_csv(rows), nl=False)
 
 
 if __name__ == "__main__":  # pragma: no cover

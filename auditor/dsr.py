@@ -1,0 +1,124 @@
+"""Data-subject requests and their deadlines, as the DPO tracks them (`auditor dsr`).
+
+The deadline is received_at + 1 calendar month, 3 when the request was extended (GDPR
+Art. 12(3)); DuckDB's month arithmetic clamps to the month's last day (31 January + 1 month =
+28 February), as controls.md requires. Everything is judged at as_of: a request received after
+as_of is not yet known, a completion after as_of has not happened yet (the request is open).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import datetime, timezone
+from typing import Any
+
+import duckdb
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from auditor.db import run
+
+STATUSES = ("done_in_time", "done_late", "open", "overdue")
+FIELDS = ("request_id", "user_id", "type", "scope", "received_at", "extended", "deadline", "completed_at",
+          "status", "days_left")
+
+# One row per request row (two versions of one request_id are both shown: each is evidence).
+# days_left: calendar days (UTC) from as_of to the deadline, negative once overdue, for open requests.
+_REQUESTS_SQL = """
+WITH r AS (
+    SELECT request_id, user_id, type, scope, received_at, extended,
+           received_at + CASE WHEN extended THEN INTERVAL 3 MONTH ELSE INTERVAL 1 MONTH END AS deadline,
+           CASE WHEN completed_at <= CAST($as_of AS TIMESTAMPTZ) THEN completed_at END AS completed_at,
+           _file_id, _line
+    FROM dsr_requests
+    WHERE received_at <= CAST($as_of AS TIMESTAMPTZ)
+      AND (CAST($user AS VARCHAR) IS NULL OR user_id = $user))
+SELECT request_id, user_id, type, scope, received_at, extended, deadline, completed_at,
+       CASE WHEN completed_at IS NOT NULL AND completed_at <= deadline THEN 'done_in_time'
+            WHEN completed_at IS NOT NULL THEN 'done_late'
+            WHEN deadline >= CAST($as_of AS TIMESTAMPTZ) THEN 'open'
+            ELSE 'overdue' END AS status,
+       CASE WHEN completed_at IS NULL
+            THEN date_diff('day', CAST(CAST($as_of AS TIMESTAMPTZ) AS DATE), CAST(deadline AS DATE)) END AS days_left
+FROM r
+ORDER BY deadline, received_at, request_id, _file_id, _line
+"""
+
+
+def requests(con: duckdb.DuckDBPyConnection, as_of: datetime, user_id: str | None = None) -> list[dict[str, Any]]:
+    """Every request received by as_of (of one user, when given), soonest deadline first."""
+    cur = run(con, _REQUESTS_SQL, {"as_of": as_of, "user": user_id})
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, row)) for row in cur.fetchall()]
+
+
+def received_after(con: duckdb.DuckDBPyConnection, as_of: datetime, user_id: str | None = None) -> int:
+    """How many request rows were received after as_of (not shown: not yet received then)."""
+    return con.execute(
+        "SELECT count(*) FROM dsr_requests WHERE received_at > CAST($as_of AS TIMESTAMPTZ)"
+        " AND (CAST($user AS VARCHAR) IS NULL OR user_id = $user)",
+        {"as_of": as_of, "user": user_id},
+    ).fetchone()[0]
+
+
+def iso(t: datetime | None) -> str | None:
+    """ISO 8601 in UTC with a `Z`: 2026-10-03T14:05:00Z (fractional seconds only when present)."""
+    return None if t is None else t.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+def _plain(row: dict[str, Any]) -> dict[str, Any]:
+    return {k: iso(v) if isinstance(v, datetime) else v for k, v in row.items()}
+
+
+def to_json(rows: list[dict[str, Any]], as_of: datetime, later: int) -> str:
+    """{"as_of", "requests": [...], "received_after_as_of"}: see README, `auditor dsr`."""
+    data = {"as_of": iso(as_of), "requests": [_plain(r) for r in rows], "received_after_as_of": later}
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+def to_csv(rows: list[dict[str, Any]]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(FIELDS)
+    for row in rows:
+        plain = _plain(row)
+        writer.writerow(["true" if plain[k] is True else "false" if plain[k] is False else plain[k] for k in FIELDS])
+    return buffer.getvalue()
+
+
+STATUS_STYLE = {"done_in_time": "green", "done_late": "yellow", "open": "", "overdue": "bold red"}
+
+
+def print_table(console: Console, rows: list[dict[str, Any]], as_of: datetime, later: int, absent: bool = False) -> None:
+    """The DPO's overview: one line per request, soonest deadline first, then a tally."""
+    console.print(f"as_of {iso(as_of)}")
+    if absent:
+        console.print("No dsr_requests log has been loaded: no requests are known.")
+    elif not rows:
+        console.print("No data-subject requests received by as_of.")
+    else:
+        table = Table()
+        for name, justify in (("request", "left"), ("user", "left"), ("type", "left"), ("received", "left"),
+                              ("deadline", "left"), ("completed", "left"), ("status", "left"), ("days left", "right")):
+            table.add_column(name, justify=justify, no_wrap=name in ("request", "received", "deadline", "completed"))
+        for r in rows:
+            status = r["status"].replace("_", " ") + (" (extended)" if r["extended"] else "")
+            # Values from the log go in as Text, never as markup: an id like "[red]" stays literal.
+            table.add_row(
+                Text(r["request_id"]), Text(r["user_id"]), Text(r["type"] + (f" ({r['scope']})" if r["scope"] else "")),
+                _minute(r["received_at"]), _minute(r["deadline"]), _minute(r["completed_at"]),
+                Text(status, style=STATUS_STYLE[r["status"]]),
+                "" if r["days_left"] is None else str(r["days_left"]),
+            )
+        console.print(table)
+        tally = {s: sum(r["status"] == s for r in rows) for s in STATUSES}
+        console.print(", ".join(f"{n} {s.replace('_', ' ')}" for s, n in tally.items()))
+    if later:
+        console.print(f"{later} request(s) received after as_of are not shown.")
+
+
+def _minute(t: datetime | None) -> str:
+    return "" if t is None else t.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S")

@@ -1,0 +1,378 @@
+"""`auditor subject`: everything the logs hold about one person, and nothing about anyone else.
+
+For a data-subject request under GDPR Art. 15 (access) or Art. 20 (portability): a readable
+report (HTML, PDF; in any language with a catalogue in auditor/messages/) and a JSON export of
+every row about the person.
+
+Who a row is about: the person is the data subject of their `users` row, their consent events,
+the access events of their data (user_id) and their requests; of the admin events only those
+that target them (group_add / group_remove), without the actor. Other people are never named:
+an access row's viewer_id is kept only when it is the person themselves, and recipients are
+counted ("shown on 14 profile cards to 9 colleagues"), not listed.
+
+All aggregation is DuckDB SQL with bound parameters; Python only shapes the person's own rows.
+The report judges at as_of like every control: rows dated after it are left out of the report
+(and counted), a purge or completion after it has not happened yet. The JSON export holds every
+row, whatever as_of.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+from markupsafe import Markup
+
+from auditor import __version__
+from auditor.check import absent_logs, latest_moment
+from auditor.config import Config
+from auditor.db import run
+from auditor.dsr import iso, received_after, requests
+from auditor.errors import AuditorError
+from auditor.i18n import Messages
+from auditor.render import environment, generated_at, html_to_pdf, svg_chart, write_atomic
+from auditor.schema import LOGS_BY_NAME
+
+EXPORT_VERSION = 1
+FORMATS = ("html", "pdf", "json")
+RECORD_LOGS = ("users", "consent_events", "access_events", "admin_events", "dsr_requests")
+
+
+@dataclass(frozen=True)
+class Subject:
+    """The person a report is about, as the directory knows them (or only by id)."""
+
+    user_id: str
+    email: str | None
+    display_name: str | None
+    country: str | None
+    in_directory: bool
+    eea_resident: bool | None  # None: no country known
+
+
+def find_subject(con: duckdb.DuckDBPyConnection, user: str) -> Subject:
+    """The person named by a user id or an email (case-insensitive) of the directory.
+
+    A user id absent from the directory but present in the logs is still a data subject (the
+    report says so). Anything else is an AuditorError.
+    """
+    key = user.strip()
+    if not key:
+        raise AuditorError("give a user id or an email")
+    sql = "SELECT user_id, email, display_name, country, is_eea(country) FROM users WHERE {} ORDER BY user_id"
+    rows = con.execute(sql.format("user_id = $key"), {"key": key}).fetchall()
+    if not rows:
+        rows = con.execute(sql.format("lower(email) = lower($key)"), {"key": key}).fetchall()
+        if len(rows) > 1:
+            raise AuditorError(f"{key!r} is the email of {len(rows)} users in the directory: give the user id instead")
+    if rows:
+        user_id, email, name, country, eea = rows[0]
+        return Subject(user_id, email, name, country, True, eea)
+    seen = con.execute(
+        "SELECT EXISTS (SELECT 1 FROM consent_events WHERE user_id = $key)"
+        " OR EXISTS (SELECT 1 FROM access_events WHERE user_id = $key)"
+        " OR EXISTS (SELECT 1 FROM dsr_requests WHERE user_id = $key)"
+        " OR EXISTS (SELECT 1 FROM admin_events WHERE target_user_id = $key)",
+        {"key": key},
+    ).fetchone()[0]
+    if seen:
+        return Subject(key, None, None, None, False, None)
+    raise AuditorError(f"no user {key!r}: it is neither a user id nor an email in the users directory, nor a user id in the logs")
+
+
+def safe_name(user_id: str) -> str:
+    """A file-name-safe form of a user id; a short hash keeps two ids that differ only in unsafe
+    characters apart (a/b and a_b)."""
+    safe = re.sub(r"[^A-Za-z0-9._-]", "_", user_id)[:80]
+    if safe != user_id:
+        safe += "-" + hashlib.sha256(user_id.encode("utf-8")).hexdigest()[:8]
+    return safe
+
+
+# --- The JSON export ------------------------------------------------------------------------------
+
+def _columns(log: str, drop: tuple[str, ...] = ()) -> list[str]:
+    return [f'"{c}"' for c in LOGS_BY_NAME[log].column_names if c not in drop]
+
+
+def _access_columns() -> list[str]:
+    out = []
+    for c in LOGS_BY_NAME["access_events"].column_names:
+        if c == "viewer_id":
+            # Another person's id never leaves: only the person's own viewing is kept.
+            out += ["CASE WHEN viewer_id = user_id THEN viewer_id END AS viewer_id",
+                    "coalesce(viewer_id <> user_id, false) AS viewed_by_other"]
+        else:
+            out.append(f'"{c}"')
+    return out
+
+
+# Canonical columns only: extra source columns (_extra) are not exported, because nothing says
+# whose data they hold. Order: time, then id, then where the row was loaded from.
+_RECORD_SQL = {
+    "users": f"SELECT {', '.join(_columns('users'))} FROM users WHERE user_id = $user ORDER BY _file_id, _line",
+    "consent_events": f"SELECT {', '.join(_columns('consent_events'))} FROM consent_events WHERE user_id = $user"
+                      " ORDER BY occurred_at, event_id, _file_id, _line",
+    "access_events": f"SELECT {', '.join(_access_columns())} FROM access_events WHERE user_id = $user"
+                     " ORDER BY occurred_at, event_id, _file_id, _line",
+    "admin_events": f"SELECT {', '.join(_columns('admin_events', drop=('actor_id',)))} FROM admin_events"
+                    " WHERE target_user_id = $user ORDER BY occurred_at, event_id, _file_id, _line",
+    "dsr_requests": f"SELECT {', '.join(_columns('dsr_requests'))} FROM dsr_requests WHERE user_id = $user"
+                    " ORDER BY received_at, request_id, _file_id, _line",
+}
+
+
+def _dicts(cur: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, row)) for row in cur.fetchall()]
+
+
+def _rows(con: duckdb.DuckDBPyConnection, sql: str, **params: Any) -> list[dict[str, Any]]:
+    return _dicts(run(con, sql, params))
+
+
+def _one(con: duckdb.DuckDBPyConnection, sql: str, **params: Any) -> dict[str, Any] | None:
+    rows = _rows(con, sql, **params)
+    return rows[0] if rows else None
+
+
+def records(con: duckdb.DuckDBPyConnection, user_id: str) -> dict[str, list[dict[str, Any]]]:
+    """Every row about the person, log by log, with timestamps as ISO 8601 UTC strings."""
+    out = {}
+    for log in RECORD_LOGS:
+        out[log] = [{k: iso(v) if isinstance(v, datetime) else v for k, v in row.items()}
+                    for row in _rows(con, _RECORD_SQL[log], user=user_id)]
+    return out
+
+
+def export(con: duckdb.DuckDBPyConnection, subject: Subject, as_of: datetime) -> dict[str, Any]:
+    """The portability export (README, `auditor subject`, "The JSON export"), version 1."""
+    return {
+        "version": EXPORT_VERSION,
+        "tool": {"name": "auditor", "version": __version__},
+        "generated_at": iso(generated_at()),
+        "as_of": iso(as_of),
+        "subject": asdict(subject),
+        "absent_logs": sorted(absent_logs(con)),
+        "records": records(con, subject.user_id),
+    }
+
+
+# --- The readable report --------------------------------------------------------------------------
+
+def _consent_state(con: duckdb.DuckDBPyConnection, user: str, as_of: datetime) -> dict[str, Any]:
+    """never / connected (scope, since the spell began) / disconnected (since) at as_of."""
+    row = _one(con, """
+        WITH s AS (SELECT * FROM consent_states WHERE user_id = $user AND valid_from <= CAST($as_of AS TIMESTAMPTZ)),
+        last AS (SELECT * FROM s ORDER BY valid_from DESC LIMIT 1)
+        SELECT last.state, last.scope, last.valid_from, last.ever_connected,
+               (SELECT min(valid_from) FROM s WHERE state = 'connected' AND valid_from >
+                   coalesce((SELECT max(valid_from) FROM s WHERE state = 'disconnected'), '-infinity'::TIMESTAMPTZ)) AS spell_start
+        FROM last""", user=user, as_of=as_of)
+    if row is None or not row["ever_connected"]:
+        return {"kind": "never"}
+    if row["state"] == "disconnected":
+        return {"kind": "disconnected", "since": row["valid_from"]}
+    return {"kind": "connected", "since": row["spell_start"], "scope": row["scope"]}
+
+
+def _visibility(con: duckdb.DuckDBPyConnection, user: str, as_of: datetime) -> dict[str, Any]:
+    row = _one(con, "SELECT visibility, valid_from FROM visibility_states WHERE user_id = $user"
+                    " AND valid_from <= CAST($as_of AS TIMESTAMPTZ) ORDER BY valid_from DESC LIMIT 1",
+               user=user, as_of=as_of)
+    return {"kind": "default"} if row is None else {"kind": row["visibility"], "since": row["valid_from"]}
+
+
+_MINE = "FROM access_events WHERE user_id = $user AND occurred_at <= CAST($as_of AS TIMESTAMPTZ)"
+
+
+def _flows(con: duckdb.DuckDBPyConnection, user: str, as_of: datetime) -> dict[str, Any]:
+    p = {"user": user, "as_of": as_of}
+    return {
+        "total": _one(con, f"SELECT count(*) AS n, min(occurred_at) AS first, max(occurred_at) AS last {_MINE}", **p),
+        "by_category": _rows(con, f"""SELECT direction, category, count(*) AS n, min(occurred_at) AS first,
+            max(occurred_at) AS last {_MINE} GROUP BY direction, category ORDER BY direction, category""", **p),
+        "by_app": _rows(con, f"SELECT app, count(*) AS n {_MINE} GROUP BY app ORDER BY n DESC, app NULLS LAST", **p),
+        "by_month": _rows(con, f"""SELECT strftime(occurred_at, '%Y-%m') AS month,
+            count(*) FILTER (WHERE direction = 'linkedin_to_microsoft') AS l2m,
+            count(*) FILTER (WHERE direction = 'microsoft_to_linkedin') AS m2l, count(*) AS n
+            {_MINE} GROUP BY month ORDER BY month""", **p),
+        # Recipients by kind and number only: never who they are.
+        "recipients": _rows(con, f"""SELECT direction, count(*) AS n,
+            count(*) FILTER (WHERE viewer_id = user_id) AS self,
+            count(*) FILTER (WHERE viewer_id <> user_id) AS others,
+            count(DISTINCT viewer_id) FILTER (WHERE viewer_id <> user_id) AS other_people,
+            count(*) FILTER (WHERE viewer_id IS NULL) AS no_viewer
+            {_MINE} GROUP BY direction ORDER BY direction""", **p),
+        # The person as a viewer of colleagues' data: those rows are about the colleagues, so only counts.
+        "as_viewer": _one(con, """SELECT count(*) AS n, count(DISTINCT user_id) AS people FROM access_events
+            WHERE viewer_id = $user AND user_id <> $user AND occurred_at <= CAST($as_of AS TIMESTAMPTZ)""", **p),
+    }
+
+
+def _held(con: duckdb.DuckDBPyConnection, user: str, as_of: datetime) -> list[dict[str, Any]]:
+    """Copies not purged by as_of, by who holds them: LinkedIn holds what Microsoft sent it."""
+    return _rows(con, f"""SELECT direction, category,
+            CASE direction WHEN 'microsoft_to_linkedin' THEN 'linkedin' ELSE 'microsoft' END AS holder,
+            count(*) AS n, min(occurred_at) AS since, max(occurred_at) AS latest,
+            count(*) FILTER (WHERE session_end IS NULL OR session_end < CAST($as_of AS TIMESTAMPTZ)) AS session_over
+        {_MINE} AND (purged_at IS NULL OR purged_at > CAST($as_of AS TIMESTAMPTZ))
+        GROUP BY direction, category ORDER BY holder, category, direction""", user=user, as_of=as_of)
+
+
+def _transfers(con: duckdb.DuckDBPyConnection, user: str, as_of: datetime) -> dict[str, Any]:
+    p = {"user": user, "as_of": as_of}
+    routes = _rows(con, f"""SELECT source_region, destination_region, transfer_mechanism, count(*) AS n,
+            coalesce((is_eea(source_region) AND destination_region = 'US')
+                     OR (source_region = 'US' AND is_eea(destination_region)), false) AS eea_us
+        {_MINE} GROUP BY ALL ORDER BY n DESC, source_region NULLS LAST, destination_region NULLS LAST,
+            transfer_mechanism NULLS LAST""", **p)
+    regions = [r["region"] for r in _rows(con, f"""SELECT DISTINCT region FROM (
+            SELECT source_region AS region {_MINE} UNION ALL SELECT destination_region {_MINE})
+        WHERE region IS NOT NULL ORDER BY region""", **p)]
+    mechanisms = [r["m"] for r in _rows(con, f"""SELECT DISTINCT transfer_mechanism AS m {_MINE}
+        ORDER BY m NULLS LAST""", **p)]
+    return {"routes": routes, "regions": regions, "mechanisms": mechanisms}
+
+
+def _findings(con: duckdb.DuckDBPyConnection, user: str) -> dict[str, Any] | None:
+    """The person's findings in the latest finished check run, or None when no run exists.
+
+    Only the control, the row's id and times are used: the findings' own reasons are written for
+    the compliance officer and are not repeated to the data subject (the report explains each
+    control in its own words, in the report's language).
+    """
+    latest = _one(con, """SELECT run_id, as_of, period_start, period_end,
+            (SELECT count(*) FROM control_results c WHERE c.run_id = r.run_id) AS controls
+        FROM check_runs r WHERE finished_at IS NOT NULL ORDER BY run_id DESC LIMIT 1""")
+    if latest is None:
+        return None
+    rows = _rows(con, """SELECT control, severity, source, event_id, occurred_at, arose_at, waiver IS NOT NULL AS waived
+        FROM findings WHERE run_id = $run AND user_id = $user AND in_period
+        ORDER BY arose_at, control, event_id""", run=latest["run_id"], user=user)
+    return {**latest, "rows": rows}
+
+
+def _later(con: duckdb.DuckDBPyConnection, user: str, as_of: datetime) -> int:
+    """How many of the person's rows are dated after as_of (left out of the report)."""
+    return con.execute("""SELECT
+        (SELECT count(*) FROM consent_events WHERE user_id = $user AND occurred_at > CAST($as_of AS TIMESTAMPTZ))
+        + (SELECT count(*) FROM access_events WHERE user_id = $user AND occurred_at > CAST($as_of AS TIMESTAMPTZ))
+        + (SELECT count(*) FROM admin_events WHERE target_user_id = $user AND occurred_at > CAST($as_of AS TIMESTAMPTZ))
+        + (SELECT count(*) FROM dsr_requests WHERE user_id = $user AND received_at > CAST($as_of AS TIMESTAMPTZ))""",
+                       {"user": user, "as_of": as_of}).fetchone()[0]
+
+
+def report_data(con: duckdb.DuckDBPyConnection, subject: Subject, as_of: datetime) -> dict[str, Any]:
+    """Everything the readable report shows, language-neutral (codes, counts, times)."""
+    user = subject.user_id
+    p = {"user": user, "as_of": as_of}
+    held_any = con.execute(
+        "SELECT (SELECT count(*) FROM consent_events WHERE user_id = $user) + (SELECT count(*) FROM access_events"
+        " WHERE user_id = $user) + (SELECT count(*) FROM admin_events WHERE target_user_id = $user)"
+        " + (SELECT count(*) FROM dsr_requests WHERE user_id = $user)", {"user": user}).fetchone()[0]
+    return {
+        "subject": subject,
+        "as_of": as_of,
+        "has_events": held_any > 0,
+        "later": _later(con, user, as_of),
+        "absent": sorted(absent_logs(con)),
+        "timeline": _rows(con, """SELECT occurred_at, action, scope, surface, notice_version FROM consent_events
+            WHERE user_id = $user AND occurred_at <= CAST($as_of AS TIMESTAMPTZ)
+            ORDER BY occurred_at, event_id, _file_id, _line""", **p),
+        "consent_state": _consent_state(con, user, as_of),
+        "visibility": _visibility(con, user, as_of),
+        "admin": _rows(con, """SELECT occurred_at, action, group_id FROM admin_events
+            WHERE target_user_id = $user AND occurred_at <= CAST($as_of AS TIMESTAMPTZ)
+            ORDER BY occurred_at, event_id, _file_id, _line""", **p),
+        "flows": _flows(con, user, as_of),
+        "held": _held(con, user, as_of),
+        "transfers": _transfers(con, user, as_of),
+        "findings": _findings(con, user),
+        "requests": requests(con, as_of, user),
+        "requests_later": received_after(con, as_of, user),
+    }
+
+
+def _chart(by_month: list[dict[str, Any]], t: Messages) -> Markup | None:
+    if not by_month:
+        return None
+
+    def draw(ax: Any) -> None:
+        from matplotlib.ticker import MaxNLocator
+
+        x = range(len(by_month))
+        l2m = [r["l2m"] for r in by_month]
+        ax.bar(x, l2m, color="#3b6ea5", label=t("direction.linkedin_to_microsoft"))
+        ax.bar(x, [r["m2l"] for r in by_month], bottom=l2m, color="#d98c2b", label=t("direction.microsoft_to_linkedin"))
+        ax.set_xticks(list(x), [r["month"] for r in by_month], rotation=45 if len(by_month) > 8 else 0)
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set_ylabel(t("flows.chart_ylabel"))
+        ax.legend(frameon=False, fontsize=7)
+
+    return Markup(svg_chart("subject-flows", draw))
+
+
+def _css_string(text: str) -> str:
+    """A CSS string literal (for the localised page footer); `<` escaped so `</style>` cannot occur."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("<", "\\3C ") + '"'
+
+
+def render_html(data: dict[str, Any], config: Config, lang: str = "en") -> str:
+    """The report page in `lang`, self-contained (CSS and the chart inline)."""
+    t = Messages(lang)
+    page_css = Markup("@page { @bottom-right { content: " + _css_string(t("report.page") + " ") + " counter(page) "
+                      + _css_string(" " + t("report.page_of") + " ") + " counter(pages); } }")
+    return environment().get_template("subject.html.j2").render(
+        **data,
+        t=t,
+        lang=lang,
+        config=config,
+        chart=_chart(data["flows"]["by_month"], t),
+        page_css=page_css,
+        generated=generated_at(),
+        version=__version__,
+    )
+
+
+def parse_formats(text: str) -> set[str]:
+    """The set named by --format, e.g. "html,pdf,json"; an unknown one is a usage error."""
+    chosen = {f.strip().lower() for f in text.split(",") if f.strip()}
+    if not chosen or chosen - set(FORMATS):
+        raise AuditorError(f"--format {text!r}: choose from {', '.join(FORMATS)} (comma-separated)")
+    return chosen
+
+
+def write_subject_report(
+    con: duckdb.DuckDBPyConnection,
+    config: Config,
+    user: str,
+    out_dir: Path,
+    formats: set[str],
+    lang: str = "en",
+    as_of: datetime | None = None,
+) -> list[Path]:
+    """Write subject-<id>.html / .pdf / .json for the person named by `user`; return the paths."""
+    if as_of is None:
+        as_of = latest_moment(con)
+    subject = find_subject(con, user)
+    stem = f"subject-{safe_name(subject.user_id)}"
+    outputs: list[tuple[Path, str | bytes]] = []
+    if formats & {"html", "pdf"}:
+        html = render_html(report_data(con, subject, as_of), config, lang)
+        if "html" in formats:
+            outputs.append((out_dir / f"{stem}.html", html))
+        if "pdf" in formats:
+            pdf, _refused = html_to_pdf(html)  # the page is self-contained: nothing to fetch, all refused
+            outputs.append((out_dir / f"{stem}.pdf", pdf))
+    if "json" in formats:
+        outputs.append((out_dir / f"{stem}.json", json.dumps(export(con, subject, as_of), indent=2, ensure_ascii=False) + "\n"))
+    for path, content in outputs:
+        write_atomic(path, content)
+    return [path for path, _ in outputs]
