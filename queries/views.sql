@@ -73,3 +73,14 @@ CREATE OR REPLACE MACRO describe_access(category, user_id, direction, t) AS
     upper(category[1]) || category[2:] || ' data of ' || user_id || ' flowed '
     || CASE direction WHEN 'linkedin_to_microsoft' THEN 'from LinkedIn to Microsoft' ELSE 'from Microsoft to LinkedIn' END
     || ' at ' || fmt_ts(t);
+
+-- The same states as spells [valid_from, valid_to): joining events to the few spells that can
+-- hold a finding (on user_id, then the time range) is a hash join, where an ASOF join would
+-- sort every event.
+CREATE OR REPLACE VIEW consent_spells AS
+SELECT *, lead(valid_from) OVER (PARTITION BY user_id ORDER BY valid_from) AS valid_to FROM consent_states;
+
+CREATE OR REPLACE VIEW visibility_spells AS
+SELECT *, lead(valid_from) OVER (PARTITION BY user_id ORDER BY valid_from) AS valid_to FROM visibility_states;
+
+CREATE OR REPLACE MACRO in_spell(t, valid_from, valid_to) AS t >= valid_from AND (valid_to IS NULL OR t < valid_to);

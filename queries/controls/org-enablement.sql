@@ -7,16 +7,22 @@
 -- description: Every connect and every access event happens while the integration is enabled for that user: enabled for all, or for a selected group the user is a member of.
 -- remediation: Check the LinkedIn account connections setting and the selected group's membership; stop flows for users outside it.
 WITH subjects AS (
-    SELECT 'access_events' AS source, event_id, user_id, occurred_at, _hash,
-           describe_access(category, user_id, direction, occurred_at) AS what
+    SELECT 'access_events' AS source, event_id, user_id, occurred_at, _hash, category, direction
     FROM access_events WHERE occurred_at <= $as_of
     UNION ALL
-    SELECT 'consent_events', event_id, user_id, occurred_at, _hash,
-           user_id || ' connected their accounts at ' || fmt_ts(occurred_at)
+    SELECT 'consent_events', event_id, user_id, occurred_at, _hash, NULL, NULL
     FROM consent_events WHERE action = 'connect' AND occurred_at <= $as_of),
+intervals AS (
+    SELECT valid_from, lead(valid_from) OVER (ORDER BY valid_from) AS valid_to, state, groups FROM org_states),
+-- Only what happened before the first change, or while disabled or enabled for a group, can be a
+-- finding; joining those few intervals avoids sorting every event by time.
 org AS (
-    SELECT s.*, o.state, o.groups
-    FROM subjects s ASOF LEFT JOIN org_states o ON s.occurred_at >= o.valid_from),
+    SELECT s.*, i.state, i.groups FROM subjects s
+    JOIN intervals i ON s.occurred_at >= i.valid_from AND (i.valid_to IS NULL OR s.occurred_at < i.valid_to)
+    WHERE i.state <> 'all'
+    UNION ALL
+    SELECT s.*, NULL, NULL FROM subjects s, (SELECT min(valid_from) AS first FROM org_states) f
+    WHERE f.first IS NULL OR s.occurred_at < f.first),
 group_checks AS (
     SELECT source, _hash, bool_and(coalesce(m.member, false)) AS member
     FROM (SELECT source, _hash, user_id, occurred_at, unnest(groups) AS group_id FROM org WHERE state = 'group') g
@@ -24,7 +30,9 @@ group_checks AS (
         ON g.user_id = m.user_id AND g.group_id = m.group_id AND g.occurred_at >= m.valid_from
     GROUP BY source, _hash)
 SELECT org.source, org.event_id, org.user_id, org.occurred_at, org.occurred_at AS arose_at,
-       org.what || ', but the integration was not enabled for ' || org.user_id || ': '
+       CASE WHEN org.source = 'access_events' THEN describe_access(org.category, org.user_id, org.direction, org.occurred_at)
+            ELSE org.user_id || ' connected their accounts at ' || fmt_ts(org.occurred_at) END
+       || ', but the integration was not enabled for ' || org.user_id || ': '
        || CASE WHEN org.state IS NULL THEN 'it had never been enabled.'
                WHEN org.state = 'disabled' THEN 'it was disabled for the organisation.'
                ELSE 'it was enabled only for group ' || array_to_string(org.groups, ' and ')
