@@ -1,0 +1,807 @@
+"""Benchmark `auditor` against the DuckDB floor and the pandas way (issue #7).
+
+    .venv/bin/python benchmarks/run.py --events 1M            # 10M, 100M, or 20k for a smoke run
+
+For N access events it generates the logs with `auditor sample` (Parquet and CSV, reused when
+already there), then times each step as its own process (median of --repeat runs, with the
+child's peak RSS from os.wait4):
+
+  floor       plain DuckDB: CREATE TABLE AS SELECT * FROM read_parquet / read_csv of the same
+              access_events files, and one full scan of the loaded table
+  load        auditor load, Parquet and CSV, each into a fresh database
+  check       auditor check (all controls), and auditor check --control for the five controls
+              the pandas way computes
+  report      auditor report --period <a full month of the data> --format html,pdf
+  subject     auditor subject <the user with the most access events>
+  pandas      benchmarks/pandas_way.py, whose findings must equal auditor check's
+
+It prints a table and writes it as JSON to benchmarks/results/<YYYY-MM-DD>-<N>.json. See
+benchmarks/README.md for what each number means. Exit code: 0 when every step ran and the
+pandas way agreed with auditor, 1 otherwise (the JSON is written either way).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import importlib.metadata
+import json
+import math
+import os
+import platform
+import re
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+EVENTS_PER_USER_MONTH = 28  # auditor sample's background rate (see auditor/sample.py)
+START = "2026-08"  # auditor sample's default first month
+FIVE_CONTROLS = (
+    "consent-before-access",
+    "access-after-disconnect",
+    "consent-scope",
+    "session-retention",
+    "eu-us-transfer-tagged",
+)
+LOGS = ("users", "admin_events", "consent_events", "access_events", "dsr_requests")
+EXT = {"parquet": "parquet", "csv": "csv"}
+SKIPPABLE = ("floor", "check-5", "report", "subject", "pandas")
+
+# The floor: what plain DuckDB needs to get the same access_events files into a table, and to
+# read that table once. Every column is read as text, as auditor's own staging reads it (the
+# Parquet files hold text too), so auditor load / floor load is the price of validation,
+# normalisation, de-duplication and provenance. The spill directory lives in the workdir and is
+# removed on exit.
+FLOOR_LOAD = r"""
+import json, shutil, sys, time
+import duckdb
+db, fmt, threads, memory_limit, temp, *files = sys.argv[1:]
+config = {"threads": int(threads), "temp_directory": temp}
+if memory_limit:
+    config["memory_limit"] = memory_limit
+try:
+    con = duckdb.connect(db, config=config)
+    try:
+        reader = ("read_parquet($files)" if fmt == "parquet"
+                  else "read_csv($files, header = true, all_varchar = true)")
+        start = time.perf_counter()
+        con.execute(f"CREATE TABLE access_events AS SELECT * FROM {reader}", {"files": files})
+        inner = time.perf_counter() - start
+        rows = con.execute("SELECT count(*) FROM access_events").fetchone()[0]
+    finally:
+        con.close()
+finally:
+    shutil.rmtree(temp, ignore_errors=True)
+print(json.dumps({"rows": rows, "inner_seconds": round(inner, 3)}))
+"""
+
+FLOOR_SCAN = r"""
+import json, shutil, sys, time
+import duckdb
+db, threads, memory_limit, temp = sys.argv[1:]
+config = {"threads": int(threads), "temp_directory": temp}
+if memory_limit:
+    config["memory_limit"] = memory_limit
+try:
+    con = duckdb.connect(db, read_only=True, config=config)
+    try:
+        start = time.perf_counter()
+        row = con.execute("SELECT count(*), max(COLUMNS(*)) FROM access_events").fetchone()
+        inner = time.perf_counter() - start
+    finally:
+        con.close()
+finally:
+    shutil.rmtree(temp, ignore_errors=True)
+print(json.dumps({"rows": row[0], "inner_seconds": round(inner, 3)}))
+"""
+
+
+# ---------------------------------------------------------------------------------------------
+# Sizes
+
+
+def parse_events(text: str) -> int:
+    """'20k', '200k', '1M', '1.5M', '10M', '100M', '1000000' -> a number of events."""
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([kKmMgG]?)\s*", text)
+    if not m:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a number like 20k, 1M, 10M or 100M")
+    value = float(m.group(1)) * {"": 1, "k": 1e3, "m": 1e6, "g": 1e9}[m.group(2).lower()]
+    if value < 1000:
+        raise argparse.ArgumentTypeError(f"{text!r}: at least 1k events")
+    return int(round(value))
+
+
+def label(n: int) -> str:
+    """A short name for a size: 20000 -> 20k, 1000000 -> 1M, 1500000 -> 1.5M."""
+    for unit, size in (("M", 1_000_000), ("k", 1_000)):
+        if n >= size:
+            value = n / size
+            return (f"{value:.0f}" if value == int(value) else f"{value:.3g}") + unit
+    return str(n)
+
+
+def default_months(n: int) -> int:
+    return 12 if n >= 1_000_000 else 6 if n >= 100_000 else 3
+
+
+# ---------------------------------------------------------------------------------------------
+# Small helpers
+
+
+def median(values: list[float]) -> float | None:
+    return statistics.median(values) if values else None
+
+
+def ratio(a: float | None, b: float | None) -> float | None:
+    return round(a / b, 3) if a is not None and b else None
+
+
+def mib(kib: int | None) -> float | None:
+    return None if kib is None else round(kib / 1024, 1)
+
+
+def tail(path: Path, lines: int = 15) -> str:
+    try:
+        return "\n".join(path.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
+    except OSError:
+        return ""
+
+
+def meminfo() -> dict[str, int]:
+    out = {}
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            key, value = line.split(":", 1)
+            if key in ("MemTotal", "MemAvailable"):
+                out[key] = int(value.split()[0])  # KiB
+    except OSError:
+        pass
+    return out
+
+
+def cpu_model() -> str | None:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or None
+
+
+def package_version(name: str) -> str | None:
+    try:
+        return importlib.metadata.version(name)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
+def git_state() -> dict[str, Any]:
+    try:
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True, text=True, check=True)
+        status = subprocess.run(["git", "status", "--porcelain"], cwd=REPO, capture_output=True, text=True, check=True)
+    except (OSError, subprocess.CalledProcessError):
+        return {"commit": None, "dirty": None}
+    return {"commit": commit.stdout.strip(), "dirty": bool(status.stdout.strip())}
+
+
+def auditor_command(explicit: str | None) -> list[str]:
+    """The auditor CLI of this interpreter's environment (or --auditor)."""
+    if explicit:
+        return [explicit]
+    beside = Path(sys.executable).parent / "auditor"
+    if beside.exists():
+        return [str(beside)]
+    found = shutil.which("auditor")
+    return [found] if found else [sys.executable, "-m", "auditor.cli"]
+
+
+# ---------------------------------------------------------------------------------------------
+# The benchmark
+
+
+class Failed(Exception):
+    """A step the others depend on failed."""
+
+
+class Bench:
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        self.n = args.events
+        self.label = label(args.events)
+        self.months = args.months or default_months(args.events)
+        self.users = max(10, round(args.events / (self.months * EVENTS_PER_USER_MONTH)))
+        self.chunks = max(1, math.ceil(args.events / args.chunk_events))
+        self.users_per_chunk = math.ceil(self.users / self.chunks)
+        self.users = self.users_per_chunk * self.chunks
+        self.formats = [f for f in ("parquet", "csv") if f in args.formats]
+        self.workdir = args.workdir.resolve()
+        chunked = f"-c{self.chunks}" if self.chunks > 1 else ""
+        self.data = self.workdir / "data" / f"{self.label}-m{self.months}-seed{args.seed}{chunked}"
+        self.run_dir = self.workdir / f"run-{self.label}"
+        self.db_dir = self.run_dir / "db"
+        self.tmp_dir = self.run_dir / "tmp"
+        self.logs = self.run_dir / "logs"
+        self.config = self.run_dir / "auditor.toml"
+        self.auditor = auditor_command(args.auditor)
+        self.steps: dict[str, dict[str, Any]] = {}
+        self.generation: dict[str, Any] = {}
+        self.child: subprocess.Popen | None = None
+
+    # -- setup ---------------------------------------------------------------------------------
+
+    def prepare(self) -> None:
+        if self.run_dir.exists():
+            shutil.rmtree(self.run_dir)
+        for d in (self.db_dir, self.tmp_dir, self.logs):
+            d.mkdir(parents=True)
+        lines = ["# written by benchmarks/run.py", "[duckdb]", f"threads = {self.args.threads}"]
+        if self.args.memory_limit:
+            lines.append(f"memory_limit = {json.dumps(self.args.memory_limit)}")
+        self.config.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    def auditor_cli(self, *argv: str) -> list[str]:
+        return [*self.auditor, "--config", str(self.config), *argv]
+
+    def cleanup_spill(self) -> None:
+        """DuckDB's spill folders: <db>.tmp next to each database, and the floor's temp dirs."""
+        for d in self.db_dir.glob("*.tmp"):
+            shutil.rmtree(d, ignore_errors=True)
+        for d in self.tmp_dir.iterdir() if self.tmp_dir.exists() else ():
+            if d.is_dir():
+                shutil.rmtree(d, ignore_errors=True)
+            else:
+                d.unlink(missing_ok=True)
+
+    def finish(self) -> None:
+        if self.child and self.child.returncode is None:
+            self.child.kill()
+            self.child.wait()
+        self.cleanup_spill()
+        shutil.rmtree(self.tmp_dir, ignore_errors=True)
+        if not self.args.keep_db:
+            shutil.rmtree(self.db_dir, ignore_errors=True)
+
+    # -- data ----------------------------------------------------------------------------------
+
+    def generate(self) -> None:
+        """Write (or reuse) the logs in each format; chunks of <= --chunk-events as folders."""
+        for fmt in self.formats:
+            target = self.data / fmt
+            marker = self.data / f".complete-{fmt}.json"
+            params = {"users": self.users, "months": self.months, "start": START, "seed": self.args.seed,
+                      "chunks": self.chunks, "format": fmt}
+            if marker.exists():
+                done = json.loads(marker.read_text())
+                if done.get("params") == params and target.is_dir():
+                    self.generation[fmt] = {**done, "reused": True}
+                    print(f"reusing {fmt} data in {target}", flush=True)
+                    continue
+            marker.unlink(missing_ok=True)
+            shutil.rmtree(target, ignore_errors=True)
+            shutil.rmtree(self.data / f"keys-{fmt}", ignore_errors=True)
+            target.mkdir(parents=True)
+            counts = dict.fromkeys(LOGS, 0)
+            runs = []
+            for i in range(self.chunks):
+                seed = self.args.seed + i
+                out = self.data / f"tmp-{fmt}-{i}"
+                shutil.rmtree(out, ignore_errors=True)
+                what = f"{fmt} chunk {i + 1}/{self.chunks}" if self.chunks > 1 else fmt
+                print(f"generating {what}: auditor sample --users {self.users_per_chunk} --months {self.months} "
+                      f"--seed {seed} ...", flush=True)
+                run = self.spawn([*self.auditor, "sample", "--out", str(out), "--users", str(self.users_per_chunk),
+                                  "--months", str(self.months), "--start", START, "--seed", str(seed),
+                                  "--format", fmt], f"generate-{fmt}-{i}")
+                runs.append(run)
+                if run["exit_code"] != 0:
+                    raise Failed(f"auditor sample failed (exit {run['exit_code']}):\n{run['stderr_tail']}")
+                keys = self.data / f"keys-{fmt}" / (f"chunk-{i:03d}" if self.chunks > 1 else "")
+                keys.mkdir(parents=True, exist_ok=True)
+                for f in out.glob("expected_*.csv"):  # the answer keys are no input of `load`
+                    f.replace(keys / f.name)
+                for log in LOGS:
+                    src = out / f"{log}.{EXT[fmt]}"
+                    if self.chunks > 1:
+                        (target / log).mkdir(exist_ok=True)
+                        src.replace(target / log / f"part-{i:03d}.{EXT[fmt]}")
+                    else:
+                        src.replace(target / src.name)
+                for line in (self.logs / f"generate-{fmt}-{i}.out").read_text().splitlines():
+                    if m := re.fullmatch(r"(\w+): ([\d,]+) rows", line.strip()):
+                        counts[m.group(1)] += int(m.group(2).replace(",", ""))
+                shutil.rmtree(out, ignore_errors=True)
+            done = {"params": params, "counts": counts,
+                    "seconds": round(sum(r["seconds"] for r in runs), 3),
+                    "peak_rss_kib": max(r["peak_rss_kib"] for r in runs),
+                    "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
+            marker.write_text(json.dumps(done, indent=1) + "\n")
+            self.generation[fmt] = {**done, "reused": False}
+
+    def files(self, fmt: str, log: str = "access_events") -> list[str]:
+        folder = self.data / fmt
+        single = folder / f"{log}.{EXT[fmt]}"
+        if single.exists():
+            return [str(single)]
+        return [str(p) for p in sorted((folder / log).glob(f"*.{EXT[fmt]}"))]
+
+    @property
+    def events(self) -> int:
+        return self.generation["parquet"]["counts"]["access_events"]
+
+    # -- running and measuring -----------------------------------------------------------------
+
+    def spawn(self, argv: list[str], name: str, env: dict[str, str] | None = None) -> dict[str, Any]:
+        """Run one child to completion: wall time, and its own rusage from os.wait4."""
+        out, err = self.logs / f"{name}.out", self.logs / f"{name}.err"
+        with out.open("wb") as fo, err.open("wb") as fe:
+            start = time.perf_counter()
+            self.child = subprocess.Popen(argv, stdout=fo, stderr=fe, cwd=self.run_dir,
+                                          env={**os.environ, **(env or {})})
+            _, status, usage = os.wait4(self.child.pid, 0)
+            seconds = time.perf_counter() - start
+        code = os.waitstatus_to_exitcode(status)
+        self.child.returncode = code  # reaped by wait4; tell Popen
+        self.child = None
+        return {
+            "seconds": round(seconds, 3),
+            "peak_rss_kib": usage.ru_maxrss,  # KiB on Linux
+            "cpu_seconds": round(usage.ru_utime + usage.ru_stime, 3),
+            "exit_code": code,
+            "stderr_tail": tail(err) if code != 0 else "",
+            "stdout": str(out),
+        }
+
+    def measure(self, key: str, title: str, argv: list[str], *, prepare: Any = None,
+                env: dict[str, str] | None = None, ok_codes: tuple[int, ...] = (0,), note: str | None = None) -> dict:
+        """Median wall time of --repeat runs of argv, each a fresh process; peak RSS over the runs."""
+        print(f"  {title} ...", end="", flush=True)
+        runs = []
+        for i in range(self.args.repeat):
+            if prepare:
+                prepare()
+            run = self.spawn(argv, f"{key}.{i + 1}", env)
+            self.cleanup_spill()
+            runs.append(run)
+            if run["exit_code"] not in ok_codes:
+                break
+        ok = all(r["exit_code"] in ok_codes for r in runs)
+        seconds = median([r["seconds"] for r in runs]) if ok else None
+        step = {
+            "title": title,
+            "status": "ok" if ok else "failed",
+            "command": argv,
+            "seconds": seconds,
+            "rows_per_s": round(self.events / seconds) if seconds else None,
+            "peak_rss_kib": max(r["peak_rss_kib"] for r in runs) if ok else None,
+            "peak_rss_mib": mib(max(r["peak_rss_kib"] for r in runs)) if ok else None,
+            "cpu_seconds": median([r["cpu_seconds"] for r in runs]) if ok else None,
+            "runs": [{k: v for k, v in r.items() if k != "stderr_tail"} for r in runs],
+            "note": note,
+        }
+        if not ok:
+            step["error"] = runs[-1]["stderr_tail"] or f"exit code {runs[-1]['exit_code']}"
+        self.steps[key] = step
+        print(f" {seconds:.2f} s" if ok else f" FAILED (exit {runs[-1]['exit_code']})", flush=True)
+        if not ok:
+            print(step["error"], file=sys.stderr)
+        return step
+
+    def skip(self, key: str, title: str, why: str) -> None:
+        self.steps[key] = {"title": title, "status": "skipped", "note": why, "seconds": None,
+                           "rows_per_s": None, "peak_rss_kib": None, "peak_rss_mib": None, "runs": []}
+        print(f"  {title}: skipped ({why})", flush=True)
+
+    def ok(self, key: str) -> bool:
+        return self.steps.get(key, {}).get("status") == "ok"
+
+    # -- the steps -----------------------------------------------------------------------------
+
+    def floor(self) -> None:
+        a = self.args
+        limit = a.memory_limit or ""
+        for fmt in self.formats:
+            db = self.db_dir / f"floor-{fmt}.duckdb"
+
+            def fresh(db: Path = db) -> None:
+                for p in (db, db.with_name(db.name + ".wal")):
+                    p.unlink(missing_ok=True)
+
+            self.measure(f"floor_load_{fmt}", f"floor load ({fmt})",
+                         [sys.executable, "-c", FLOOR_LOAD, str(db), fmt, str(a.threads), limit,
+                          str(self.tmp_dir / f"floor-{fmt}"), *self.files(fmt)], prepare=fresh)
+            if fmt == "parquet":
+                if self.ok("floor_load_parquet"):
+                    self.measure("floor_scan", "floor scan (full scan of the loaded table)",
+                                 [sys.executable, "-c", FLOOR_SCAN, str(db), str(a.threads), limit,
+                                  str(self.tmp_dir / "floor-scan")])
+                else:
+                    self.skip("floor_scan", "floor scan", "floor load failed")
+            fresh()
+
+    def load(self) -> None:
+        for fmt in self.formats:
+            db = self.db_dir / f"{fmt}.duckdb"
+
+            def fresh(db: Path = db) -> None:
+                for p in (db, db.with_name(db.name + ".wal")):
+                    p.unlink(missing_ok=True)
+
+            self.measure(f"load_{fmt}", f"auditor load ({fmt})",
+                         self.auditor_cli("load", str(self.data / fmt), "--db", str(db)), prepare=fresh)
+            if fmt != "parquet":
+                fresh()  # only the Parquet-loaded database is used further
+
+    def check(self) -> None:
+        db = str(self.db_dir / "parquet.duckdb")
+        self.measure("check", "auditor check (all controls)",
+                     self.auditor_cli("check", "--db", db, "--fail-on", "never", "--format", "json",
+                                      "--output", str(self.logs / "check.json")))
+        if "check-5" in self.args.skip:
+            self.skip("check_5", "auditor check (the five controls)", "--skip check-5")
+            return
+        controls = [x for c in FIVE_CONTROLS for x in ("--control", c)]
+        self.measure("check_5", "auditor check (the five controls)",
+                     self.auditor_cli("check", "--db", db, *controls, "--fail-on", "never", "--format", "json",
+                                      "--output", str(self.logs / "check-5.json")))
+
+    def report(self) -> None:
+        """On a copy of the loaded database per run, so every run finds no check run of the period
+        and does the same work (check of the period, HTML, PDF, CSV)."""
+        source, db = self.db_dir / "parquet.duckdb", self.db_dir / "report.duckdb"
+        out = self.run_dir / "reports"
+
+        def fresh() -> None:
+            shutil.copyfile(source, db)
+            wal = source.with_name(source.name + ".wal")
+            if wal.exists():
+                shutil.copyfile(wal, db.with_name(db.name + ".wal"))
+            shutil.rmtree(out, ignore_errors=True)
+
+        self.measure("report", f"auditor report --period {self.period}",
+                     self.auditor_cli("report", "--db", str(db), "--period", self.period,
+                                      "--format", "html,pdf", "--out", str(out)), prepare=fresh)
+        for p in (db, db.with_name(db.name + ".wal")):
+            p.unlink(missing_ok=True)
+
+    @property
+    def period(self) -> str:
+        """The last full month of the data (the last one ends on its 28th)."""
+        year, month = (int(x) for x in START.split("-"))
+        index = year * 12 + month - 1 + self.months - 2
+        return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+    def subject_user(self) -> str:
+        import duckdb
+
+        config: dict[str, Any] = {"threads": self.args.threads}
+        if self.args.memory_limit:
+            config["memory_limit"] = self.args.memory_limit
+        con = duckdb.connect(str(self.db_dir / "parquet.duckdb"), read_only=True, config=config)
+        try:
+            return con.execute("SELECT user_id FROM access_events GROUP BY user_id "
+                               "ORDER BY count(*) DESC, user_id LIMIT 1").fetchone()[0]
+        finally:
+            con.close()
+
+    def subject(self) -> None:
+        title = "auditor subject"
+        probe = subprocess.run([*self.auditor, "subject", "--help"], capture_output=True, cwd=self.run_dir)
+        if probe.returncode != 0:
+            self.skip("subject", title, "this auditor has no `subject` command")
+            return
+        user = self.subject_user()
+        self.measure("subject", f"{title} (busiest user)",
+                     self.auditor_cli("subject", user, "--db", str(self.db_dir / "parquet.duckdb"),
+                                      "--out", str(self.run_dir / "subject")),
+                     note=f"user {user}, the one with the most access events; formats html,pdf,json")
+
+    def pandas(self) -> None:
+        title = "pandas way (the five controls)"
+        if "pandas" in self.args.skip:
+            self.skip("pandas", title, "--skip pandas")
+        elif self.args.pandas_max_events and self.events > self.args.pandas_max_events:
+            self.skip("pandas", title, f"{self.events:,} events > --pandas-max-events {self.args.pandas_max_events:,}")
+        else:
+            self.measure("pandas", title,
+                         [sys.executable, str(HERE / "pandas_way.py"), str(self.data / "parquet"),
+                          "--output", str(self.logs / "pandas.json")],
+                         env={"OMP_NUM_THREADS": str(self.args.threads)},
+                         note=f"Arrow's thread pool limited to {self.args.threads} (OMP_NUM_THREADS)")
+
+    # -- results -------------------------------------------------------------------------------
+
+    def compare(self) -> dict[str, Any]:
+        """The pandas way must find exactly what auditor check finds for the five controls."""
+        if not (self.ok("check") and self.ok("pandas")):
+            return {"held": None, "note": "not compared: auditor check or the pandas way did not run"}
+        full = json.loads((self.logs / "check.json").read_text())
+        ours = {(f["control"], f["event_id"]) for f in full["findings"] if f["control"] in FIVE_CONTROLS}
+        pandas_out = json.loads((self.logs / "pandas.json").read_text())
+        theirs = {tuple(p) for p in pandas_out["findings"]}
+        result: dict[str, Any] = {
+            "held": ours == theirs and full["as_of"] == pandas_out["as_of"],
+            "findings": len(ours),
+            "by_control": {c: sum(1 for x, _ in ours if x == c) for c in FIVE_CONTROLS},
+            "as_of": {"auditor": full["as_of"], "pandas": pandas_out["as_of"]},
+            "only_auditor": sorted(ours - theirs)[:50],
+            "only_pandas": sorted(theirs - ours)[:50],
+        }
+        if self.ok("check_5"):
+            five = json.loads((self.logs / "check-5.json").read_text())
+            only5 = {(f["control"], f["event_id"]) for f in five["findings"]}
+            result["check_5_agrees"] = only5 == ours
+            result["held"] = result["held"] and only5 == ours
+        return result
+
+    def targets(self) -> list[dict[str, Any]]:
+        s = self.steps
+
+        def secs(key: str) -> float | None:
+            return s.get(key, {}).get("seconds")
+
+        def rss(key: str) -> int | None:
+            return s.get(key, {}).get("peak_rss_kib")
+
+        def at_most(value: float | None, limit: float) -> bool | None:
+            return None if value is None else value <= limit
+
+        def at_least(value: float | None, limit: float) -> bool | None:
+            return None if value is None else value >= limit
+
+        out = []
+        for fmt in self.formats:
+            r = ratio(secs(f"load_{fmt}"), secs(f"floor_load_{fmt}"))
+            out.append({"id": f"load_{fmt}_vs_floor", "target": f"auditor load ({fmt}) <= 1.5 x floor load ({fmt})",
+                        "value": r, "limit": 1.5, "pass": at_most(r, 1.5)})
+        r = ratio(secs("check"), secs("floor_load_parquet"))
+        out.append({"id": "check_vs_floor", "target": "auditor check (all controls) <= 1.5 x floor load (parquet)",
+                    "value": r, "limit": 1.5, "pass": at_most(r, 1.5)})
+        r = ratio(secs("pandas"), secs("check_5"))
+        out.append({"id": "pandas_time_vs_auditor",
+                    "target": "pandas way time >= 3 x auditor check --control (the five controls)",
+                    "value": r, "limit": 3, "pass": at_least(r, 3)})
+        r = ratio(rss("pandas"), rss("check_5"))
+        out.append({"id": "pandas_rss_vs_auditor",
+                    "target": "pandas way peak RSS >= 3 x auditor check --control (the five controls)",
+                    "value": r, "limit": 3, "pass": at_least(r, 3)})
+        out.append({"id": "report_seconds", "target": "auditor report (html, pdf) <= 15 s",
+                    "value": secs("report"), "limit": 15, "pass": at_most(secs("report"), 15)})
+        out.append({"id": "subject_seconds", "target": "auditor subject <= 2 s",
+                    "value": secs("subject"), "limit": 2, "pass": at_most(secs("subject"), 2)})
+        applies = self.n >= 100_000_000 and re.sub(r"\s", "", (self.args.memory_limit or "")).upper() == "2GB"
+        completed = all(self.ok(f"load_{fmt}") for fmt in self.formats) and self.ok("check")
+        out.append({"id": "100M_in_2GB", "target": "at 100M events with memory_limit 2GB: load and check complete",
+                    "value": completed if applies else None, "limit": None,
+                    "pass": completed if applies else None,
+                    "note": None if applies else "applies to --events 100M (or more) --memory-limit 2GB only"})
+        return out
+
+    def ratios(self) -> dict[str, float | None]:
+        s = self.steps
+
+        def secs(key: str) -> float | None:
+            return s.get(key, {}).get("seconds")
+
+        return {
+            "load_parquet_vs_floor_load_parquet": ratio(secs("load_parquet"), secs("floor_load_parquet")),
+            "load_csv_vs_floor_load_csv": ratio(secs("load_csv"), secs("floor_load_csv")),
+            "check_vs_floor_load_parquet": ratio(secs("check"), secs("floor_load_parquet")),
+            "pandas_vs_check_5": ratio(secs("pandas"), secs("check_5")),
+            "pandas_rss_vs_check_5_rss": ratio(s.get("pandas", {}).get("peak_rss_kib"),
+                                               s.get("check_5", {}).get("peak_rss_kib")),
+        }
+
+    def loaded_rows(self) -> dict[str, Any] | None:
+        """What auditor load kept of the Parquet files (rows read, loaded, rejected, duplicates)."""
+        if not self.ok("load_parquet") or not (self.db_dir / "parquet.duckdb").exists():
+            return None
+        import duckdb
+
+        con = duckdb.connect(str(self.db_dir / "parquet.duckdb"), read_only=True)
+        try:
+            rows = con.execute("SELECT log, sum(rows_read), sum(rows_loaded), sum(rows_rejected), sum(duplicates) "
+                               "FROM loaded_files GROUP BY log ORDER BY log").fetchall()
+        finally:
+            con.close()
+        return {log: {"read": r, "loaded": lo, "rejected": rej, "duplicates": d} for log, r, lo, rej, d in rows}
+
+    def result(self, started: str, load_start: tuple[float, ...]) -> dict[str, Any]:
+        mem = meminfo()
+        return {
+            "benchmark": "auditor issue #7",
+            "date": dt.date.today().isoformat(),
+            "started": started,
+            "finished": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            "events_requested": self.n,
+            "events": self.events,  # access_events rows in the files (malformed rows included)
+            "data": {
+                "folder": str(self.data), "users": self.users, "months": self.months, "start": START,
+                "seed": self.args.seed, "chunks": self.chunks,
+                "counts": self.generation.get("parquet", {}).get("counts"),
+                "generation": {fmt: {k: g.get(k) for k in ("seconds", "peak_rss_kib", "reused", "created")}
+                               for fmt, g in self.generation.items()},
+                "loaded": self.loaded_rows(),
+            },
+            "settings": {"repeat": self.args.repeat, "threads": self.args.threads,
+                         "memory_limit": self.args.memory_limit or None, "formats": self.formats,
+                         "skip": sorted(self.args.skip), "report_period": self.period},
+            "machine": {
+                "nproc": os.cpu_count(),
+                "cpus_usable": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
+                "cpu": cpu_model(),
+                "memory_total_kib": mem.get("MemTotal"),
+                "memory_available_kib_at_end": mem.get("MemAvailable"),
+                "loadavg_at_start": [round(x, 2) for x in load_start],
+                "loadavg_at_end": [round(x, 2) for x in os.getloadavg()],
+                "platform": platform.platform(),
+            },
+            "versions": {
+                "auditor": self.auditor_version(),
+                "duckdb": package_version("duckdb"),
+                "pandas": package_version("pandas"),
+                "pyarrow": package_version("pyarrow"),
+                "numpy": package_version("numpy"),
+                "python": platform.python_version(),
+            },
+            "git": git_state(),
+            "steps": self.steps,
+            "ratios": self.ratios(),
+            "pandas_matches_auditor": self.compare(),
+            "targets": self.targets(),
+        }
+
+    def auditor_version(self) -> str | None:
+        out = subprocess.run([*self.auditor, "--version"], capture_output=True, text=True)
+        m = re.search(r"version\s+(\S+)", out.stdout)
+        return m.group(1) if m else None
+
+
+def print_table(res: dict[str, Any]) -> None:
+    s = res["settings"]
+    print()
+    print(f"auditor benchmark, {res['events']:,} access events ({label(res['events_requested'])} requested; "
+          f"{res['data']['users']:,} users x {res['data']['months']} months, {res['data']['chunks']} chunk(s)); "
+          f"threads {s['threads']}, memory_limit {s['memory_limit'] or 'default'}, median of {s['repeat']}")
+    print(f"{'step':44} {'seconds':>9} {'rows/s':>12} {'peak RSS':>11} {'cpu s':>8}")
+    for step in res["steps"].values():
+        if step["status"] != "ok":
+            why = step.get("note") or (step.get("error") or "").strip().splitlines()[-1:] or [""]
+            print(f"{step['title']:44} {step['status'].upper():>9}  {why if isinstance(why, str) else why[0]}")
+            continue
+        rss = f"{step['peak_rss_mib']:,.0f} MiB"
+        print(f"{step['title']:44} {step['seconds']:9.2f} {step['rows_per_s']:12,} {rss:>11} "
+              f"{step['cpu_seconds']:8.2f}")
+    print()
+    print(f"{'target':80} {'value':>8}  result")
+    for t in res["targets"]:
+        value = t["value"]
+        value = "-" if value is None else str(value) if isinstance(value, bool) else f"{value:.2f}"
+        verdict = {True: "pass", False: "FAIL", None: "n/a"}[t["pass"]]
+        print(f"{t['target']:80} {value:>8}  {verdict}")
+    cmp = res["pandas_matches_auditor"]
+    print()
+    if cmp["held"] is None:
+        print(f"pandas way vs auditor check: {cmp['note']}")
+    else:
+        print(f"pandas way vs auditor check, five controls: {'same' if cmp['held'] else 'DIFFERENT'} "
+              f"({cmp['findings']:,} findings; as_of {cmp['as_of']['auditor']})")
+
+
+def result_path(folder: Path, name: str) -> Path:
+    path = folder / f"{name}.json"
+    n = 2
+    while path.exists():
+        path = folder / f"{name}-{n}.json"
+        n += 1
+    return path
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(
+        description="Benchmark auditor against the DuckDB floor and the pandas way (benchmarks/README.md).")
+    p.add_argument("--events", type=parse_events, default=1_000_000,
+                   help="access events to generate: 20k, 200k, 1M (default), 10M, 100M")
+    p.add_argument("--repeat", type=int, default=3, help="runs per step; the median is reported (default 3)")
+    p.add_argument("--threads", type=int, default=2, help="DuckDB threads (default 2)")
+    p.add_argument("--memory-limit", default="", help="DuckDB memory_limit, e.g. 2GB (default: DuckDB's, 80%% of RAM)")
+    p.add_argument("--workdir", type=Path, default=Path("/tmp/auditor-bench"),
+                   help="generated data, databases and logs (default /tmp/auditor-bench); data is reused")
+    p.add_argument("--results-dir", type=Path, default=HERE / "results",
+                   help="where <date>-<N>.json goes (default benchmarks/results)")
+    p.add_argument("--seed", type=int, default=7, help="auditor sample seed (chunk i uses seed + i)")
+    p.add_argument("--months", type=int, default=0,
+                   help="months of logs (default 12 from 1M events, 6 from 100k, else 3)")
+    p.add_argument("--formats", default="parquet,csv",
+                   help="input formats to generate and load: parquet,csv (default) or parquet")
+    p.add_argument("--chunk-events", type=parse_events, default=10_000_000,
+                   help="generate at most this many events per `auditor sample` run (default 10M)")
+    p.add_argument("--pandas-max-events", type=parse_events, default=20_000_000,
+                   help="skip the pandas way above this many events (default 20M; it holds all in memory)")
+    p.add_argument("--skip", default="", help=f"comma-separated steps to skip: {', '.join(SKIPPABLE)}")
+    p.add_argument("--auditor", help="the auditor executable (default: the one beside this Python)")
+    p.add_argument("--keep-db", action="store_true", help="keep the databases in WORKDIR/run-N/db")
+    args = p.parse_args(argv)
+    args.formats = {f.strip() for f in args.formats.split(",") if f.strip()}
+    if "parquet" not in args.formats or args.formats - {"parquet", "csv"}:
+        p.error("--formats: parquet, or parquet,csv")
+    args.skip = {x.strip() for x in args.skip.split(",") if x.strip()}
+    if args.skip - set(SKIPPABLE):
+        p.error(f"--skip: choose from {', '.join(SKIPPABLE)}")
+    if args.repeat < 1 or args.threads < 1:
+        p.error("--repeat and --threads must be at least 1")
+    if args.months and args.months < 3:
+        p.error("--months: at least 3 (auditor sample needs them)")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # run the cleanup on kill too
+    bench = Bench(args)
+    started = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    load_start = os.getloadavg()
+    print(f"workdir {bench.workdir}; {label(args.events)} events: {bench.users:,} users x {bench.months} months"
+          f" in {bench.chunks} chunk(s); auditor: {' '.join(bench.auditor)}", flush=True)
+    try:
+        bench.prepare()
+        bench.generate()
+        print(f"measuring ({args.repeat} run(s) per step, {bench.events:,} access events):", flush=True)
+        if "floor" in args.skip:
+            for fmt in bench.formats:
+                bench.skip(f"floor_load_{fmt}", f"floor load ({fmt})", "--skip floor")
+            bench.skip("floor_scan", "floor scan", "--skip floor")
+        else:
+            bench.floor()
+        bench.load()
+        if bench.ok("load_parquet"):
+            bench.check()
+            if "report" in args.skip:
+                bench.skip("report", "auditor report", "--skip report")
+            else:
+                bench.report()
+            if "subject" in args.skip:
+                bench.skip("subject", "auditor subject", "--skip subject")
+            else:
+                bench.subject()
+        else:
+            for key in ("check", "check_5", "report", "subject"):
+                bench.skip(key, f"auditor {key.replace('_5', ' (five controls)')}", "auditor load (parquet) failed")
+        bench.pandas()
+        result = bench.result(started, load_start)
+    except Failed as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        bench.finish()
+
+    args.results_dir.mkdir(parents=True, exist_ok=True)
+    path = result_path(args.results_dir, f"{result['date']}-{label(args.events)}")
+    path.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    print_table(result)
+    print(f"\nwrote {path}")
+
+    code = 0
+    failed = [k for k, v in result["steps"].items() if v["status"] == "failed"]
+    if failed:
+        print(f"\nfailed steps: {', '.join(failed)} (see {bench.logs})", file=sys.stderr)
+        code = 1
+    cmp = result["pandas_matches_auditor"]
+    if cmp["held"] is False:
+        print("\n" + "!" * 78 + "\nASSERTION FAILED: the pandas way and auditor check disagree on the five controls\n"
+              f"  only auditor: {cmp['only_auditor'][:10]}\n  only pandas:  {cmp['only_pandas'][:10]}\n"
+              f"  as_of: {cmp['as_of']}; check_5 agrees with check: {cmp.get('check_5_agrees')}\n" + "!" * 78,
+              file=sys.stderr)
+        code = 1
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

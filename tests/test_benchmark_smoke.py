@@ -1,0 +1,50 @@
+"""The benchmark (benchmarks/run.py) end to end at 20k events: every step runs, the JSON is
+written, and the pandas way finds exactly what auditor check finds. No timing is asserted."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+STEPS = {
+    "floor_load_parquet", "floor_scan", "floor_load_csv", "load_parquet", "load_csv", "check", "check_5",
+    "report", "subject", "pandas",
+}
+
+
+def test_benchmark_runs_end_to_end(tmp_path: Path) -> None:
+    results = tmp_path / "results"
+    done = subprocess.run(
+        [sys.executable, str(REPO / "benchmarks" / "run.py"), "--events", "20k", "--repeat", "1",
+         "--workdir", str(tmp_path / "work"), "--results-dir", str(results)],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+
+    (path,) = results.glob("*-20k.json")
+    res = json.loads(path.read_text())
+    assert STEPS <= set(res["steps"])
+    for key in STEPS:
+        step = res["steps"][key]
+        if key == "subject" and step["status"] == "skipped":  # an auditor without `subject`
+            continue
+        assert step["status"] == "ok", (key, step)
+        assert step["seconds"] > 0 and step["peak_rss_kib"] > 0 and len(step["runs"]) == 1
+
+    cmp = res["pandas_matches_auditor"]
+    assert cmp["held"] is True and cmp["check_5_agrees"] is True
+    assert cmp["only_auditor"] == [] and cmp["only_pandas"] == []
+    assert all(cmp["by_control"].values())  # the sample plants findings of each of the five
+
+    assert 10_000 < res["events"] < 30_000
+    assert res["data"]["loaded"]["access_events"]["loaded"] > 0
+    assert {t["id"] for t in res["targets"]} >= {"load_parquet_vs_floor", "check_vs_floor", "pandas_time_vs_auditor",
+                                                 "pandas_rss_vs_auditor", "report_seconds", "subject_seconds"}
+    assert set(res["versions"]) >= {"auditor", "duckdb", "pandas", "python"}
+    assert res["machine"]["nproc"] >= 1 and res["machine"]["memory_total_kib"] > 0
+    # Data and databases stay in tmp_path; DuckDB's spill folders are gone.
+    run_dir = tmp_path / "work" / "run-20k"
+    assert not list(run_dir.rglob("*.tmp")) and not (run_dir / "tmp").exists()
