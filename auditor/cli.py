@@ -77,9 +77,9 @@ db_option = click.option(
 
 def _print_load(console: Console, result: LoadResult, con: Any) -> None:
     table = Table(title="Loaded files", title_justify="left")
-    table.add_column("file", no_wrap=True)
+    table.add_column("file", overflow="fold")
     for name in ("read", "loaded", "rejected", "duplicates"):
-        table.add_column(name, justify="right")
+        table.add_column(name, justify="right", min_width=len(name))
     for r in result.files:
         if r.skipped:
             table.add_row(r.file, "already loaded (same SHA-256): skipped", "", "", "")
@@ -99,7 +99,7 @@ def _print_load(console: Console, result: LoadResult, con: Any) -> None:
     if new_files:
         rows = con.execute(
             "SELECT file, line, column_name, rule, message FROM rejected_rows "
-            "WHERE file_id IN (SELECT max(file_id) FROM loaded_files GROUP BY path) "
+            "WHERE file_id IN (SELECT max(file_id) FROM loaded_files GROUP BY path, log) "
             "ORDER BY file_id, line LIMIT 10"
         ).fetchall()
         rejected = sum(r.rows_rejected for r in result.files)
@@ -107,19 +107,49 @@ def _print_load(console: Console, result: LoadResult, con: Any) -> None:
         for file, line, column, rule, message in rows:
             where = f"{file}:{line}" + (f" column {column}" if column else "")
             console.print(f"  {where}: {rule}: {message}", markup=False, highlight=False)
+    _print_exports(console, result)
+
+
+def _print_exports(console: Console, result: LoadResult) -> None:
+    """What each real export held: every record is mapped, unmapped (by activity), failed or context."""
+    exports = [e for e in result.exports if not e.skipped]
+    if exports:
+        console.print("\nReal exports (every record is kept in table source_events):", highlight=False)
+    for e in exports:
+        if e.format == "linkedin_snapshots":
+            console.print(f"  {e.file} ({e.format}): {e.records:,} snapshot(s), {e.mapped:,} setting change(s) derived",
+                          markup=False, highlight=False)
+            continue
+        console.print(f"  {e.file} ({e.format}): {e.records:,} record(s) = {e.mapped:,} mapped + {e.unmapped:,} unmapped"
+                      f" + {e.failed:,} failed + {e.context:,} role assignment(s)", markup=False, highlight=False)
+        for label, rows in (("unmapped", e.unmapped_by_activity), ("failed, kept out of the logs", e.failed_by_activity)):
+            if rows:
+                items = "; ".join(f"{activity} ({why}): {n:,}" for activity, why, n in rows)
+                console.print(f"    {label}: {items}", markup=False, highlight=False)
+        if e.note:
+            console.print(f"    note: {e.note}", markup=False, highlight=False)
+    if result.ignored:
+        console.print(f"Ignored (neither a log nor a recognised export; see --format): {', '.join(result.ignored)}",
+                      markup=False, highlight=False)
 
 
 @main.command("load")
 @click.argument("input_dir", metavar="INPUT", type=click.Path(path_type=Path))
 @db_option
+@click.option("--format", "fmt", default="auto", show_default=True,
+              type=click.Choice(["auto", "graph_directory_audit", "m365_audit_csv", "linkedin_snapshots"]),
+              help="Read the files in INPUT that can be this export format (by suffix) as this format, "
+                   "instead of recognising them by content (auto).")
 @click.pass_context
-def load_cmd(ctx: click.Context, input_dir: Path, db_path: str) -> None:
+def load_cmd(ctx: click.Context, input_dir: Path, db_path: str, fmt: str) -> None:
     """Validate the logs in the folder INPUT and load them into the audit database.
 
     Each log (users, admin_events, consent_events, access_events, dsr_requests) is a file
     NAME.csv, .csv.gz, .jsonl, .jsonl.gz or .parquet, or a folder NAME/ of such files.
-    Rejected rows are kept in the table rejected_rows; exact duplicates are skipped; a file
-    already loaded (same SHA-256) is not loaded again.
+    Real exports in INPUT (or INPUT itself, when it is one) are recognised by content and
+    mapped: Microsoft Graph directoryAudit JSON, the Microsoft 365 audit log CSV and LinkedIn
+    setting snapshots. Rejected rows are kept in the table rejected_rows; exact duplicates are
+    skipped; a file already loaded (same SHA-256) is not loaded again.
     """
     config = _config(ctx)
     con = connect(db_path, config)
@@ -140,7 +170,7 @@ def load_cmd(ctx: click.Context, input_dir: Path, db_path: str) -> None:
         def on_file(src: SourceFile, done: int, total: int) -> None:
             progress.update(task, description=f"loading {src.name}", completed=done, total=total)
 
-        result = load(con, input_dir, config, on_file=on_file)
+        result = load(con, input_dir, config, on_file=on_file, fmt=fmt)
     _print_load(console, result, con)
     con.close()
 

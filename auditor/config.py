@@ -48,6 +48,24 @@ class Time:
 
 
 @dataclass(frozen=True)
+class Sources:
+    """How real exports (auditor/adapters) map to the canonical logs."""
+
+    linkedin_app_ids: list[str] = field(default_factory=list)  # app (client) or service principal ids of the LinkedIn apps
+    selected_group_id: str = ""  # object id of the group selected for LinkedIn account connections
+    consent_scope: str = "bidirectional"  # scope of a connect read from a consent grant
+    roles: dict[str, str] = field(
+        default_factory=lambda: {
+            "Global Administrator": "global_administrator",
+            "Company Administrator": "global_administrator",
+            "User Administrator": "user_administrator",
+        }
+    )  # directory role name -> actor_role
+    role_holders: dict[str, str] = field(default_factory=dict)  # user object id or UPN -> directory role name
+    snapshot_role: str = "global_administrator"  # actor_role of a change seen only in setting snapshots
+
+
+@dataclass(frozen=True)
 class DuckDB:
     memory_limit: str = ""
     threads: int = 0
@@ -59,6 +77,7 @@ class Config:
     controls: Controls = field(default_factory=Controls)
     time: Time = field(default_factory=Time)
     report: Report = field(default_factory=Report)
+    sources: Sources = field(default_factory=Sources)
     duckdb: DuckDB = field(default_factory=DuckDB)
     source: str = "defaults"
 
@@ -75,7 +94,9 @@ class Config:
         return hashlib.sha256(text.encode()).hexdigest()
 
 
-_SECTION_TYPES = {"organisation": Organisation, "controls": Controls, "time": Time, "report": Report, "duckdb": DuckDB}
+_SECTION_TYPES = {
+    "organisation": Organisation, "controls": Controls, "time": Time, "report": Report, "sources": Sources, "duckdb": DuckDB,
+}
 SECRETS = {("report", "pseudonymize_key")}
 
 
@@ -88,6 +109,8 @@ def _check_value(where: str, value: Any, default: Any) -> Any:
         ok = isinstance(value, int) and not isinstance(value, bool)
     elif isinstance(default, list):
         ok = isinstance(value, list) and all(isinstance(v, str) for v in value)
+    elif isinstance(default, dict):
+        ok = isinstance(value, dict) and all(isinstance(v, str) for v in value.values())
     else:
         ok = isinstance(value, str)
     if not ok:
@@ -135,6 +158,8 @@ def load_config(path: Path | None = None) -> Config:
                 zoneinfo.ZoneInfo(tz)
             except (zoneinfo.ZoneInfoNotFoundError, ValueError):
                 raise AuditorError(f"{path}: time.{key}: unknown timezone {tz!r}") from None
+    if config.sources.consent_scope not in ("bidirectional", "linkedin_only"):
+        raise AuditorError(f"{path}: sources.consent_scope: expected bidirectional or linkedin_only")
     return config
 
 
@@ -145,6 +170,8 @@ def _toml_value(value: Any) -> str:
         return repr(value)
     if isinstance(value, list):
         return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{json.dumps(k)} = {_toml_value(v)}" for k, v in value.items()) + "}"
     return json.dumps(value)  # a JSON string is a valid TOML basic string
 
 

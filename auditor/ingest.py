@@ -20,7 +20,7 @@ import gzip
 import hashlib
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -74,8 +74,14 @@ def _format_of(path: Path) -> str | None:
     return None
 
 
-def discover(input_dir: Path) -> tuple[list[SourceFile], list[str]]:
-    """The input files of each log in `input_dir`, and the names of the optional logs absent."""
+def discover(
+    input_dir: Path, provided: set[str] | frozenset[str] = frozenset(), exports: set[Path] | frozenset[Path] = frozenset()
+) -> tuple[list[SourceFile], list[str]]:
+    """The input files of each log in `input_dir`, and the names of the optional logs absent.
+
+    `provided`: logs that real exports in the folder feed, so they are neither missing nor absent;
+    `exports`: the real-export files (auditor.adapters), which a log's folder may also hold.
+    """
     if not input_dir.exists():
         raise AuditorError(f"{input_dir}: no such folder")
     if not input_dir.is_dir():
@@ -88,12 +94,14 @@ def discover(input_dir: Path) -> tuple[list[SourceFile], list[str]]:
         folder = input_dir / log.name
         if folder.is_dir():
             for f in sorted(folder.iterdir()):
-                if f.name.startswith(".") or not f.is_file():
+                if f.name.startswith(".") or not f.is_file() or f in exports:
                     continue
                 if _format_of(f) is None:
                     raise AuditorError(f"{f}: unsupported file type (expected {', '.join(EXTENSIONS)})")
                 files.append(f)
         if not files:
+            if log.name in provided:
+                continue
             if log.required:
                 raise AuditorError(
                     f"{input_dir}: no {log.name} log (expected {log.name}.csv, .csv.gz, .jsonl, .jsonl.gz, "
@@ -130,6 +138,7 @@ class Staged:
     pre_errors: str = "[]"  # SQL list of error structs found while staging (JSONL: bad JSON)
     structural: bool = False  # whether the reader's reject table may hold malformed records
     text_sql: str | None = None  # CSV: all of a record's text, to count line breaks inside values
+    source_lines: bool = False  # real exports: _stage._src_line is the line in the export (or NULL)
 
 
 def _read_header(src: SourceFile) -> list[str]:
@@ -462,17 +471,29 @@ STAGERS = {"csv": _stage_csv, "jsonl": _stage_jsonl, "parquet": _stage_parquet}
 TEMP_TABLES = ("_stage", "_checked", "_rejects", "_rejects_scan", "_reject_lines")
 
 
-def _load_file(con: duckdb.DuckDBPyConnection, src: SourceFile, config: Config, sha: str, size: int) -> FileResult:
+def _load_file(
+    con: duckdb.DuckDBPyConnection,
+    src: SourceFile,
+    config: Config,
+    sha: str,
+    size: int,
+    stager: Callable[[duckdb.DuckDBPyConnection, SourceFile], Staged] | None = None,
+    label: str | None = None,
+) -> FileResult:
+    """Stage, check and keep one file; `stager` and `label` (the format recorded in loaded_files)
+    let a real-export adapter feed its mapped rows through the same steps."""
     log = src.log
     for table in TEMP_TABLES:
         con.execute(f"DROP TABLE IF EXISTS {table}")
     try:
-        staged = STAGERS[src.format](con, src)
+        staged = (stager or STAGERS[src.format])(con, src)
         params = {**staged.params, "naive_tz": config.time.naive_timezone or None}
         run(con, _check_sql(log, staged), params)
         if staged.structural:
             _correct_reject_lines(con, src.path)
         _fix_lines(con, staged)
+        if staged.source_lines:
+            con.execute("UPDATE _checked SET _line = _stage._src_line FROM _stage WHERE _stage._ord = _checked._ord")
     except duckdb.Error as exc:
         first = str(exc).strip().splitlines()[0]
         raise AuditorError(f"{src.path}: cannot read as {src.format}: {first}") from None
@@ -480,7 +501,7 @@ def _load_file(con: duckdb.DuckDBPyConnection, src: SourceFile, config: Config, 
     file_id = con.execute(
         "INSERT INTO loaded_files (log, path, format, size_bytes, sha256, rows_read, rows_loaded, rows_rejected,"
         " duplicates, loaded_at) VALUES (?, ?, ?, ?, ?, 0, 0, 0, 0, ?) RETURNING file_id",
-        [log.name, str(src.path.resolve()), src.format, size, sha, datetime.now(timezone.utc)],
+        [log.name, str(src.path.resolve()), label or src.format, size, sha, datetime.now(timezone.utc)],
     ).fetchone()[0]
     meta = {"file_id": file_id, "log": log.name, "file": src.name}
     run(
@@ -528,10 +549,16 @@ def _load_file(con: duckdb.DuckDBPyConnection, src: SourceFile, config: Config, 
 
 @dataclass
 class LoadResult:
-    """The outcome of one `auditor load`: a result per file and the optional logs absent."""
+    """The outcome of one `auditor load`: a result per file and the optional logs absent.
+
+    `exports`: what each real export held (auditor.adapters.ExportResult); `ignored`: files in
+    INPUT that are neither a canonical log nor a recognised export.
+    """
 
     files: list[FileResult]
     absent: list[str]
+    exports: list = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)
 
 
 def load(
@@ -539,13 +566,22 @@ def load(
     input_dir: Path,
     config: Config,
     on_file: Callable[[SourceFile, int, int], None] | None = None,
+    fmt: str = "auto",
 ) -> LoadResult:
     """Load every log file under `input_dir` in one transaction; see the module docstring.
 
+    Real exports (auditor.adapters) in the folder, or `input_dir` itself when it is one, are
+    recognised by content (or read as `fmt`) and loaded after the canonical files.
     `on_file(src, bytes_done, bytes_total)` is called before each file is read (for progress).
     """
-    sources, absent = discover(input_dir)
-    total = sum(src.path.stat().st_size for src in sources)
+    from auditor import adapters  # the adapters build on this module
+
+    exports, ignored = adapters.find_exports(input_dir, fmt)
+    if input_dir.is_file() and exports:
+        sources, absent = [], []
+    else:
+        sources, absent = discover(input_dir, adapters.logs_provided(exports), {e.path for e in exports})
+    total = sum(src.path.stat().st_size for src in sources) + sum(e.path.stat().st_size for e in exports)
     done = 0
     results = []
     con.execute("BEGIN TRANSACTION")
@@ -563,10 +599,11 @@ def load(
                 results.append(FileResult(log=src.log.name, file=src.name, skipped=True))
                 continue
             results.append(_load_file(con, src, config, sha, size))
+        export_results = adapters.load_exports(con, exports, config, results, on_file, done, total)
         for table in TEMP_TABLES:
             con.execute(f"DROP TABLE IF EXISTS {table}")
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
         raise
-    return LoadResult(results, absent)
+    return LoadResult(results, absent, export_results, ignored)

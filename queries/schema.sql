@@ -90,6 +90,53 @@ CREATE TABLE IF NOT EXISTS dsr_requests (
     _file_id INTEGER, _line BIGINT, _hash UHUGEINT, _extra JSON
 );
 
+-- Real exports (auditor/adapters). Snapshots of the "LinkedIn account connections" setting,
+-- loaded and validated like a log: value is yes / selected_group / no, or the portal's number
+-- 0 / 4 / 1. Each change between consecutive snapshots becomes an admin event (loaded_files
+-- format 'linkedin_snapshots', actor 'snapshot') that `log-integrity` matches to an audit record.
+CREATE TABLE IF NOT EXISTS linkedin_setting_snapshots (
+    taken_at TIMESTAMPTZ NOT NULL,
+    value    VARCHAR NOT NULL,
+    group_id VARCHAR,
+    taken_by VARCHAR,
+    _file_id INTEGER, _line BIGINT, _hash UHUGEINT, _extra JSON
+);
+
+-- Every record of a Microsoft Graph directoryAudit or Microsoft 365 audit log export, mapped or
+-- not, with a pointer to where it is in the export. status: mapped (became a canonical row in
+-- `log`, loaded_files row file_id), unmapped (not about the integration; detail says why),
+-- failed (would map, but its result is not success), context (a directory role assignment,
+-- used for actor_role).
+CREATE TABLE IF NOT EXISTS source_events (
+    format         VARCHAR NOT NULL,   -- graph_directory_audit or m365_audit_csv
+    path           VARCHAR NOT NULL,   -- the export file
+    sha256         VARCHAR NOT NULL,   -- of the export file
+    file_id        INTEGER,            -- loaded_files row of the canonical row it became
+    seq            BIGINT NOT NULL,    -- the record's position in the export (1 = first)
+    line           BIGINT,             -- physical line where the record starts (NULL inside a JSON document)
+    pointer        VARCHAR NOT NULL,   -- 'line 7', 'line 7 $.value[2]', '$.value[12]' or '$[12]'
+    record_id      VARCHAR,            -- the export's id of the record (Graph id, AuditData.Id)
+    occurred_at    TIMESTAMPTZ,        -- activityDateTime / AuditData.CreationTime, UTC (NULL if unreadable)
+    occurred_text  VARCHAR,            -- the same as exported (a naive CreationTime gets its Z)
+    activity       VARCHAR,            -- activityDisplayName / AuditData.Operation as exported
+    result         VARCHAR,            -- result / ResultStatus as exported
+    actor_id       VARCHAR,            -- object id of the user who acted
+    actor_upn      VARCHAR,
+    actor_app_id   VARCHAR,            -- the application that acted, when no user did
+    user_id        VARCHAR,            -- the subject: the member added/removed, or the consenting user
+    target_upn     VARCHAR,
+    group_id       VARCHAR,
+    app_ids        VARCHAR[],          -- application / service principal ids the record names
+    role_name      VARCHAR,            -- directory role of a role assignment record
+    admin_consent  BOOLEAN,
+    status         VARCHAR NOT NULL,   -- mapped, unmapped, failed, context
+    detail         VARCHAR,            -- why unmapped or failed
+    log            VARCHAR,            -- the canonical log it maps (or would map) to
+    action         VARCHAR,            -- the canonical action (add/remove for role records)
+    actor_role     VARCHAR,            -- for admin events: the actor's role, resolved at load
+    raw            VARCHAR NOT NULL    -- the exported record as text
+);
+
 -- One row per `auditor check` run, its control results and its findings, so reports and
 -- evidence packs read results instead of recomputing them.
 CREATE SEQUENCE IF NOT EXISTS check_runs_seq START 1;

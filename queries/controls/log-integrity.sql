@@ -3,7 +3,7 @@
 -- severity: low
 -- articles: 5(2), 30
 -- promise: None of the integration's promises: the accountability of GDPR Art. 5(2) and the records of Art. 30.
--- description: The logs are trustworthy evidence: one version of each id, sessions that end after they start, nothing dated after as_of, only known users, recorded regions.
+-- description: The logs are trustworthy evidence: one version of each id, sessions that end after they start, nothing dated after as_of, only known users, recorded regions, an audit record for every change of the setting that snapshots show.
 -- remediation: Find where the export lost or altered records (duplicate ids, clock errors, missing fields) and fix it at the source; re-export.
 WITH rows AS (
     SELECT 'access_events' AS source, event_id, user_id, occurred_at, _hash, session_end, source_region, destination_region FROM access_events
@@ -33,7 +33,23 @@ problems AS (
            'The access ' || event_id || ' has no recorded ' || CASE WHEN source_region IS NULL AND destination_region IS NULL THEN 'source or destination region'
                                                                  WHEN source_region IS NULL THEN 'source region' ELSE 'destination region' END
            || ', so its transfer cannot be judged.'
-    FROM rows WHERE source = 'access_events' AND (source_region IS NULL OR destination_region IS NULL))
+    FROM rows WHERE source = 'access_events' AND (source_region IS NULL OR destination_region IS NULL)
+    UNION ALL
+    -- A change derived from two setting snapshots (auditor/adapters/snapshots.py) needs an audit
+    -- record of the same change between them; the finding names the derived event.
+    SELECT 'admin_events', a.event_id, a.actor_id, a.occurred_at,
+           'The LinkedIn account connections setting changed between the snapshots of ' || fmt_ts(p.taken_at) || ' and '
+           || fmt_ts(a.occurred_at) || ' (to ' || CASE a.action WHEN 'enable_all' THEN 'enabled for everyone'
+                                                      WHEN 'enable_group' THEN 'enabled for group ' || a.group_id
+                                                      ELSE 'disabled' END
+           || ') with no audit record of the change.'
+    FROM admin_events a
+    JOIN loaded_files f ON f.file_id = a._file_id AND f.format = 'linkedin_snapshots'
+    ASOF JOIN linkedin_setting_snapshots p ON p.taken_at < a.occurred_at
+    WHERE a.occurred_at <= $as_of AND NOT EXISTS (
+        SELECT 1 FROM admin_events b JOIN loaded_files g ON g.file_id = b._file_id AND g.format <> 'linkedin_snapshots'
+        WHERE b.action = a.action AND b.occurred_at > p.taken_at AND b.occurred_at <= a.occurred_at
+          AND (a.action <> 'enable_group' OR b.group_id = a.group_id)))
 SELECT source, event_id, min(user_id) AS user_id, min(occurred_at) AS occurred_at, min(occurred_at) AS arose_at,
        string_agg(reason, ' ' ORDER BY reason) AS reason
 FROM problems

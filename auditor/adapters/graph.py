@@ -1,0 +1,193 @@
+"""Microsoft Graph directory audits (`GET /auditLogs/directoryAudits`) as exported.
+
+Accepted shapes, told apart by the first non-blank line:
+- a JSON document: the response page `{"@odata.context": ..., "value": [...]}`, a JSON array of
+  records, or a single record (pretty-printed or not); each record's pointer is its JSON path,
+  `$.value[12]` or `$[12]`;
+- JSON Lines: one record per line, or one response page per line; the pointer is `line 7` or
+  `line 7 $.value[2]`, and the record's line is kept.
+
+Keys are matched case-insensitively (`Type`, `type`); the oldValue / newValue of modified
+properties are JSON text inside strings and are decoded. A line or document that is not valid
+JSON stops the load with the file and line: a damaged export is re-exported, not half-read.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+
+import duckdb
+
+from auditor.adapters.detect import ExportFile
+from auditor.adapters.records import lower_keys, modified_properties
+from auditor.errors import AuditorError
+from auditor.ingest import JSONL_DELIMITER, WHITESPACE
+
+MAX_LINE = 1 << 30  # a Graph page saved as one line can be many megabytes
+
+
+def read_lines(con: duckdb.DuckDBPyConnection, ef: ExportFile, table: str) -> None:
+    """`table(n, j)`: every physical line of the file as text, numbered from 1 (blank: NULL or blank)."""
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT row_number() OVER () AS n, j FROM read_csv($path, "
+        "auto_detect=false, header=false, columns={'j': 'VARCHAR'}, delim=$delim, quote='', escape='', "
+        "strict_mode=false, max_line_size=$max, encoding=$enc)",
+        {"path": str(ef.path), "delim": JSONL_DELIMITER, "max": MAX_LINE, "enc": ef.encoding},
+    )
+
+
+def _text(ef: ExportFile) -> str:
+    opener = gzip.open if ef.compressed else open
+    with opener(ef.path, "rt", encoding="utf-16" if ef.encoding == "utf-16" else "utf-8-sig") as fh:  # type: ignore[operator]
+        return fh.read()
+
+
+def _broken(ef: ExportFile, line: int | None, text: str | None) -> AuditorError:
+    """The error for JSON that does not parse, located by Python's parser (only on this path)."""
+    where, why = line, "not valid JSON"
+    try:
+        json.loads(text if text is not None else _text(ef))
+    except json.JSONDecodeError as exc:
+        where = (line or 1) + exc.lineno - 1
+        why = f"malformed JSON ({exc.msg}, column {exc.colno})"
+        rest = exc.doc[exc.pos + 1:]
+        if exc.pos >= len(exc.doc.rstrip()) or (exc.msg.startswith("Unterminated string") and '"' not in rest):
+            why = "the file ends inside a record"
+    except (OSError, UnicodeDecodeError) as exc:
+        why = f"cannot read: {exc}"
+    return AuditorError(
+        f"{ef.path}: line {where or 1}: {why}; the export looks truncated or damaged: export it again"
+    )
+
+
+NEXT_LINK_NOTE = "the export ends with an @odata.nextLink: it holds only the first page(s) of the audit log"
+
+
+def _key(keys: list[str] | None, name: str) -> str | None:
+    """The spelling of a top-level key in an export, matched case-insensitively."""
+    return next((k for k in keys or [] if k.lower() == name), None)
+
+
+def _records(con: duckdb.DuckDBPyConnection, ef: ExportFile) -> str | None:
+    """Fill `_xa_records(seq, line, pointer, rec)`; return a note about the export, if any.
+
+    A document's top-level keys are read with json_keys and its record array extracted once, so a
+    page of many megabytes is parsed a few times, not once per record.
+    """
+    read_lines(con, ef, "_xa_lines")
+    nonblank = f"j IS NOT NULL AND trim(j, {WHITESPACE}) <> ''"
+    first = con.execute(f"SELECT n, j FROM _xa_lines WHERE {nonblank} ORDER BY n LIMIT 1").fetchone()
+    if first is None:
+        raise AuditorError(f"{ef.path}: line 1: empty file (expected Graph directoryAudit JSON)")
+    lines_mode = con.execute("SELECT json_valid($j) AND json_type(CAST($j AS JSON)) = 'OBJECT'", {"j": first[1]}).fetchone()[0]
+    if lines_mode:
+        bad = con.execute(
+            f"SELECT n, j FROM _xa_lines WHERE {nonblank} AND NOT (json_valid(j) AND json_type(TRY_CAST(j AS JSON)) = 'OBJECT') "
+            "ORDER BY n LIMIT 1"
+        ).fetchone()
+        if bad:
+            raise _broken(ef, bad[0], bad[1])
+        # A line is a record, or a response page holding its records in `value`.
+        con.execute(f"""
+CREATE OR REPLACE TEMP TABLE _xa_records AS
+WITH l AS (SELECT n, CAST(j AS JSON) AS o FROM _xa_lines WHERE {nonblank}),
+k AS (SELECT n, o, list_filter(json_keys(o), lambda x: lower(x) = 'value')[1] AS vk,
+             len(list_filter(json_keys(o), lambda x: lower(x) = 'activitydisplayname')) > 0 AS is_record FROM l),
+p AS (SELECT n, o, CASE WHEN vk IS NOT NULL AND NOT is_record AND json_type(o, '$."' || vk || '"') = 'ARRAY'
+                        THEN CAST(json_extract(o, '$."' || vk || '"') AS JSON[]) END AS items FROM k),
+r AS (
+  SELECT n AS line, 0 AS i, 'line ' || n AS pointer, o AS rec FROM p WHERE items IS NULL
+  UNION ALL
+  SELECT n, i, 'line ' || n || ' $.value[' || (i - 1) || ']', rec
+  FROM (SELECT n, unnest(items) AS rec, generate_subscripts(items, 1) AS i FROM p WHERE items IS NOT NULL))
+SELECT row_number() OVER (ORDER BY line, i) AS seq, line, pointer, rec FROM r""")
+        last = json.loads(con.execute(f"SELECT j FROM _xa_lines WHERE {nonblank} ORDER BY n DESC LIMIT 1").fetchone()[0])
+        more = last.get(_key(list(last), "@odata.nextlink") or "")
+    else:
+        con.execute("CREATE OR REPLACE TEMP TABLE _xa_doc AS SELECT string_agg(j, chr(10) ORDER BY n) AS d FROM _xa_lines")
+        con.execute("DROP TABLE _xa_lines")
+        if not con.execute("SELECT json_valid(d) FROM _xa_doc").fetchone()[0]:
+            raise _broken(ef, None, None)
+        con.execute("CREATE OR REPLACE TEMP TABLE _xa_doc AS SELECT CAST(d AS JSON) AS d FROM _xa_doc")
+        kind, keys = con.execute(
+            "SELECT json_type(d), CASE WHEN json_type(d) = 'OBJECT' THEN json_keys(d) END FROM _xa_doc").fetchone()
+        value, next_link = _key(keys, "value"), _key(keys, "@odata.nextlink")
+        path, prefix = ("$", "$") if kind == "ARRAY" else (None, None)
+        if kind == "OBJECT" and _key(keys, "activitydisplayname"):
+            path, prefix = "$", None  # a single record
+        elif value and con.execute("SELECT json_type(d, $p) = 'ARRAY' FROM _xa_doc", {"p": f'$."{value}"'}).fetchone()[0]:
+            path, prefix = f'$."{value}"', "$.value"
+        if path is None:
+            raise AuditorError(
+                f"{ef.path}: line 1: not a directoryAudit export (expected a JSON array of records, an object with a "
+                "`value` array, or JSON Lines)"
+            )
+        more = next_link and con.execute("SELECT json_extract_string(d, $p) FROM _xa_doc", {"p": f'$."{next_link}"'}).fetchone()[0]
+        items = "[d]" if prefix is None else "CAST(json_extract(d, $path) AS JSON[])"
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _xa_doc AS SELECT {items} AS items FROM _xa_doc", {"path": path} if prefix else {})
+        pointer = "'$'" if prefix is None else f"'{prefix}[' || (i - 1) || ']'"
+        con.execute(f"""
+CREATE OR REPLACE TEMP TABLE _xa_records AS
+SELECT i AS seq, CAST(NULL AS BIGINT) AS line, {pointer} AS pointer, rec
+FROM (SELECT unnest(items) AS rec, generate_subscripts(items, 1) AS i FROM _xa_doc)""")
+        con.execute("DROP TABLE _xa_doc")
+    bad = con.execute("SELECT pointer FROM _xa_records WHERE json_type(rec) <> 'OBJECT' ORDER BY seq LIMIT 1").fetchone()
+    if bad:
+        raise AuditorError(f"{ef.path}: {bad[0]}: a directoryAudit record must be a JSON object")
+    return NEXT_LINK_NOTE if more else None
+
+
+# The keys read from a record, and its shape: from_json reads them into a typed struct (a value
+# of another type than expected reads as NULL).
+KEYS = ("id", "result", "activitydisplayname", "activitydatetime", "initiatedby", "user", "app", "userprincipalname",
+        "appid", "serviceprincipalid", "targetresources", "type", "displayname", "modifiedproperties", "oldvalue",
+        "newvalue", "additionaldetails", "key", "value")
+SHAPE = json.dumps({
+    "id": "VARCHAR", "result": "VARCHAR", "activitydisplayname": "VARCHAR", "activitydatetime": "VARCHAR",
+    "initiatedby": {"user": {"id": "VARCHAR", "userprincipalname": "VARCHAR"},
+                    "app": {"appid": "VARCHAR", "serviceprincipalid": "VARCHAR"}},
+    "targetresources": [{"id": "VARCHAR", "displayname": "VARCHAR", "type": "VARCHAR", "userprincipalname": "VARCHAR",
+                         "modifiedproperties": [{"displayname": "VARCHAR", "oldvalue": "VARCHAR", "newvalue": "VARCHAR"}]}],
+    "additionaldetails": [{"key": "VARCHAR", "value": "VARCHAR"}],
+})
+
+
+def stage(con: duckdb.DuckDBPyConnection, ef: ExportFile) -> str | None:
+    """Leave `_xa_src` (records.SRC_COLUMNS) for the export; return a note about it, if any."""
+    note = _records(con, ef)
+    mods = modified_properties("mods")
+    con.execute(f"""
+CREATE OR REPLACE TEMP TABLE _xa_src AS
+WITH f AS (
+  SELECT seq, line, pointer, raw, from_json({lower_keys("raw", KEYS)}, $shape) AS r
+  FROM (SELECT seq, line, pointer, CAST(rec AS VARCHAR) AS raw FROM _xa_records)),
+g AS (
+  SELECT *,
+         list_transform(r.targetresources, lambda t: {{
+             'type': lower(xa_blank(t.type)), 'id': xa_blank(t.id), 'name': xa_blank(t.displayname),
+             'upn': xa_blank(t.userprincipalname)}}) AS targets,
+         flatten(list_transform(r.targetresources, lambda t: list_transform(t.modifiedproperties, lambda p: {{
+             'name': lower(xa_blank(p.displayname)), 'old': xa_decode(p.oldvalue), 'new': xa_decode(p.newvalue)}}))) AS mods
+  FROM f)
+SELECT seq, line, pointer, raw,
+       xa_blank(r.id) AS record_id,
+       xa_blank(r.activitydatetime) AS occurred_text,
+       xa_blank(r.activitydisplayname) AS activity,
+       xa_blank(r.result) AS result,
+       xa_blank(r.initiatedby.user.id) AS actor_id,
+       xa_blank(r.initiatedby.user.userprincipalname) AS actor_upn,
+       coalesce(xa_blank(r.initiatedby.app.appid), xa_blank(r.initiatedby.app.serviceprincipalid)) AS actor_app_id,
+       list_filter(targets, lambda t: t.type = 'user')[1].id AS target_user_id,
+       list_filter(targets, lambda t: t.type = 'user')[1].upn AS target_upn,
+       coalesce(list_filter(targets, lambda t: t.type = 'group')[1].id, {mods['group_id']}) AS group_id,
+       list_distinct(list_filter(flatten([
+           coalesce(list_transform(list_filter(targets, lambda t: t.type IN ('serviceprincipal', 'application')), lambda t: t.id), []),
+           coalesce({mods['app_ids']}, []),
+           coalesce(list_transform(list_filter(r.additionaldetails, lambda d: lower(d.key) LIKE '%appid%'), lambda d: d.value), [])]),
+         lambda x: x IS NOT NULL AND trim(x) <> '')) AS app_ids,
+       coalesce(list_filter(targets, lambda t: t.type = 'role')[1].name, {mods['role_name']}) AS role_name,
+       coalesce({mods['admin_consent']}, false) AS admin_consent,
+       {mods['principal_id']} AS principal_id
+FROM g""", {"shape": SHAPE})
+    return note

@@ -1,0 +1,144 @@
+"""Loading the real exports of one `auditor load`, inside the loader's transaction.
+
+Two passes, so that what one export says can explain another's records whatever their order
+(an actor's directory role, the service principal id of the LinkedIn app):
+1. each new audit-log export is read into `_xa_all`;
+2. every record is mapped and kept in `source_events`, mapped or not; actor roles are resolved;
+   then each export's mapped rows go through the loader's check and
+   keep steps once per log they feed (a loaded_files row each, format = the export's format),
+   and snapshot files are loaded and their changes derived.
+
+Counts reconcile per export: records = mapped + unmapped + failed + context, and the mapped rows
+of each log = loaded + rejected + duplicates (its loaded_files row, as for a canonical file).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import duckdb
+
+from auditor.adapters import graph, m365
+from auditor.adapters.detect import FORMATS, ExportFile
+from auditor.adapters.records import collect, create_macros, insert_source_events, mapped_stager, resolve_roles
+from auditor.adapters.snapshots import SNAPSHOTS, load_snapshots
+from auditor.config import Config
+from auditor.errors import AuditorError
+from auditor.ingest import FileResult, SourceFile, _load_file, sha256_of
+from auditor.schema import LOGS_BY_NAME
+
+STAGERS = {"graph_directory_audit": graph.stage, "m365_audit_csv": m365.stage}
+TEMP_TABLES = ("_xa_lines", "_xa_doc", "_xa_records", "_xa_rows", "_xa_src", "_xa_role_map", "_xa_holders")
+LOAD_TABLES = ("_xa_all",)  # kept from file to file within one load
+
+
+@dataclass
+class ExportResult:
+    """What one real export held. For snapshots, `records` are snapshots and `mapped` changes."""
+
+    file: str
+    format: str
+    skipped: bool = False
+    records: int = 0
+    mapped: int = 0
+    unmapped: int = 0
+    failed: int = 0
+    context: int = 0  # role assignments, used for actor roles
+    unmapped_by_activity: list[tuple[str, str, int]] = field(default_factory=list)  # (activity, why, count)
+    failed_by_activity: list[tuple[str, str, int]] = field(default_factory=list)
+    note: str | None = None
+
+
+def _drop(con: duckdb.DuckDBPyConnection) -> None:
+    for table in TEMP_TABLES:
+        con.execute(f"DROP TABLE IF EXISTS {table}")
+
+
+def _summary(con: duckdb.DuckDBPyConnection, ef: ExportFile, sha: str, note: str | None) -> ExportResult:
+    counts = dict(con.execute("SELECT status, count(*) FROM source_events WHERE sha256 = ? GROUP BY status", [sha]).fetchall())
+    by = {
+        status: con.execute(
+            "SELECT coalesce(activity, '(no activity)'), coalesce(detail, ''), count(*) FROM source_events "
+            "WHERE sha256 = ? AND status = ? GROUP BY ALL ORDER BY 3 DESC, 1, 2",
+            [sha, status],
+        ).fetchall()
+        for status in ("unmapped", "failed")
+    }
+    return ExportResult(
+        ef.name, ef.format, records=sum(counts.values()), mapped=counts.get("mapped", 0),
+        unmapped=counts.get("unmapped", 0), failed=counts.get("failed", 0), context=counts.get("context", 0),
+        unmapped_by_activity=by["unmapped"], failed_by_activity=by["failed"], note=note,
+    )
+
+
+def load_exports(
+    con: duckdb.DuckDBPyConnection,
+    exports: list[ExportFile],
+    config: Config,
+    results: list[FileResult],
+    on_file: Callable | None = None,
+    done: int = 0,
+    total: int = 0,
+) -> list[ExportResult]:
+    """Load `exports`; append a FileResult per (export, log) to `results`; return a summary each."""
+    if not exports:
+        return []
+    create_macros(con)
+    for table in LOAD_TABLES:
+        con.execute(f"DROP TABLE IF EXISTS {table}")
+    out: list[ExportResult] = []
+    pending: list[tuple[ExportFile, str, int, str | None]] = []
+    seen: set[str] = set()
+    for ef in exports:
+        try:
+            sha, size = sha256_of(ef.path)
+        except OSError as exc:
+            raise AuditorError(f"{ef.path}: cannot read: {exc.strerror}") from None
+        if on_file:
+            on_file(ef, done, total)
+        done += size
+        if sha in seen or con.execute("SELECT 1 FROM loaded_files WHERE sha256 = ?", [sha]).fetchone():
+            results.append(FileResult(log=ef.format, file=ef.name, skipped=True))
+            out.append(ExportResult(ef.name, ef.format, skipped=True))
+            continue
+        seen.add(sha)
+        note = None
+        if ef.format in STAGERS:
+            _drop(con)
+            try:
+                note = STAGERS[ef.format](con, ef)
+                collect(con, ef.format, str(ef.path.resolve()), sha)
+            except duckdb.Error as exc:
+                first = str(exc).strip().splitlines()[0]
+                raise AuditorError(f"{ef.path}: cannot read as {ef.format}: {first}") from None
+        pending.append((ef, sha, size, note))
+    if con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = '_xa_all' AND temporary").fetchone()[0]:
+        insert_source_events(con, config)
+        resolve_roles(con, config)
+    for ef, sha, size, note in pending:
+        if ef.format == "linkedin_snapshots":
+            read, derived = load_snapshots(con, ef, config, sha, size)
+            for r in (read, derived):
+                r.file = f"{ef.name} -> {r.log}"
+            results.extend((read, derived))
+            out.append(ExportResult(ef.name, ef.format, records=read.rows_read, mapped=derived.rows_read, note=note))
+            continue
+        for log in FORMATS[ef.format]:
+            src = SourceFile(LOGS_BY_NAME[log], ef.path, ef.format)
+            r = _load_file(con, src, config, sha, size, stager=mapped_stager(sha, config), label=ef.format)
+            r.file = f"{ef.name} -> {log}"
+            results.append(r)
+            con.execute(
+                "UPDATE source_events SET file_id = (SELECT max(file_id) FROM loaded_files WHERE sha256 = $sha AND log = $log) "
+                "WHERE sha256 = $sha AND status = 'mapped' AND log = $log",
+                {"sha": sha, "log": log},
+            )
+        out.append(_summary(con, ef, sha, note))
+    _drop(con)
+    for table in LOAD_TABLES:
+        con.execute(f"DROP TABLE IF EXISTS {table}")
+    return out
+
+
+__all__ = ["ExportResult", "load_exports", "SNAPSHOTS"]

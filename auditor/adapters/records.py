@@ -1,0 +1,257 @@
+"""What the audit-log adapters share: JSON helpers, the mapping to canonical rows, actor roles.
+
+An adapter (graph.py, m365.py) leaves one row per exported record in the temp table `_xa_src`
+with the columns of SRC_COLUMNS (text as exported, keys already matched case-insensitively);
+`collect` adds them to `_xa_all` with the file they came from. Once every export of the load is
+read, the rest is the same for both formats:
+
+1. `insert_source_events`: decide each record's fate (mapped / unmapped / failed / context) and
+   keep it in `source_events` with its pointer and raw text;
+2. `resolve_roles`: give each mapped admin event its actor's role at that moment, from the role
+   assignments in every export loaded and `[sources] role_holders`;
+3. `mapped_stager`: hand the mapped rows of one log to the loader's own check and keep steps.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import duckdb
+
+from auditor.config import Config
+from auditor.db import run
+from auditor.ingest import TS_WITH_OFFSET, SourceFile, Staged
+
+# Case-insensitive JSON access: Microsoft's own examples write `Type` where the schema says
+# `type`, and Graph PowerShell writes every key in PascalCase. An adapter lower-cases the keys it
+# reads (`lower_keys`, one regex per key: a key is a JSON string followed by a colon, which text
+# inside a string never is, its quotes being escaped) and then reads the record into a typed
+# struct with from_json. Values of modifiedProperties are JSON text inside strings ("[true]",
+# "\"False\"") and are decoded once (xa_decode); a plain value stays as it is.
+MACROS = r"""
+CREATE OR REPLACE TEMP MACRO xa_text(t) AS
+    CASE WHEN t IS NULL OR json_type(t) = 'NULL' THEN NULL WHEN json_type(t) = 'VARCHAR' THEN json_extract_string(t, '$')
+         ELSE CAST(t AS VARCHAR) END;
+CREATE OR REPLACE TEMP MACRO xa_json_value(jv) AS
+    CASE WHEN json_type(jv) = 'ARRAY' AND json_array_length(jv) = 0 THEN NULL
+         WHEN json_type(jv) = 'ARRAY' AND json_array_length(jv) = 1 THEN xa_text(json_extract(jv, 0))
+         ELSE xa_text(jv) END;
+CREATE OR REPLACE TEMP MACRO xa_decode(v) AS
+    NULLIF(trim(CASE WHEN v IS NULL OR NOT json_valid(v) THEN v ELSE xa_json_value(CAST(v AS JSON)) END), '');
+CREATE OR REPLACE TEMP MACRO xa_blank(v) AS NULLIF(trim(v), '');
+"""
+
+
+def lower_keys(expr: str, keys: tuple[str, ...]) -> str:
+    """SQL turning the JSON text `expr` into the same text with `keys` written in lower case."""
+    for key in keys:
+        expr = f"""regexp_replace({expr}, '"(?i:{key})"(\\s*):', '"{key}"\\1:', 'g')"""
+    return expr
+
+
+GUID = "[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}"
+
+# The columns an adapter leaves in _xa_src, in this order.
+SRC_COLUMNS = (
+    "seq", "line", "pointer", "raw", "record_id", "occurred_text", "activity", "result", "actor_id", "actor_upn",
+    "actor_app_id", "target_user_id", "target_upn", "group_id", "app_ids", "role_name", "admin_consent", "principal_id",
+)
+
+
+def modified_properties(mods: str) -> dict[str, str]:
+    """SQL for the fields read from a list of modified properties {name (lower), old, new}."""
+
+    def first(names: str, value: str) -> str:
+        return f"list_transform(list_filter({mods}, lambda p: p.name IN ({names})), lambda p: {value})[1]"
+
+    return {
+        "group_id": first("'group.objectid'", "coalesce(p.new, p.old)"),
+        "role_name": first("'role.displayname'", "coalesce(p.new, p.old)"),
+        "principal_id": first("'delegatedpermissiongrant.principalid', 'principalid'", "coalesce(p.old, p.new)"),
+        "app_ids": (
+            f"flatten(list_transform(list_filter({mods}, lambda p: p.name = 'targetid.serviceprincipalnames' "
+            "OR p.name LIKE '%appid%' OR p.name LIKE '%clientid%'), lambda p: string_split(coalesce(p.new, p.old, ''), ';')))"
+        ),
+        "admin_consent": (
+            f"len(list_filter({mods}, lambda p: p.name IN ('consentcontext.isadminconsent', 'consentcontext.onbehalfofall') "
+            "AND lower(trim(p.new)) = 'true')) > 0"
+        ),
+    }
+
+
+# Activity names are compared in lower case without the trailing period the unified audit log
+# adds ("Add member to group."). Role assignments are context: they tell who was an admin.
+MAPPING = """
+CASE
+  WHEN key IN ('add member to group', 'remove member from group') THEN
+    CASE WHEN CAST($group AS VARCHAR) IS NULL
+           THEN {'log': NULL, 'action': NULL, 'detail': 'no LinkedIn group configured (sources.selected_group_id)'}
+         WHEN lower(group_id) = CAST($group AS VARCHAR)
+           THEN {'log': 'admin_events', 'action': CASE key WHEN 'add member to group' THEN 'group_add' ELSE 'group_remove' END,
+                 'detail': NULL}
+         ELSE {'log': NULL, 'action': NULL, 'detail': 'not the LinkedIn group'} END
+  WHEN key IN ('consent to application', 'remove delegated permission grant') THEN
+    CASE WHEN len(CAST($apps AS VARCHAR[])) = 0
+           THEN {'log': NULL, 'action': NULL, 'detail': 'no LinkedIn app ids configured (sources.linkedin_app_ids)'}
+         WHEN len(list_intersect(list_transform(app_ids, lambda a: lower(trim(a))), CAST($apps AS VARCHAR[]))) = 0
+           THEN {'log': NULL, 'action': NULL, 'detail': 'not a LinkedIn app'}
+         WHEN key = 'remove delegated permission grant'
+           THEN {'log': 'consent_events', 'action': 'disconnect', 'detail': NULL}
+         WHEN admin_consent
+           THEN {'log': NULL, 'action': NULL, 'detail': 'admin consent for the organisation, not a user''s own choice'}
+         WHEN actor_id IS NULL AND actor_upn IS NULL
+           THEN {'log': NULL, 'action': NULL, 'detail': 'not consented by a user'}
+         ELSE {'log': 'consent_events', 'action': 'connect', 'detail': NULL} END
+  WHEN key IN ('add member to role', 'remove member from role')
+    THEN {'log': 'directory_roles', 'action': CASE key WHEN 'add member to role' THEN 'add' ELSE 'remove' END, 'detail': NULL}
+  ELSE {'log': NULL, 'action': NULL, 'detail': 'activity not mapped'}
+END"""
+
+INSERT_SQL = f"""
+INSERT INTO source_events (format, path, sha256, file_id, seq, line, pointer, record_id, occurred_at, occurred_text,
+    activity, result, actor_id, actor_upn, actor_app_id, user_id, target_upn, group_id, app_ids, role_name,
+    admin_consent, status, detail, log, action, actor_role, raw)
+SELECT format, path, sha256, NULL, seq, line, pointer, record_id,
+       CASE WHEN regexp_full_match(occurred_text, '{TS_WITH_OFFSET}') THEN TRY_CAST(occurred_text AS TIMESTAMPTZ) END,
+       occurred_text, activity, result, actor_id, actor_upn, actor_app_id,
+       CASE m.action WHEN 'connect' THEN coalesce(actor_id, actor_upn)
+                     WHEN 'disconnect' THEN coalesce(principal_id, target_user_id, actor_id, actor_upn)
+                     ELSE coalesce(target_user_id, target_upn) END,
+       target_upn, group_id, app_ids, role_name, admin_consent,
+       CASE WHEN m.log IS NULL THEN 'unmapped' WHEN NOT ok THEN 'failed'
+            WHEN m.log = 'directory_roles' THEN 'context' ELSE 'mapped' END,
+       CASE WHEN m.log IS NOT NULL AND NOT ok THEN 'result: ' || coalesce(result, '(none)') ELSE m.detail END,
+       CASE WHEN m.log <> 'directory_roles' THEN m.log END, m.action, NULL, raw
+FROM (
+  SELECT *, {MAPPING} AS m
+  FROM (SELECT *, lower(trim(regexp_replace(trim(coalesce(activity, '')), '\\.$', ''))) AS key,
+               coalesce(lower(trim(result)) IN ('success', 'succeeded'), false) AS ok
+        FROM _xa_all))
+ORDER BY path, seq"""
+
+
+def create_macros(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(MACROS)
+
+
+def collect(con: duckdb.DuckDBPyConnection, fmt: str, path: str, sha: str) -> None:
+    """Add the records an adapter left in `_xa_src` to `_xa_all`, the records of this load."""
+    columns = ", ".join(SRC_COLUMNS)
+    con.execute(
+        f"CREATE TEMP TABLE IF NOT EXISTS _xa_all AS SELECT ''::VARCHAR AS format, ''::VARCHAR AS path, "
+        f"''::VARCHAR AS sha256, {columns} FROM _xa_src LIMIT 0"
+    )
+    con.execute(f"INSERT INTO _xa_all SELECT $format, $path, $sha, {columns} FROM _xa_src", {"format": fmt, "path": path, "sha": sha})
+
+
+def linkedin_apps(con: duckdb.DuckDBPyConnection, config: Config) -> list[str]:
+    """The configured LinkedIn app ids, plus every id that a consent record of one of them names.
+
+    A consent record names the app id and the service principal's object id together; a grant
+    removal often names only the service principal, so it is recognised through this. Only ids
+    (GUIDs) are taken, not the URLs among the service principal names.
+    """
+    apps = sorted({a.strip().lower() for a in config.sources.linkedin_app_ids if a.strip()})
+    if not apps:
+        return []
+    found = con.execute("""
+SELECT list(DISTINCT lower(trim(id))) FROM (
+  SELECT unnest(app_ids) AS id FROM (
+    SELECT app_ids, activity FROM source_events UNION ALL SELECT app_ids, activity FROM _xa_all)
+  WHERE lower(trim(regexp_replace(trim(coalesce(activity, '')), '\\.$', ''))) = 'consent to application'
+    AND len(list_intersect(list_transform(app_ids, lambda a: lower(trim(a))), CAST($apps AS VARCHAR[]))) > 0)
+WHERE regexp_full_match(trim(id), $guid)""", {"apps": apps, "guid": GUID}).fetchone()[0]
+    return sorted(set(apps) | set(found or []))
+
+
+def insert_source_events(con: duckdb.DuckDBPyConnection, config: Config) -> None:
+    """Map every record of `_xa_all` and keep it in source_events."""
+    run(con, INSERT_SQL, {
+        "apps": linkedin_apps(con, config),
+        "group": config.sources.selected_group_id.strip().lower() or None,
+    })
+
+
+def resolve_roles(con: duckdb.DuckDBPyConnection, config: Config) -> None:
+    """Set actor_role on the mapped admin events that have none yet.
+
+    The roles an actor holds at t: for each directory role, the latest assignment record (add or
+    remove; a removal wins a tie) of that actor at or before t in any export loaded, plus the
+    roles `[sources] role_holders` names (assigned before the exports begin). Names map to our
+    labels through `[sources] roles` (case-insensitively; an unlisted name becomes snake_case).
+    Of several roles, one in `[controls] admin_roles` is chosen first. An actor with no role
+    known is `unknown` (`user` when the records show every role removed); an application
+    acting alone is `application`.
+    """
+    con.execute("CREATE OR REPLACE TEMP TABLE _xa_role_map (name VARCHAR, label VARCHAR)")
+    con.execute("CREATE OR REPLACE TEMP TABLE _xa_holders (who VARCHAR, role_name VARCHAR)")
+    roles = [(k.strip().lower(), v.strip().lower()) for k, v in config.sources.roles.items()]
+    holders = [(k.strip().lower(), v.strip()) for k, v in config.sources.role_holders.items()]
+    if roles:
+        con.executemany("INSERT INTO _xa_role_map VALUES (?, ?)", roles)
+    if holders:
+        con.executemany("INSERT INTO _xa_holders VALUES (?, ?)", holders)
+    run(con, """
+UPDATE source_events SET actor_role = r.role FROM (
+  WITH ev AS (
+    SELECT sha256, pointer, lower(actor_id) AS id, lower(actor_upn) AS upn, occurred_at
+    FROM source_events WHERE status = 'mapped' AND log = 'admin_events' AND actor_role IS NULL),
+  changes AS (
+    SELECT lower(user_id) AS id, lower(target_upn) AS upn, role_name, occurred_at, action
+    FROM source_events WHERE status = 'context' AND role_name IS NOT NULL AND occurred_at IS NOT NULL),
+  held AS (
+    SELECT ev.sha256, ev.pointer, c.role_name, arg_max(c.action, {'t': c.occurred_at, 'r': c.action = 'remove'}) AS last
+    FROM ev JOIN changes c ON (c.id = ev.id OR c.upn = ev.upn) AND c.occurred_at <= ev.occurred_at
+    GROUP BY ALL
+    UNION ALL
+    SELECT ev.sha256, ev.pointer, h.role_name, 'add' FROM ev JOIN _xa_holders h ON h.who = ev.id OR h.who = ev.upn),
+  labelled AS (
+    SELECT sha256, pointer, last,
+           coalesce(m.label, trim(regexp_replace(lower(trim(held.role_name)), '[^a-z0-9]+', '_', 'g'), '_')) AS label
+    FROM held LEFT JOIN _xa_role_map m ON m.name = lower(trim(held.role_name))),
+  chosen AS (
+    SELECT sha256, pointer,
+           arg_min(label, {'rank': coalesce(list_position(CAST($admin_roles AS VARCHAR[]), label), 1000000), 'label': label})
+             FILTER (WHERE last = 'add') AS label
+    FROM labelled GROUP BY ALL)
+  SELECT ev.sha256, ev.pointer,
+         CASE WHEN ev.id IS NULL AND ev.upn IS NULL THEN 'application'
+              ELSE coalesce(chosen.label, CASE WHEN chosen.sha256 IS NOT NULL THEN 'user' ELSE 'unknown' END) END AS role
+  FROM ev LEFT JOIN chosen USING (sha256, pointer)) r
+WHERE source_events.sha256 = r.sha256 AND source_events.pointer = r.pointer""",
+        {"admin_roles": [r.lower() for r in config.controls.admin_roles]})
+
+
+# The canonical columns of each log as SQL over source_events.
+CANONICAL = {
+    "admin_events": {
+        "event_id": "record_id", "occurred_at": "occurred_text", "actor_id": "coalesce(actor_id, actor_upn, actor_app_id)",
+        "actor_role": "actor_role", "action": "action", "group_id": "group_id", "target_user_id": "user_id",
+    },
+    "consent_events": {
+        "event_id": "record_id", "occurred_at": "occurred_text", "user_id": "user_id", "action": "action",
+        "scope": "CASE WHEN action = 'connect' THEN $scope END", "surface": "NULL", "notice_version": "NULL",
+    },
+}
+
+
+def mapped_stager(sha: str, config: Config) -> Callable[[duckdb.DuckDBPyConnection, SourceFile], Staged]:
+    """A stager for ingest._load_file: the mapped rows of one export for the log of `src`."""
+
+    def stage(con: duckdb.DuckDBPyConnection, src: SourceFile) -> Staged:
+        columns = CANONICAL[src.log.name]
+        select = ", ".join(f'{sql} AS "{name}"' for name, sql in columns.items())
+        run(con, f"""
+CREATE TEMP TABLE _stage AS
+SELECT row_number() OVER (ORDER BY seq) AS _ord, line AS _src_line, raw AS _raw,
+       json_object('source', format, 'pointer', pointer, 'record_id', record_id, 'activity', activity,
+                   'actor_upn', actor_upn, 'user_upn', target_upn) AS _x,
+       {select}
+FROM source_events WHERE sha256 = $sha AND status = 'mapped' AND log = $log""",
+            {"sha": sha, "log": src.log.name, "scope": config.sources.consent_scope})
+        return Staged(
+            sources={name: f'"{name}"' for name in src.log.column_names},
+            raw_sql="_raw", extra_sql="_x", params={}, header_lines=0, source_lines=True,
+        )
+
+    return stage

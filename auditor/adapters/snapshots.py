@@ -1,0 +1,101 @@
+"""Snapshots of the "LinkedIn account connections" setting, and the changes they reveal.
+
+The setting is not in Microsoft Graph, and some changes leave no audit entry, so an
+organisation can record it periodically: `linkedin_setting_snapshots.csv` (or `.jsonl`) with
+
+| column | type | required | meaning |
+|---|---|---|---|
+| taken_at | timestamp | yes | when the setting was read |
+| value | enum | yes | `yes` (everyone), `selected_group`, `no`; or the portal's enableLinkedInAppFamily 0 / 4 / 1 |
+| group_id | id | for `selected_group` | the selected group (default `[sources] selected_group_id`) |
+| taken_by | string | no | who or what read it |
+
+The file is loaded like a log (same validation, rejected rows, duplicates, counts) into
+`linkedin_setting_snapshots`. Then each change between consecutive snapshots (over every
+snapshot loaded, so a month's first snapshot is compared with the previous month's last) becomes
+an admin event: `enable_all`, `enable_group` or `disable` at the later snapshot's taken_at, actor
+`snapshot`, actor_role `[sources] snapshot_role`, event_id `snapshot-<taken_at>`, and the later
+snapshot's line. Whether an audit record explains it is judged by `log-integrity`.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from auditor.adapters.detect import ExportFile
+from auditor.config import Config
+from auditor.db import run
+from auditor.ingest import STAGERS, FileResult, SourceFile, Staged, _load_file
+from auditor.schema import ADMIN_EVENTS, Column, Log
+
+SNAPSHOTS = Log(
+    "linkedin_setting_snapshots",
+    (
+        Column("taken_at", "timestamp", required=True),
+        Column("value", "enum", required=True, values=("yes", "selected_group", "no", "0", "4", "1")),
+        Column("group_id", "id", required_when=("value", ("selected_group", "4"))),
+        Column("taken_by", "string"),
+    ),
+    id_column="taken_at",
+)
+FORMAT = "linkedin_snapshots"
+
+
+def _snapshot_stager(config: Config):
+    group = config.sources.selected_group_id.strip()
+
+    def stage(con: duckdb.DuckDBPyConnection, src: SourceFile) -> Staged:
+        staged = STAGERS[src.format](con, src)
+        if group:  # a selected_group snapshot without a group names the configured one
+            staged.sources["group_id"] = f"coalesce(NULLIF(trim({staged.sources['group_id']}), ''), $xa_group)"
+            staged.params["xa_group"] = group
+        return staged
+
+    return stage
+
+
+def _changes_stager(file_id: int, config: Config):
+    def stage(con: duckdb.DuckDBPyConnection, src: SourceFile) -> Staged:
+        run(con, """
+CREATE TEMP TABLE _stage AS
+WITH s AS (
+  SELECT taken_at, value, taken_by, _file_id, _line,
+         CASE WHEN value IN ('yes', '0') THEN 'enable_all' WHEN value IN ('selected_group', '4') THEN 'enable_group'
+              ELSE 'disable' END AS action,
+         CASE WHEN value IN ('selected_group', '4') THEN group_id END AS group_id
+  FROM linkedin_setting_snapshots),
+c AS (
+  SELECT *, lag(taken_at) OVER w AS prev_at, lag(value) OVER w AS prev_value, lag(action) OVER w AS prev_action,
+         lag(group_id) OVER w AS prev_group
+  FROM s WINDOW w AS (ORDER BY taken_at, _file_id, _line))
+SELECT row_number() OVER (ORDER BY taken_at, _line) AS _ord, _line AS _src_line,
+       json_object('previous', {'taken_at': prev_at, 'value': prev_value, 'group_id': prev_group},
+                   'current', {'taken_at': taken_at, 'value': value, 'group_id': group_id, 'taken_by': taken_by}) AS _raw,
+       json_object('source', 'linkedin_snapshots', 'previous_taken_at', prev_at, 'previous_value', prev_value,
+                   'value', value, 'taken_by', taken_by) AS _x,
+       'snapshot-' || strftime(taken_at, '%Y-%m-%dT%H:%M:%SZ') AS event_id,
+       strftime(taken_at, '%Y-%m-%dT%H:%M:%S.%fZ') AS occurred_at,
+       'snapshot' AS actor_id, $role AS actor_role, action, group_id, NULL AS target_user_id
+FROM c
+WHERE _file_id = $file_id AND prev_action IS NOT NULL
+  AND (action <> prev_action OR group_id IS DISTINCT FROM prev_group)""",
+            {"file_id": file_id, "role": config.sources.snapshot_role.strip().lower()})
+        return Staged(
+            sources={name: f'"{name}"' for name in src.log.column_names},
+            raw_sql="CAST(_raw AS VARCHAR)", extra_sql="_x", params={}, header_lines=0, source_lines=True,
+        )
+
+    return stage
+
+
+def load_snapshots(con: duckdb.DuckDBPyConnection, ef: ExportFile, config: Config, sha: str, size: int) -> list[FileResult]:
+    """Load the snapshots (validated like a log), then the admin events of the changes they show."""
+    src = SourceFile(SNAPSHOTS, ef.path, "csv" if ef.is_csv else "jsonl")
+    read = _load_file(con, src, config, sha, size, stager=_snapshot_stager(config), label=FORMAT)
+    file_id = con.execute(
+        "SELECT max(file_id) FROM loaded_files WHERE sha256 = ? AND log = ?", [sha, SNAPSHOTS.name]
+    ).fetchone()[0]
+    derived = _load_file(
+        con, SourceFile(ADMIN_EVENTS, ef.path, FORMAT), config, sha, size, stager=_changes_stager(file_id, config), label=FORMAT
+    )
+    return [read, derived]

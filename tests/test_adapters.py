@@ -1,0 +1,498 @@
+"""Real exports (auditor/adapters): Graph directory audits, the Microsoft 365 audit log, snapshots.
+
+tests/fixtures/exports/ is a small tenant (contoso.se) as its exports come: a Graph page saved as
+pretty-printed JSON, Graph PowerShell output as JSON Lines (PascalCase keys, CRLF), the unified
+audit log in the classic layout (with Export-Csv's #TYPE line, Swedish-locale CreationDate) and
+the Purview layout (US-locale CreationDate, a BOM), setting snapshots, and the organisation's own
+admin_events.csv and access_events.csv. Its auditor.toml names the LinkedIn app and group.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import datetime, timezone
+from pathlib import Path
+
+import duckdb
+import pytest
+from click.testing import CliRunner
+from conftest import REPO, assert_reconciled
+
+from auditor.adapters.records import create_macros
+from auditor.check import run_check, select_controls
+from auditor.cli import main
+from auditor.config import Config, Sources, load_config
+from auditor.db import connect
+from auditor.errors import AuditorError
+from auditor.ingest import load
+
+FIXTURES = REPO / "tests" / "fixtures" / "exports"
+CONFIG = load_config(FIXTURES / "auditor.toml")
+APP = CONFIG.sources.linkedin_app_ids[0]
+GROUP = CONFIG.sources.selected_group_id
+UTC = timezone.utc
+
+
+@pytest.fixture(scope="module")
+def tenant():
+    """The fixture folder loaded once: (connection, LoadResult)."""
+    con = connect(":memory:", CONFIG)
+    result = load(con, FIXTURES, CONFIG)
+    yield con, result
+    con.close()
+
+
+def rows(con: duckdb.DuckDBPyConnection, sql: str, *params: object) -> list[tuple]:
+    return con.execute(sql, list(params)).fetchall()
+
+
+# --- the sample exports ------------------------------------------------------------------------
+
+def test_every_record_is_accounted_for(tenant):
+    con, result = tenant
+    assert_reconciled(result)
+    got = {e.file: (e.records, e.mapped, e.unmapped, e.failed, e.context) for e in result.exports}
+    assert got == {
+        "directoryAudits_2026-10.json": (32, 19, 8, 2, 3),
+        "directoryAudits_2026-10-30.jsonl": (6, 4, 1, 1, 0),
+        "AuditLog_2026-10-08_2026-10-25.csv": (13, 6, 6, 1, 0),
+        "Audit_Log_Search_2026-10-25_2026-10-31.csv": (12, 6, 4, 1, 1),
+        "linkedin_setting_snapshots.csv": (15, 4, 0, 0, 0),  # 15 snapshots, 4 changes
+    }
+    for e in result.exports:
+        if e.format != "linkedin_snapshots":
+            assert e.records == e.mapped + e.unmapped + e.failed + e.context
+    # The mapped rows of an export = what its loaded_files rows read = loaded + rejected + duplicates.
+    per_file = rows(con, """
+        SELECT f.path, sum(f.rows_read), sum(f.rows_loaded + f.rows_rejected + f.duplicates),
+               (SELECT count(*) FROM source_events s WHERE s.sha256 = any_value(f.sha256) AND s.status = 'mapped')
+        FROM loaded_files f WHERE f.format IN ('graph_directory_audit', 'm365_audit_csv') GROUP BY f.path""")
+    assert len(per_file) == 4 and all(read == kept == mapped for _, read, kept, mapped in per_file)
+    # The Purview export repeats the classic export's last record: an exact duplicate, skipped.
+    assert sum(f.duplicates for f in result.files) == 1
+    formats = dict(rows(con, "SELECT format, count(*) FROM loaded_files GROUP BY format"))
+    assert formats == {"csv": 2, "graph_directory_audit": 4, "m365_audit_csv": 4, "linkedin_snapshots": 2}
+
+
+def _upn(con, event_id):
+    return rows(con, "SELECT coalesce(actor_upn, actor_id) FROM source_events WHERE record_id = ?", event_id)[0][0]
+
+
+def test_consents_map_to_connect_and_disconnect(tenant):
+    con, _ = tenant
+    got = rows(con, """
+        SELECT split_part(s.actor_upn, '@', 1), c.action, c.scope, s.format
+        FROM consent_events c JOIN source_events s ON s.file_id = c._file_id AND s.record_id = c.event_id
+        ORDER BY c.occurred_at""")
+    assert [(u, a, sc) for u, a, sc, _ in got] == [
+        ("maria.lind", "connect", "bidirectional"), ("karl.strom", "connect", "bidirectional"),
+        ("johan.ek", "connect", "bidirectional"), ("sara.nyberg", "connect", "bidirectional"),
+        ("oskar.dahl", "connect", "bidirectional"), ("emma.sjo", "connect", "bidirectional"),
+        ("hanna.lund", "connect", "bidirectional"), ("olof.berg", "connect", "bidirectional"),
+        ("sara.nyberg", "disconnect", None), ("olof.berg", "disconnect", None),
+        ("maja.sund", "connect", "bidirectional"),
+        ("lisa.falk", "connect", "bidirectional"), ("ida.wikstrom", "connect", "bidirectional"),
+        ("maja.sund", "disconnect", None),
+    ]
+    # The user is the directory object id, never the UPN.
+    assert rows(con, "SELECT count(*) FROM consent_events WHERE user_id LIKE '%@%'") == [(0,)]
+
+
+def test_group_membership_maps_with_the_actors_role(tenant):
+    con, _ = tenant
+    got = rows(con, """
+        SELECT split_part(coalesce(s.actor_upn, 'app:' || s.actor_app_id), '@', 1), a.actor_role, a.action,
+               split_part(s.target_upn, '@', 1), a.group_id = ?
+        FROM admin_events a JOIN source_events s ON s.file_id = a._file_id AND s.record_id = a.event_id
+        ORDER BY a.occurred_at""", GROUP)
+    hr_app = "app:" + rows(con, "SELECT actor_app_id FROM source_events WHERE actor_app_id IS NOT NULL")[0][0]
+    adds = [("anna.berg", "global_administrator", "group_add", m, True) for m in
+            ("maria.lind", "johan.ek", "sara.nyberg", "oskar.dahl", "emma.sjo", "karl.strom", "lisa.falk", "nils.berg")]
+    assert got == [
+        *adds,
+        ("erik.holm", "user_administrator", "group_add", "ida.wikstrom", True),  # role assigned on 09-29
+        (hr_app, "application", "group_add", "ulla.ek", True),  # an app acting alone
+        ("anna.berg", "global_administrator", "group_add", "hanna.lund", True),
+        ("lars.nilsson", "user_administrator", "group_add", "olof.berg", True),  # [sources] role_holders, by UPN
+        ("anna.berg", "global_administrator", "group_remove", "nils.berg", True),
+        ("erik.holm", "user", "group_add", "per.lund", True),  # role removed on 10-05
+        ("anna.berg", "global_administrator", "group_remove", "hanna.lund", True),
+        ("anna.berg", "global_administrator", "group_add", "maja.sund", True),
+        ("viktor.ahl", "groups_administrator", "group_add", "tove.holm", True),  # a role name not in [sources] roles
+        ("anna.berg", "global_administrator", "group_add", "sven.ek", True),
+        ("anna.berg", "global_administrator", "group_add", "viktor.ahl", True),
+        ("lars.nilsson", "user_administrator", "group_remove", "emma.sjo", True),
+    ]
+
+
+def test_snapshot_changes_become_admin_events(tenant):
+    con, _ = tenant
+    got = rows(con, """
+        SELECT a.event_id, a.occurred_at, a.actor_id, a.actor_role, a.action, a.group_id = ?, a._line
+        FROM admin_events a JOIN loaded_files f ON f.file_id = a._file_id WHERE f.format = 'linkedin_snapshots'
+        ORDER BY 1""", GROUP)
+    at = lambda d: datetime(2026, 10, d, 6, tzinfo=UTC)  # noqa: E731
+    assert got == [
+        ("snapshot-2026-10-01T06:00:00Z", at(1), "snapshot", "global_administrator", "enable_group", True, 4),
+        ("snapshot-2026-10-12T06:00:00Z", at(12), "snapshot", "global_administrator", "enable_all", None, 8),
+        ("snapshot-2026-10-21T06:00:00Z", at(21), "snapshot", "global_administrator", "enable_group", True, 12),
+        ("snapshot-2026-10-30T06:00:00Z", at(30), "snapshot", "global_administrator", "disable", None, 15),
+    ]
+    # The snapshot taken without an offset is rejected like any log row, with its line.
+    assert rows(con, "SELECT file, line, rule FROM rejected_rows") == [("linkedin_setting_snapshots.csv", 10, "naive_timestamp")]
+
+
+def test_every_row_points_to_its_origin_in_the_export(tenant):
+    con, _ = tenant
+    doc = json.loads((FIXTURES / "directoryAudits_2026-10.json").read_text())
+    graph = rows(con, """
+        SELECT a.event_id, a._line, a._extra->>'$.pointer', f.path FROM admin_events a JOIN loaded_files f ON f.file_id = a._file_id
+        WHERE f.format = 'graph_directory_audit' AND f.path LIKE '%.json'""")
+    assert len(graph) == 12
+    for event_id, line, pointer, path in graph:
+        index = int(pointer.removeprefix("$.value[").removesuffix("]"))
+        assert line is None and doc["value"][index]["id"] == event_id and path.endswith("directoryAudits_2026-10.json")
+    jsonl = (FIXTURES / "directoryAudits_2026-10-30.jsonl").read_text().splitlines()
+    for event_id, line, pointer in rows(con, """
+            SELECT event_id, _line, _extra->>'$.pointer' FROM consent_events c JOIN loaded_files f ON f.file_id = c._file_id
+            WHERE f.path LIKE '%.jsonl'"""):
+        assert pointer == f"line {line}" and json.loads(jsonl[line - 1])["Id"] == event_id
+    classic = (FIXTURES / "AuditLog_2026-10-08_2026-10-25.csv").read_text(encoding="utf-8").splitlines()
+    for event_id, line in rows(con, """
+            SELECT event_id, _line FROM consent_events c JOIN loaded_files f ON f.file_id = c._file_id
+            WHERE f.path LIKE '%AuditLog_2026-10-08%'"""):
+        assert event_id in classic[line - 1]  # line 1 is Export-Csv's #TYPE line, 2 the header
+    # Every source record keeps its raw text and pointer, mapped or not.
+    assert rows(con, "SELECT count(*) FROM source_events WHERE raw IS NULL OR pointer IS NULL") == [(0,)]
+
+
+def test_failures_are_kept_out_of_the_logs(tenant):
+    con, result = tenant
+    failed = rows(con, "SELECT record_id, activity, result FROM source_events WHERE status = 'failed' ORDER BY occurred_at")
+    assert [(a, r.lower()) for _, a, r in failed] == [
+        ("Add member to group", "failure"), ("Add member to group.", "failure"), ("Consent to application", "failure"),
+        ("Consent to application.", "failure"), ("Consent to application", "failure"),
+    ]
+    ids = [r[0] for r in failed]
+    loaded = rows(con, "SELECT event_id FROM admin_events UNION ALL SELECT event_id FROM consent_events")
+    assert not set(ids) & {r[0] for r in loaded}
+    graph = next(e for e in result.exports if e.file == "directoryAudits_2026-10.json")
+    assert graph.failed_by_activity == [("Add member to group", "result: failure", 1), ("Consent to application", "result: failure", 1)]
+
+
+def test_unmapped_activities_are_counted_per_activity(tenant):
+    _, result = tenant
+    graph = next(e for e in result.exports if e.file == "directoryAudits_2026-10.json")
+    assert graph.unmapped_by_activity == [
+        ("Add member to group", "not the LinkedIn group", 2),
+        ("Add user", "activity not mapped", 1),
+        ("Consent to application", "admin consent for the organisation, not a user's own choice", 1),
+        ("Consent to application", "not a LinkedIn app", 1),
+        ("Remove delegated permission grant", "not a LinkedIn app", 1),
+        ("Reset user password", "activity not mapped", 1),
+        ("Update user", "activity not mapped", 1),
+    ]
+
+
+def test_the_load_summary_names_what_was_not_mapped(tmp_path):
+    db = str(tmp_path / "a.duckdb")
+    result = CliRunner().invoke(main, ["--config", str(FIXTURES / "auditor.toml"), "load", str(FIXTURES), "--db", db])
+    assert result.exit_code == 0, result.output
+    out = " ".join(result.output.split())
+    assert "directoryAudits_2026-10.json (graph_directory_audit): 32 record(s) = 19 mapped + 8 unmapped + 2 failed + 3" in out
+    assert "Reset user password (activity not mapped): 1" in out
+    assert "linkedin_setting_snapshots.csv (linkedin_snapshots): 15 snapshot(s), 4 setting change(s) derived" in out
+    again = CliRunner().invoke(main, ["--config", str(FIXTURES / "auditor.toml"), "load", str(FIXTURES), "--db", db])
+    assert again.exit_code == 0 and again.output.count("already loaded") == 7
+    con = duckdb.connect(db, read_only=True)
+    assert rows(con, "SELECT count(*) FROM source_events") == [(63,)]  # a re-load changes nothing
+    con.close()
+
+
+# --- the rules, each with the smallest export that shows it -------------------------------------
+
+def graph_record(n: int, activity: str = "Add member to group", result: str = "success", **kw: object) -> dict:
+    member, group = f"00000000-0000-4000-8000-{n:012d}", kw.pop("group", GROUP)
+    record = {
+        "id": f"Directory_{n}", "category": "GroupManagement", "result": result, "activityDisplayName": activity,
+        "activityDateTime": f"2026-10-0{n}T10:00:00.1234567Z", "loggedByService": "Core Directory",
+        "initiatedBy": {"user": {"id": "admin-1", "userPrincipalName": "admin@contoso.se"}, "app": None},
+        "targetResources": [
+            {"id": member, "type": "User", "userPrincipalName": f"u{n}@contoso.se", "modifiedProperties": [
+                {"displayName": "Group.ObjectID", "oldValue": None, "newValue": json.dumps(group)}]}],
+    }
+    record.update(kw)
+    return record
+
+
+CONSENTS = "event_id,occurred_at,user_id,action\n"  # an empty consent log, for folders whose exports hold none
+
+
+def load_exports(tmp_path: Path, files: dict[str, str | bytes], config: Config = CONFIG, fmt: str = "auto"):
+    folder = tmp_path / "in"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "access_events.csv").write_text((FIXTURES / "access_events.csv").read_text())
+    for name, text in files.items():
+        (folder / name).write_bytes(text if isinstance(text, bytes) else text.encode())
+    con = connect(":memory:", config)
+    return con, load(con, folder, config, fmt=fmt)
+
+
+def _camel(o):
+    """PascalCase keys (Graph PowerShell) back to the REST API's camelCase."""
+    if isinstance(o, dict):
+        return {k[0].lower() + k[1:]: _camel(v) for k, v in o.items() if k != "AdditionalProperties"}
+    return [_camel(v) for v in o] if isinstance(o, list) else o
+
+
+CANONICAL = """SELECT 'a', event_id, occurred_at, actor_id, actor_role, action, group_id, target_user_id, NULL FROM admin_events
+               UNION ALL SELECT 'c', event_id, occurred_at, user_id, NULL, action, NULL, NULL, scope FROM consent_events
+               ORDER BY ALL"""
+
+
+def test_keys_are_matched_case_insensitively(tmp_path):
+    pascal = (FIXTURES / "directoryAudits_2026-10-30.jsonl").read_text()
+    camel = "\n".join(json.dumps(_camel(json.loads(line))) for line in pascal.splitlines())
+    assert '"Type"' in pascal and '"NewValue"' in pascal and '"Type"' not in camel and '"newValue"' in camel
+    tables = []
+    for name, text in (("pascal", pascal), ("camel", camel)):
+        con, _ = load_exports(tmp_path / name, {"audit.jsonl": text})
+        tables.append(rows(con, CANONICAL))
+        con.close()
+    assert tables[0] == tables[1] and len(tables[0]) == 4
+
+
+def test_json_inside_strings_is_decoded(tmp_path, con):
+    create_macros(con)
+    decoded = rows(con, "SELECT xa_decode(v) FROM (VALUES (1, '\"False\"'), (2, '[true]'), (3, '[\"Sales\"]'), (4, 'plain-id'), "
+                        "(5, '[]'), (6, 'null'), (7, '[1, 2]')) t(n, v) ORDER BY n")
+    assert [r[0] for r in decoded] == ["False", "true", "Sales", "plain-id", None, None, "[1, 2]"]
+    # The group is read from Group.ObjectID's JSON-in-string newValue when no Group target is given.
+    con2, result = load_exports(tmp_path, {"audit.json": json.dumps({"value": [graph_record(1)]})})
+    assert rows(con2, "SELECT action, group_id FROM admin_events") == [("group_add", GROUP)]
+    # An admin consent says so in "\"True\"": it is not a user's own connect.
+    consent = graph_record(2, "Consent to application", targetResources=[{
+        "id": "sp-1", "type": "ServicePrincipal", "modifiedProperties": [
+            {"displayName": "ConsentContext.IsAdminConsent", "newValue": "\"True\""},
+            {"displayName": "TargetId.ServicePrincipalNames", "newValue": json.dumps(f"{APP};https://www.linkedin.com")}]}])
+    con3, result = load_exports(tmp_path / "2", {"audit.json": json.dumps([consent])})
+    assert rows(con3, "SELECT status, detail FROM source_events") == [
+        ("unmapped", "admin consent for the organisation, not a user's own choice")]
+
+
+AUDIT = {"CreationTime": "2023-09-20T11:05:03", "Id": "4c2b0a4e-0d7e-4bd8-9a3b-0e1f2a3b4c5d", "Operation": "Add member to group.",
+         "RecordType": 8, "ResultStatus": "Success", "Workload": "AzureActiveDirectory", "UserId": "admin@contoso.se",
+         "ModifiedProperties": [{"Name": "Group.ObjectID", "NewValue": GROUP, "OldValue": ""}],
+         "Actor": [{"ID": "admin@contoso.se", "Type": 5}, {"ID": "User_11111111-1111-4111-8111-111111111111", "Type": 2}],
+         "Target": [{"ID": "User_22222222-2222-4222-8222-222222222222", "Type": 2}, {"ID": "member@contoso.se", "Type": 5}]}
+
+
+def _csv(header: list[str], records: list[list[str]]) -> str:
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\r\n").writerows([header, *records])
+    return buf.getvalue()
+
+
+def test_both_csv_layouts_and_the_locale_date_is_ignored(tmp_path):
+    data = json.dumps(AUDIT)
+    classic = _csv(["CreationDate", "UserIds", "Operations", "AuditData"], [["20.09.2023 13:05:03", "admin@contoso.se", "Add member to group.", data]])
+    purview = _csv(["RecordId", "CreationDate", "RecordType", "Operation", "UserId", "AuditData", "AssociatedAdminUnits",
+                    "AssociatedAdminUnitsNames"], [[AUDIT["Id"], "9/20/2023 4:05:03 AM", "AzureActiveDirectory",
+                                                    "Add member to group.", "admin@contoso.se", data, "", ""]])
+    got = []
+    for name, text in (("classic", classic), ("purview", purview)):
+        con, result = load_exports(tmp_path / name, {f"{name}.csv": text})
+        assert result.exports[0].format == "m365_audit_csv"
+        got.append(rows(con, "SELECT event_id, occurred_at, actor_id, actor_role, action, group_id, target_user_id, _line FROM admin_events"))
+        con.close()
+    assert got[0] == got[1] == [(AUDIT["Id"], datetime(2023, 9, 20, 11, 5, 3, tzinfo=UTC), "11111111-1111-4111-8111-111111111111",
+                                 "unknown", "group_add", GROUP, "22222222-2222-4222-8222-222222222222", 2)]
+
+
+def test_only_successful_records_reach_the_logs(tmp_path):
+    con, result = load_exports(tmp_path, {"audit.json": json.dumps({"value": [graph_record(1), graph_record(2, result="failure")]})})
+    assert rows(con, "SELECT event_id FROM admin_events") == [("Directory_1",)]
+    assert rows(con, "SELECT record_id, status, detail FROM source_events ORDER BY seq") == [
+        ("Directory_1", "mapped", None), ("Directory_2", "failed", "result: failure")]
+    assert (result.exports[0].mapped, result.exports[0].failed) == (1, 1)
+    assert result.exports[0].note is None
+
+
+def test_an_export_of_only_the_first_pages_says_so(tmp_path):
+    page = {"@odata.context": "https://graph.microsoft.com/v1.0/$metadata#auditLogs/directoryAudits", "value": [graph_record(1)],
+            "@odata.nextLink": "https://graph.microsoft.com/v1.0/auditLogs/directoryAudits?$skiptoken=a1b2"}
+    _, result = load_exports(tmp_path, {"audit.json": json.dumps(page)})
+    assert "@odata.nextLink" in result.exports[0].note
+
+
+def test_consent_scope_and_group_come_from_the_configuration(tmp_path):
+    sources = Sources(linkedin_app_ids=[APP.upper()], selected_group_id="", consent_scope="linkedin_only")
+    config = Config(sources=sources)
+    consent = graph_record(1, "Consent to application", targetResources=[{
+        "id": "sp-1", "type": "ServicePrincipal", "modifiedProperties": [
+            {"displayName": "ConsentContext.IsAdminConsent", "newValue": "\"False\""},
+            {"displayName": "TargetId.ServicePrincipalNames", "newValue": json.dumps(APP)}]}])
+    con, result = load_exports(tmp_path, {"audit.json": json.dumps([consent, graph_record(2)])}, config)
+    assert rows(con, "SELECT user_id, action, scope FROM consent_events") == [("admin-1", "connect", "linkedin_only")]
+    assert result.exports[0].unmapped_by_activity == [
+        ("Add member to group", "no LinkedIn group configured (sources.selected_group_id)", 1)]
+
+
+def test_snapshot_numbers_and_json_lines(tmp_path):
+    snaps = [{"taken_at": "2026-10-01T06:00:00Z", "value": 1}, {"taken_at": "2026-10-02T06:00:00+02:00", "value": 0},
+             {"taken_at": "2026-10-03T06:00:00Z", "value": "4", "group_id": "g-9"}, {"taken_at": "2026-10-04T06:00:00Z", "value": "selected_group"}]
+    text = "".join(json.dumps(s) + "\n" for s in snaps)
+    con, result = load_exports(tmp_path, {"linkedin_setting_snapshots.jsonl": text, "consent_events.csv": CONSENTS}, Config())
+    assert_reconciled(result)
+    assert rows(con, "SELECT event_id, action, group_id FROM admin_events ORDER BY occurred_at") == [
+        ("snapshot-2026-10-02T04:00:00Z", "enable_all", None), ("snapshot-2026-10-03T06:00:00Z", "enable_group", "g-9")]
+    # selected_group without a group, and none configured: rejected like a missing value.
+    assert rows(con, "SELECT line, column_name, rule FROM rejected_rows") == [(4, "group_id", "missing_value")]
+
+
+def _log_integrity(con: duckdb.DuckDBPyConnection, as_of: str = "2026-11-01T00:00:00Z") -> dict[str, str]:
+    moment = datetime.fromisoformat(as_of.replace("Z", "+00:00"))
+    run = run_check(con, Config(), select_controls(("log-integrity", "admin-authority")), moment)
+    return {f"{c}:{e}": r for c, e, r in rows(con, "SELECT control, event_id, reason FROM findings WHERE run_id = ?", run.run_id)}
+
+
+def test_a_setting_change_with_no_audit_record_is_a_log_integrity_finding(tenant):
+    con, _ = tenant
+    found = _log_integrity(con)
+    assert {k for k in found if k.startswith("log-integrity:")} == {"log-integrity:snapshot-2026-10-12T06:00:00Z"}
+    assert found["log-integrity:snapshot-2026-10-12T06:00:00Z"] == (
+        "The LinkedIn account connections setting changed between the snapshots of 2026-10-09 06:00 UTC and "
+        "2026-10-12 06:00 UTC (to enabled for everyone) with no audit record of the change.")
+    # A snapshot-derived event is not itself an admin-authority finding; the real actors are.
+    authority = {k.split(":", 1)[1] for k in found if k.startswith("admin-authority:")}
+    assert len(authority) == 3 and not any(e.startswith("snapshot-") for e in authority)
+
+
+def test_an_audit_record_between_the_snapshots_explains_the_change(tmp_path):
+    snaps = "taken_at,value,group_id,taken_by\n2026-10-01T06:00:00Z,no,,job\n2026-10-02T06:00:00Z,yes,,job\n"
+    admin = ("event_id,occurred_at,actor_id,actor_role,action,group_id,target_user_id\n"
+             "e1,{t},adm,global_administrator,enable_all,,\n")
+    findings = []
+    for n, when in enumerate(("2026-10-01T12:00:00Z", "2026-10-01T06:00:00Z", "2026-10-02T06:00:01Z")):
+        files = {"linkedin_setting_snapshots.csv": snaps, "admin_events.csv": admin.format(t=when), "consent_events.csv": CONSENTS}
+        con, _ = load_exports(tmp_path / str(n), files, Config())
+        findings.append({k for k in _log_integrity(con, "2026-10-03T00:00:00Z") if k.startswith("log-integrity:snapshot")})
+        con.close()
+    # Inside (t1, t2]: explained. At the earlier snapshot itself, or after the later one: not.
+    assert findings == [set(), {"log-integrity:snapshot-2026-10-02T06:00:00Z"}, {"log-integrity:snapshot-2026-10-02T06:00:00Z"}]
+
+
+# --- recognising exports ------------------------------------------------------------------------
+
+def test_exports_are_recognised_by_content_and_others_are_listed(tmp_path):
+    graph = json.dumps({"value": [graph_record(1)]})
+    files = {"export (3).txt.json": graph, "notes.csv": "a,b\n1,2\n", "README.md": "hi"}
+    _, result = load_exports(tmp_path, files)
+    assert [(e.file, e.format) for e in result.exports] == [("export (3).txt.json", "graph_directory_audit")]
+    assert result.ignored == ["notes.csv"]
+    assert result.absent == ["users", "dsr_requests"]  # admin_events and consent_events come from the export
+
+
+def test_a_single_export_can_be_loaded_alone(tmp_path):
+    path = tmp_path / "directoryAudits.jsonl"
+    path.write_text((FIXTURES / "directoryAudits_2026-10-30.jsonl").read_text())
+    con = connect(":memory:", CONFIG)
+    result = load(con, path, CONFIG)
+    assert [f.file for f in result.files] == ["directoryAudits.jsonl -> admin_events", "directoryAudits.jsonl -> consent_events"]
+    assert rows(con, "SELECT count(*) FROM consent_events") == [(2,)]
+
+
+def test_an_evidence_packs_inputs_folder_loads_to_the_same_rows(tenant, tmp_path):
+    """`auditor evidence --include-inputs` keeps each file under every log it fed, as
+    inputs/<log>/<nnnn>-<name>; `verify --rerun` loads that folder again."""
+    con, _ = tenant
+    for file_id, log, path in rows(con, "SELECT file_id, log, path FROM loaded_files ORDER BY file_id"):
+        target = tmp_path / "inputs" / log / f"{file_id:04d}-{Path(path).name}"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(Path(path).read_bytes())
+    again = connect(":memory:", CONFIG)
+    result = load(again, tmp_path / "inputs", CONFIG)
+    assert sum(e.skipped for e in result.exports) == 5  # the second copy of each export
+    for sql in (CANONICAL, "SELECT * EXCLUDE (_file_id, _extra) FROM linkedin_setting_snapshots ORDER BY ALL",
+                "SELECT rule, line FROM rejected_rows"):
+        assert rows(again, sql) == rows(con, sql)
+    again.close()
+
+
+def test_a_folder_named_after_a_format_is_read_as_that_format(tmp_path):
+    page = json.dumps({"value": []})  # an empty page names no directoryAudit field: not recognised alone
+    _, result = load_exports(tmp_path / "a", {"page.json": page, "consent_events.csv": CONSENTS})
+    assert result.exports == [] and result.ignored == ["page.json"]
+    folder = tmp_path / "b" / "in" / "graph_directory_audit"
+    folder.mkdir(parents=True)
+    (folder / "page.json").write_text(page)
+    _, result = load_exports(tmp_path / "b", {})
+    assert [(e.file, e.format, e.records) for e in result.exports] == [("page.json", "graph_directory_audit", 0)]
+
+
+def test_utf16_and_gzip_exports(tmp_path):
+    import gzip
+
+    text = (FIXTURES / "directoryAudits_2026-10-30.jsonl").read_text()
+    con, result = load_exports(tmp_path, {"ps.json": text.encode("utf-16"), "gz.json.gz": gzip.compress(text.replace("Directory_", "D_").encode())})
+    assert [(e.file, e.mapped) for e in result.exports] == [("gz.json.gz", 4), ("ps.json", 4)]
+
+
+# --- bad input: one clear line naming the file and line, exit code 2 ---------------------------
+
+def _cli_error(tmp_path: Path, files: dict[str, str], *args: str) -> str:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "access_events.csv").write_text((FIXTURES / "access_events.csv").read_text())
+    for name, text in files.items():
+        (folder / name).write_text(text)
+    result = CliRunner().invoke(main, ["load", str(folder), "--db", ":memory:", *args])
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output and result.output.startswith("error: ") and result.output.count("\n") == 1
+    return result.output
+
+
+GRAPH_DOC = (FIXTURES / "directoryAudits_2026-10.json").read_text()
+PURVIEW = (FIXTURES / "Audit_Log_Search_2026-10-25_2026-10-31.csv").read_text(encoding="utf-8-sig")
+
+
+@pytest.mark.parametrize(
+    "name, text, expected",
+    [
+        ("graph.json", GRAPH_DOC.replace('"result": "success",', '"result": "success"', 1),
+         r"graph.json: line 9: malformed JSON \(Expecting ',' delimiter, column 7\)"),
+        ("graph.json", GRAPH_DOC[:40000], rf"graph.json: line {GRAPH_DOC[:40000].count(chr(10)) + 1}: the file ends inside a record"),
+        ("graph.jsonl", (FIXTURES / "directoryAudits_2026-10-30.jsonl").read_text()[:-300],
+         r"graph.jsonl: line 6: the file ends inside a record"),
+        ("graph.jsonl", '{"activityDisplayName": "Add member to group", "id": "x"}\n{"id": y}\n',
+         r"graph.jsonl: line 2: malformed JSON"),
+        ("audit.csv", PURVIEW.replace("RecordId,CreationDate,RecordType", "Id,Date,Type", 1), r"audit.csv: line 1: unknown CSV layout"),
+        ("audit.csv", PURVIEW[:-500], r"audit.csv: line 13: malformed CSV record"),
+        ("audit.csv", PURVIEW.replace('""Id""', '""Id', 1), r"audit.csv: line 2: AuditData is not a JSON object"),
+    ],
+    ids=["malformed-json", "truncated-json", "truncated-jsonl", "malformed-jsonl", "unknown-layout", "truncated-csv", "bad-auditdata"],
+)
+def test_a_damaged_export_exits_2_naming_file_and_line(tmp_path, name, text, expected):
+    import re
+
+    output = _cli_error(tmp_path, {name: text})
+    assert re.search(expected, output), output
+
+
+def test_format_reads_a_file_as_told(tmp_path):
+    output = _cli_error(tmp_path, {"consent_events.csv": CONSENTS, "other.csv": "a,b\n1,2\n"}, "--format", "m365_audit_csv")
+    assert "other.csv: line 1: unknown CSV layout 'a,b'" in output
+
+
+def test_a_bad_sources_configuration_is_an_error(tmp_path):
+    path = tmp_path / "auditor.toml"
+    path.write_text('[sources]\nconsent_scope = "everything"\n')
+    with pytest.raises(AuditorError, match="sources.consent_scope"):
+        load_config(path)
+    path.write_text('[sources.roles]\n"Global Administrator" = 1\n')
+    with pytest.raises(AuditorError, match="sources.roles: expected dict"):
+        load_config(path)
+    path.write_text('[sources.roles]\n"Helpdesk Administrator" = "user_administrator"\n')
+    assert load_config(path).sources.roles == {"Helpdesk Administrator": "user_administrator"}
