@@ -283,72 +283,75 @@ def _literal_list(values: tuple[str, ...]) -> str:
     return "(" + ", ".join(_sql_str(v) for v in values) + ")"
 
 
-def _column_sql(col: Column, log: Log) -> tuple[str, list[str]]:
-    """(SQL of the normalised value, SQL of the errors) for a column whose trimmed text is `v`.
+def _column_sql(col: Column) -> tuple[str, list[str]]:
+    """(SQL of the normalised value from the trimmed text, SQL of the errors) of one column.
 
-    Only names and values from the schema (our own constants) are written into this SQL.
+    The value is computed once, from `"_t_<name>"` (the trimmed text); the errors compare that
+    text with the value `"<name>"`, so no parse is done twice. Only names and values from the
+    schema (our own constants) are written into this SQL.
     """
-    v = f'"{col.name}"'
-    shown = f"'{col.name}: \"' || {v} || '\" '"
+    t, n = f'"_t_{col.name}"', f'"{col.name}"'
+    shown = f"'{col.name}: \"' || {t} || '\" '"
     errors = []
     if col.required:
-        errors.append(f"CASE WHEN {v} IS NULL THEN {_error(col.name, 'missing_value', _sql_str(col.name + ' is empty'))} END")
+        errors.append(f"CASE WHEN {t} IS NULL THEN {_error(col.name, 'missing_value', _sql_str(col.name + ' is empty'))} END")
     if col.required_when:
         other, values = col.required_when
         errors.append(
-            f"CASE WHEN {v} IS NULL AND lower(\"{other}\") IN {_literal_list(values)} THEN "
+            f"CASE WHEN {t} IS NULL AND \"{other}\" IN {_literal_list(values)} THEN "
             f"{_error(col.name, 'missing_value', _sql_str(col.name + ' is empty but required for this ' + other))} END"
         )
-    if col.kind in ("id", "string"):
-        value = v
-    elif col.kind == "label":
-        value = f"lower({v})"
-    elif col.kind == "enum":
-        value = f"lower({v})"
-        allowed = ", ".join(col.values)
-        errors.append(
-            f"CASE WHEN {v} IS NOT NULL AND lower({v}) NOT IN {_literal_list(col.values)} THEN "
-            f"{_error(col.name, 'bad_enum', shown + ' || ' + _sql_str('is not one of: ' + allowed))} END"
-        )
+    if col.kind in ("id", "string", "list"):
+        value = t if col.kind != "list" else f"CASE WHEN len({t}) > 0 THEN {t} END"
+    elif col.kind in ("label", "enum"):
+        value = f"lower({t})"
+        if col.kind == "enum":
+            errors.append(
+                f"CASE WHEN {t} IS NOT NULL AND {n} NOT IN {_literal_list(col.values)} THEN "
+                f"{_error(col.name, 'bad_enum', shown + ' || ' + _sql_str('is not one of: ' + ', '.join(col.values)))} END"
+            )
     elif col.kind == "timestamp":
         value = (
-            f"CASE WHEN regexp_full_match({v}, '{TS_WITH_OFFSET}') THEN TRY_CAST({v} AS TIMESTAMPTZ) "
-            f"WHEN CAST($naive_tz AS VARCHAR) IS NOT NULL AND regexp_full_match({v}, '{TS_NAIVE}') "
-            f"THEN timezone(CAST($naive_tz AS VARCHAR), TRY_CAST({v} AS TIMESTAMP)) END"
+            f"CASE WHEN regexp_full_match({t}, '{TS_WITH_OFFSET}') THEN TRY_CAST({t} AS TIMESTAMPTZ) "
+            f"WHEN CAST($naive_tz AS VARCHAR) IS NOT NULL AND regexp_full_match({t}, '{TS_NAIVE}') "
+            f"THEN timezone(CAST($naive_tz AS VARCHAR), TRY_CAST({t} AS TIMESTAMP)) END"
         )
         naive = _error(col.name, "naive_timestamp", shown + " || 'has no UTC offset (add Z or +HH:MM, or set time.naive_timezone)'")
         bad = _error(col.name, "bad_timestamp", shown + " || 'is not an ISO 8601 timestamp'")
         errors.append(
-            f"CASE WHEN {v} IS NOT NULL AND ({value}) IS NULL THEN "
-            f"CASE WHEN regexp_full_match({v}, '{TS_NAIVE}') AND CAST($naive_tz AS VARCHAR) IS NULL "
-            f"AND TRY_CAST({v} AS TIMESTAMP) IS NOT NULL THEN {naive} ELSE {bad} END END"
+            f"CASE WHEN {t} IS NOT NULL AND {n} IS NULL THEN "
+            f"CASE WHEN regexp_full_match({t}, '{TS_NAIVE}') AND CAST($naive_tz AS VARCHAR) IS NULL "
+            f"AND TRY_CAST({t} AS TIMESTAMP) IS NOT NULL THEN {naive} ELSE {bad} END END"
         )
     elif col.kind == "country":
-        value = f"CASE upper({v}) WHEN 'UK' THEN 'GB' WHEN 'EL' THEN 'GR' ELSE upper({v}) END"
+        value = f"CASE upper({t}) WHEN 'UK' THEN 'GB' WHEN 'EL' THEN 'GR' ELSE upper({t}) END"
+        # Two ASCII letters, tested without a regular expression (this runs on every row).
+        letters = " AND ".join(f"ascii({n}[{k}]) BETWEEN 65 AND 90" for k in (1, 2))
         errors.append(
-            f"CASE WHEN {v} IS NOT NULL AND NOT regexp_full_match({v}, '[A-Za-z]{{2}}') THEN "
+            f"CASE WHEN {t} IS NOT NULL AND NOT (length({n}) = 2 AND {letters}) THEN "
             f"{_error(col.name, 'bad_country', shown + ' || ' + _sql_str('is not a two-letter country code'))} END"
         )
     elif col.kind == "integer":
-        value = f"CASE WHEN regexp_full_match({v}, '[0-9]+') THEN TRY_CAST({v} AS BIGINT) END"
+        value = f"CASE WHEN regexp_full_match({t}, '[0-9]+') THEN TRY_CAST({t} AS BIGINT) END"
         errors.append(
-            f"CASE WHEN {v} IS NOT NULL AND ({value}) IS NULL THEN "
+            f"CASE WHEN {t} IS NOT NULL AND {n} IS NULL THEN "
             f"{_error(col.name, 'bad_integer', shown + ' || ' + _sql_str('is not an integer'))} END"
         )
     elif col.kind == "boolean":
         value = (
-            f"CASE WHEN {v} IS NULL THEN false WHEN lower({v}) IN ('true', 'yes', '1') THEN true "
-            f"WHEN lower({v}) IN ('false', 'no', '0') THEN false END"
+            f"CASE WHEN {t} IS NULL THEN false WHEN lower({t}) IN ('true', 'yes', '1') THEN true "
+            f"WHEN lower({t}) IN ('false', 'no', '0') THEN false END"
         )
         errors.append(
-            f"CASE WHEN ({value}) IS NULL THEN "
+            f"CASE WHEN {n} IS NULL THEN "
             f"{_error(col.name, 'bad_boolean', shown + ' || ' + _sql_str('is not true/false/yes/no/1/0'))} END"
         )
-    elif col.kind == "list":
-        value = f"CASE WHEN len({v}) > 0 THEN {v} END"
     else:  # pragma: no cover - the schema names only the kinds above
         raise ValueError(col.kind)
     return value, errors
+
+
+_SPACE = "IN (' ', chr(9), chr(10), chr(13))"
 
 
 def _trimmed(col: Column, source: str) -> str:
@@ -356,45 +359,69 @@ def _trimmed(col: Column, source: str) -> str:
         return (
             f"list_filter(list_transform({source}, lambda x: lower(trim(x, {WHITESPACE}))), lambda x: x IS NOT NULL AND x <> '')"
         )
-    return f"NULLIF(trim({source}, {WHITESPACE}), '')"
+    # trim() with a character set is slow; most values need no trimming at all.
+    return (
+        f"NULLIF(CASE WHEN {source}[1] {_SPACE} OR {source}[-1] {_SPACE} THEN trim({source}, {WHITESPACE}) "
+        f"ELSE {source} END, '')"
+    )
+
+
+def _same(a: str, b: str, log: Log) -> str:
+    """SQL: rows a and b hold the same canonical values (NULLs equal)."""
+    return " AND ".join(f'{a}."{c}" IS NOT DISTINCT FROM {b}."{c}"' for c in log.column_names)
 
 
 def _check_sql(log: Log, staged: Staged) -> str:
-    """SQL creating `_checked`: normalised columns, errors, content hash and fate of each row."""
-    trimmed = ",\n  ".join(f'{_trimmed(c, staged.sources[c.name])} AS "{c.name}"' for c in log.columns)
+    """SQL creating `_checked`: normalised columns, errors, content hash and fate of each row.
+
+    The fate is 'rejected' or 'new' here; `_mark_duplicates` then settles which new rows are
+    exact duplicates.
+    """
+    trimmed = ",\n  ".join(f'{_trimmed(c, staged.sources[c.name])} AS "_t_{c.name}"' for c in log.columns)
     values, errors = [], []
     for col in log.columns:
-        value, errs = _column_sql(col, log)
+        value, errs = _column_sql(col)
         values.append(f'{value} AS "{col.name}"')
         errors.extend(errs)
     # A row that could not be parsed (bad JSON) is reported for that alone, not for every
     # value it therefore lacks.
     error_list = f"CASE WHEN len(_pre) > 0 THEN _pre ELSE list_filter([{', '.join(errors)}], lambda x: x IS NOT NULL) END"
     struct = ", ".join(f'"{c}" := "{c}"' for c in log.column_names)
-    fate = (
-        "CASE WHEN len(_errors) > 0 THEN 'rejected' "
-        "WHEN row_number() OVER (PARTITION BY _hash ORDER BY _ord) > 1 "
-        f"OR _hash IN (SELECT _hash FROM {log.name}) THEN 'duplicate' ELSE 'new' END"
-    )
-    sql = f"""
-SELECT *, {fate} AS _fate FROM (
-  SELECT *, CASE WHEN len(_errors) = 0 THEN md5_number(to_json(struct_pack({struct}))) END AS _hash FROM (
-    SELECT _ord, _ord + {staged.header_lines} AS _line, _extra, {", ".join(values)}, {error_list} AS _errors FROM (
+    return f"""CREATE TEMP TABLE _checked AS
+SELECT *, CASE WHEN len(_errors) > 0 THEN 'rejected' ELSE 'new' END AS _fate,
+       CASE WHEN len(_errors) = 0 THEN hash(struct_pack({struct})) END AS _hash FROM (
+  SELECT _ord, _ord + {staged.header_lines} AS _line, _extra, {", ".join(f'"{c}"' for c in log.column_names)},
+         {error_list} AS _errors FROM (
+    SELECT *, {", ".join(values)} FROM (
       SELECT _ord, {staged.extra_sql} AS _extra, {staged.pre_errors} AS _pre,
   {trimmed}
       FROM _stage)))"""
+
+
+def _mark_duplicates(con: duckdb.DuckDBPyConnection, log: Log) -> None:
+    """Mark as 'duplicate' each new row equal to an earlier row of the file or to a loaded row.
+
+    The 64-bit content hash only finds candidates (rows sharing a hash); equality of every
+    canonical column decides, so a hash collision can never drop a distinct row.
+    """
+    con.execute(f"""
+UPDATE _checked SET _fate = 'duplicate' WHERE _ord IN (
+  WITH candidates AS (
+    SELECT * FROM _checked c
+    WHERE c._fate = 'new' AND (c._hash IN (SELECT _hash FROM _checked WHERE _fate = 'new' GROUP BY _hash HAVING count(*) > 1)
+                               OR c._hash IN (SELECT _hash FROM {log.name})))
+  SELECT c._ord FROM candidates c
+  WHERE EXISTS (SELECT 1 FROM candidates o WHERE o._hash = c._hash AND o._ord < c._ord AND {_same('o', 'c', log)})
+     OR EXISTS (SELECT 1 FROM {log.name} t WHERE t._hash = c._hash AND {_same('t', 'c', log)}))""")
     if log.unique_id:
         # The directory names each person once: a new row for a known id (loaded before, or
         # earlier in this file) with other content is rejected.
         key = log.id_column
         error = _error(key, "duplicate_user", f"'{key} \"' || \"{key}\" || '\" is already in the directory with other content'")
-        sql = f"""
-SELECT * REPLACE (CASE WHEN _conflict THEN 'rejected' ELSE _fate END AS _fate,
-                  CASE WHEN _conflict THEN [{error}] ELSE _errors END AS _errors)
-FROM (SELECT *, _fate = 'new' AND (row_number() OVER (PARTITION BY _fate, "{key}" ORDER BY _ord) > 1
-                                   OR "{key}" IN (SELECT "{key}" FROM {log.name})) AS _conflict
-      FROM ({sql}))"""
-    return "CREATE TEMP TABLE _checked AS " + sql
+        con.execute(f"""
+UPDATE _checked SET _fate = 'rejected', _errors = [{error}]
+WHERE _fate = 'new' AND ("{key}" IN (SELECT "{key}" FROM {log.name})
+                        OR _ord > (SELECT min(o._ord) FROM _checked o WHERE o._fate = 'new' AND o."{key}" = _checked."{key}"))""")
 
 
 def _lines_at(path: Path, offsets: list[int]) -> list[int]:
@@ -489,6 +516,7 @@ def _load_file(
         staged = (stager or STAGERS[src.format])(con, src)
         params = {**staged.params, "naive_tz": config.time.naive_timezone or None}
         run(con, _check_sql(log, staged), params)
+        _mark_duplicates(con, log)
         if staged.structural:
             _correct_reject_lines(con, src.path)
         _fix_lines(con, staged)
@@ -525,7 +553,7 @@ def _load_file(
     columns = ", ".join(f'"{c}"' for c in log.column_names)
     con.execute(
         f"INSERT INTO {log.name} ({columns}, _file_id, _line, _hash, _extra) "
-        f"SELECT {columns}, ?, _line, _hash, _extra FROM _checked WHERE _fate = 'new' ORDER BY _ord",
+        f"SELECT {columns}, ?, _line, _hash, _extra FROM _checked WHERE _fate = 'new'",
         [file_id],
     )
     counts = dict(con.execute("SELECT _fate, count(*) FROM _checked GROUP BY _fate").fetchall())

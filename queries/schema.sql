@@ -1,6 +1,6 @@
 -- The audit database. Every log table holds the canonical columns (input-schema.md) plus
 -- provenance: the loaded file (_file_id -> loaded_files), the line or row number in it (_line),
--- a hash of the normalised canonical columns used to skip exact duplicates (_hash), and any
+-- a 64-bit hash of the normalised canonical columns that finds duplicate candidates (_hash), and any
 -- extra columns of the source row as a JSON object (_extra; kept, never judged).
 
 CREATE SEQUENCE IF NOT EXISTS loaded_files_seq START 1;
@@ -35,7 +35,7 @@ CREATE TABLE IF NOT EXISTS users (
     email        VARCHAR,
     display_name VARCHAR,
     country      VARCHAR,
-    _file_id INTEGER, _line BIGINT, _hash UHUGEINT, _extra JSON
+    _file_id INTEGER, _line BIGINT, _hash UBIGINT, _extra JSON
 );
 
 CREATE TABLE IF NOT EXISTS admin_events (
@@ -46,7 +46,7 @@ CREATE TABLE IF NOT EXISTS admin_events (
     action         VARCHAR NOT NULL,
     group_id       VARCHAR,
     target_user_id VARCHAR,
-    _file_id INTEGER, _line BIGINT, _hash UHUGEINT, _extra JSON
+    _file_id INTEGER, _line BIGINT, _hash UBIGINT, _extra JSON
 );
 
 CREATE TABLE IF NOT EXISTS consent_events (
@@ -57,7 +57,7 @@ CREATE TABLE IF NOT EXISTS consent_events (
     scope          VARCHAR,
     surface        VARCHAR,
     notice_version VARCHAR,
-    _file_id INTEGER, _line BIGINT, _hash UHUGEINT, _extra JSON
+    _file_id INTEGER, _line BIGINT, _hash UBIGINT, _extra JSON
 );
 
 CREATE TABLE IF NOT EXISTS access_events (
@@ -76,7 +76,7 @@ CREATE TABLE IF NOT EXISTS access_events (
     source_region      VARCHAR,
     destination_region VARCHAR,
     transfer_mechanism VARCHAR,
-    _file_id INTEGER, _line BIGINT, _hash UHUGEINT, _extra JSON
+    _file_id INTEGER, _line BIGINT, _hash UBIGINT, _extra JSON
 );
 
 CREATE TABLE IF NOT EXISTS dsr_requests (
@@ -87,7 +87,7 @@ CREATE TABLE IF NOT EXISTS dsr_requests (
     received_at  TIMESTAMPTZ NOT NULL,
     extended     BOOLEAN NOT NULL,
     completed_at TIMESTAMPTZ,
-    _file_id INTEGER, _line BIGINT, _hash UHUGEINT, _extra JSON
+    _file_id INTEGER, _line BIGINT, _hash UBIGINT, _extra JSON
 );
 
 -- Real exports (auditor/adapters). Snapshots of the "LinkedIn account connections" setting,
@@ -99,7 +99,7 @@ CREATE TABLE IF NOT EXISTS linkedin_setting_snapshots (
     value    VARCHAR NOT NULL,
     group_id VARCHAR,
     taken_by VARCHAR,
-    _file_id INTEGER, _line BIGINT, _hash UHUGEINT, _extra JSON
+    _file_id INTEGER, _line BIGINT, _hash UBIGINT, _extra JSON
 );
 
 -- Every record of a Microsoft Graph directoryAudit or Microsoft 365 audit log export, mapped or

@@ -298,3 +298,19 @@ def test_unknown_file_in_a_log_folder_is_an_error(tmp_path, con):
     (tmp_path / "admin_events" / "notes.txt").write_text("hi")
     with pytest.raises(AuditorError, match="notes.txt: unsupported file type"):
         load_into(con, tmp_path)
+
+
+def test_rows_sharing_a_content_hash_are_compared_in_full(tmp_path, con):
+    """The 64-bit hash only proposes duplicates: a collision must never drop a distinct row."""
+    from auditor.ingest import _mark_duplicates
+    from auditor.schema import CONSENT_EVENTS
+
+    con.execute(
+        "CREATE TEMP TABLE _checked AS SELECT * FROM (VALUES "
+        "(1, 'c1', 'u1', 'new', 42::UBIGINT), (2, 'c2', 'u2', 'new', 42::UBIGINT), (3, 'c1', 'u1', 'new', 42::UBIGINT)) "
+        "t(_ord, event_id, user_id, _fate, _hash)"
+    )
+    for column in ("occurred_at", "action", "scope", "surface", "notice_version"):
+        con.execute(f"ALTER TABLE _checked ADD COLUMN {column} VARCHAR")
+    _mark_duplicates(con, CONSENT_EVENTS)
+    assert con.execute("SELECT list(_fate ORDER BY _ord) FROM _checked").fetchone()[0] == ["new", "new", "duplicate"]
