@@ -31,6 +31,7 @@ from auditor.render import environment, generated_at, html_to_pdf, svg_chart, wr
 from auditor.waivers import Waiver
 
 EXAMPLES = 50  # findings shown per control; the CSV has them all
+TABLE_CAP = 50  # admin changes and requests listed (a PDF lays out about 140 table rows a second)
 TREND_MONTHS = 6
 KEY_ENV = "AUDITOR_PSEUDONYM_KEY"
 SEVERITY_ORDER = ("high", "medium", "low")
@@ -187,7 +188,8 @@ def build_context(
         controls.append({
             "result": r, "c": r.control, "examples": by_control.get(r.control.id, []),
             "trend": counts,
-            "chart": Markup(svg_chart(f"trend-{r.control.id}", lambda ax, c=counts: _bars(ax, labels, c), height=1.4)),
+            "chart": Markup(svg_chart(f"trend-{r.control.id}", lambda ax, c=counts: _bars(ax, labels, c), height=1.4))
+            if any(counts) else None,
         })
 
     # 3. Data flows in the period.
@@ -222,28 +224,33 @@ def build_context(
         SELECT count(*) AS n FROM (SELECT DISTINCT ON (user_id) * FROM visibility_states WHERE valid_from <= $as_of
                                    ORDER BY user_id, valid_from DESC) WHERE visibility = 'hidden'""", p)[0]["n"]
     org = _rows(con, "SELECT state, groups, valid_from FROM org_states WHERE valid_from <= $as_of ORDER BY valid_from DESC LIMIT 1", p)
+    changes_sql = "FROM admin_events WHERE occurred_at >= $start AND occurred_at < $end"
+    changes_total = _rows(con, f"SELECT count(*) AS n {changes_sql}", p)[0]["n"]
     changes = _rows(con, f"""
         SELECT occurred_at, action, group_id, {pseudo.sql('actor_id')} AS actor_id, actor_role,
                {pseudo.sql('target_user_id')} AS target_user_id
-        FROM admin_events WHERE occurred_at >= $start AND occurred_at < $end ORDER BY occurred_at, event_id LIMIT 200""", p)
+        {changes_sql} ORDER BY occurred_at, event_id LIMIT {TABLE_CAP}""", p)
 
-    # 5. Data-subject requests received or due in the period.
-    dsr = _rows(con, f"""
+    # 5. Data-subject requests received, due or open in the period: counted in full, the soonest
+    # deadlines listed.
+    requests = f"""
         WITH r AS (
             SELECT request_id, {pseudo.sql('user_id')} AS user_id, type, received_at, extended,
                    CASE WHEN completed_at <= $as_of THEN completed_at END AS completed,
                    received_at + CASE WHEN extended THEN INTERVAL 3 MONTH ELSE INTERVAL 1 MONTH END AS deadline
-            FROM dsr_requests WHERE received_at <= $as_of)
-        SELECT *, CASE WHEN completed IS NOT NULL AND completed <= deadline THEN 'completed in time'
-                       WHEN completed IS NOT NULL THEN 'completed late'
-                       WHEN deadline < $as_of THEN 'open, overdue' ELSE 'open' END AS status,
-                  CASE WHEN completed IS NULL THEN datediff('day', $as_of, deadline) END AS days_left
-        FROM r
-        WHERE (received_at >= $start AND received_at < $end) OR (deadline >= $start AND deadline < $end)
-           OR completed IS NULL
-        ORDER BY deadline, request_id LIMIT 200""", p)
-    dsr_summary = {s: sum(d["status"] == s for d in dsr) for s in ("completed in time", "completed late", "open", "open, overdue")}
-    dsr_received = sum(1 for d in dsr if period.start <= d["received_at"] < period.end)
+            FROM dsr_requests WHERE received_at <= $as_of),
+        s AS (
+            SELECT *, CASE WHEN completed IS NOT NULL AND completed <= deadline THEN 'completed in time'
+                           WHEN completed IS NOT NULL THEN 'completed late'
+                           WHEN deadline < $as_of THEN 'open, overdue' ELSE 'open' END AS status,
+                      CASE WHEN completed IS NULL THEN datediff('day', $as_of, deadline) END AS days_left
+            FROM r
+            WHERE (received_at >= $start AND received_at < $end) OR (deadline >= $start AND deadline < $end)
+               OR completed IS NULL)"""
+    dsr = _rows(con, requests + f" SELECT * FROM s ORDER BY deadline, request_id LIMIT {TABLE_CAP}", p)
+    dsr_counts = {r["status"]: r["n"] for r in _rows(con, requests + " SELECT status, count(*) AS n FROM s GROUP BY status", p)}
+    dsr_summary = {s: dsr_counts.get(s, 0) for s in ("completed in time", "completed late", "open", "open, overdue")}
+    dsr_received = _rows(con, "SELECT count(*) AS n FROM dsr_requests WHERE received_at >= $start AND received_at < $end", p)[0]["n"]
 
     # 6. Evidence quality.
     rejected = _rows(con, """
@@ -260,7 +267,7 @@ def build_context(
         "month_labels": labels, "previous_label": labels[-2],
         "flows": flows, "apps": apps, "transfers": transfers, "flow_chart": flow_chart, "transfer_chart": transfer_chart,
         "consent": consent, "activity": activity, "hidden": hidden, "org": org[0] if org else None, "changes": changes,
-        "dsr": dsr, "dsr_summary": dsr_summary, "dsr_received": dsr_received,
+        "changes_total": changes_total, "dsr": dsr, "dsr_total": sum(dsr_counts.values()), "dsr_summary": dsr_summary, "dsr_received": dsr_received,
         "absent": sorted(absent_logs(con)), "rejected": rejected, "files": files,
         "inputs": inputs(con), "pseudonymized": bool(pseudo.key),
     }

@@ -171,3 +171,19 @@ def test_an_interrupted_write_leaves_the_previous_report_whole(sample_db, tmp_pa
 def test_bad_usage(sample_db, tmp_path):
     assert cli("report", "--period", "2026-13", "--db", sample_db).exit_code == 2
     assert "choose from html, pdf" in cli("report", "--period", "2026-10", "--db", sample_db, "--format", "docx").output
+
+
+def test_request_counts_cover_every_request_while_the_table_is_capped(tmp_path):
+    from test_controls import request
+
+    reqs = [request(f"r{i:03d}", "2026-10-05T00:00:00Z") for i in range(120)]
+    folder = write_input(tmp_path / "in", dsr_requests=reqs, admin_events=SETUP,
+                         consent_events=[consent("c1", "2026-10-01T00:00:00Z")],
+                         access_events=[access("a1", "2026-10-02T00:00:00Z")])
+    db = str(tmp_path / "a.duckdb")
+    assert cli("load", str(folder), "--db", db).exit_code == 0
+    assert cli("report", "--period", "2026-10", "--db", db, "--out", str(tmp_path), "--format", "html").exit_code == 0
+    html = (tmp_path / "report-2026-10.html").read_text()
+    assert "120 received in the period" in html and "120 open within their deadline" in html
+    assert "The 50 soonest deadlines of 120 requests" in html
+    assert html.count('<td class="mono">r') == 50
