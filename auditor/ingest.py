@@ -116,11 +116,19 @@ def sha256_of(path: Path) -> tuple[str, int]:
     """SHA-256 hex digest and size in bytes of a file, read in chunks."""
     digest = hashlib.sha256()
     size = 0
-    with path.open("rb") as fh:
-        while chunk := fh.read(1 << 20):
-            digest.update(chunk)
-            size += len(chunk)
+    try:
+        with path.open("rb") as fh:
+            while chunk := fh.read(1 << 20):
+                digest.update(chunk)
+                size += len(chunk)
+    except OSError as exc:
+        raise AuditorError(f"{path}: cannot read: {exc.strerror}") from None
     return digest.hexdigest(), size
+
+
+def already_loaded(con: duckdb.DuckDBPyConnection, sha: str) -> bool:
+    """Whether a file with these bytes was loaded before (loading it again changes nothing)."""
+    return con.execute("SELECT 1 FROM loaded_files WHERE sha256 = ?", [sha]).fetchone() is not None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -615,15 +623,11 @@ def load(
     con.execute("BEGIN TRANSACTION")
     try:
         for src in sources:
-            try:
-                sha, size = sha256_of(src.path)
-            except OSError as exc:
-                raise AuditorError(f"{src.path}: cannot read: {exc.strerror}") from None
+            sha, size = sha256_of(src.path)
             if on_file:
                 on_file(src, done, total)
             done += size
-            seen = con.execute("SELECT 1 FROM loaded_files WHERE sha256 = ?", [sha]).fetchone()
-            if seen:
+            if already_loaded(con, sha):
                 results.append(FileResult(log=src.log.name, file=src.name, skipped=True))
                 continue
             results.append(_load_file(con, src, config, sha, size))

@@ -25,7 +25,7 @@ from auditor.adapters.records import collect, create_macros, insert_source_event
 from auditor.adapters.snapshots import SNAPSHOTS, load_snapshots
 from auditor.config import Config
 from auditor.errors import AuditorError
-from auditor.ingest import FileResult, SourceFile, _load_file, sha256_of
+from auditor.ingest import FileResult, SourceFile, _load_file, already_loaded, sha256_of
 from auditor.schema import LOGS_BY_NAME
 
 STAGERS = {"graph_directory_audit": graph.stage, "m365_audit_csv": m365.stage}
@@ -91,14 +91,11 @@ def load_exports(
     pending: list[tuple[ExportFile, str, int, str | None]] = []
     seen: set[str] = set()
     for ef in exports:
-        try:
-            sha, size = sha256_of(ef.path)
-        except OSError as exc:
-            raise AuditorError(f"{ef.path}: cannot read: {exc.strerror}") from None
+        sha, size = sha256_of(ef.path)
         if on_file:
             on_file(ef, done, total)
         done += size
-        if sha in seen or con.execute("SELECT 1 FROM loaded_files WHERE sha256 = ?", [sha]).fetchone():
+        if sha in seen or already_loaded(con, sha):
             results.append(FileResult(log=ef.format, file=ef.name, skipped=True))
             out.append(ExportResult(ef.name, ef.format, skipped=True))
             continue
