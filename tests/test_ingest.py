@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gzip
 from datetime import datetime, timezone
-from pathlib import Path
 
 import pytest
 from conftest import ACCESS, CONSENT, assert_reconciled, load_into, rejected, write_input, write_log
