@@ -118,11 +118,3 @@ def svg_chart(key: str, draw: Any, width: float = 6.5, height: float = 2.2) -> s
     svg = re.sub(r"<metadata>.*?</metadata>", "", svg[svg.index("<svg") :], flags=re.S)
     prefix = re.sub(r"[^A-Za-z0-9_-]", "-", key)
     return re.sub(r'(id="|url\(#|href="#)', rf"\g<1>{prefix}-", svg)
-
-
-_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-
-
-def clean_text(value: str) -> str:
-    """Text with control characters removed (they are not valid in XML/HTML output)."""
-    return _CONTROL_CHARS.sub("", value)
