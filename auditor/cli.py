@@ -66,6 +66,13 @@ def main(ctx: click.Context, config_path: Path | None) -> None:
         ctx.exit(2)
 
 
+def _open_existing(db_path: str, config: Config) -> Any:
+    """Open a database that `auditor load` made; a missing file is a user error, not a new database."""
+    if db_path != ":memory:" and not Path(db_path).exists():
+        raise AuditorError(f"{db_path}: no such database (run `auditor load INPUT --db {db_path}` first)")
+    return connect(db_path, config)
+
+
 db_option = click.option(
     "--db",
     "db_path",
@@ -218,7 +225,7 @@ def check_cmd(ctx: click.Context, db_path: str, period: str | None, date_from: s
             else date_period(date_from, date_to, config.time.report_timezone) if date_from else None)
     controls = select_controls(control_ids, min_severity)
     waivers, waivers_sha = load_waivers(waivers_path, {c.id for c in catalogue()}) if waivers_path else ([], None)
-    con = connect(db_path, config)
+    con = _open_existing(db_path, config)
     result = run_check(con, config, controls, _parse_as_of(as_of_text), span, waivers, waivers_sha)
     if fmt == "table":
         console = Console(soft_wrap=True, file=output.open("w", encoding="utf-8") if output else None)
@@ -259,7 +266,7 @@ def report_cmd(ctx: click.Context, db_path: str, period: str, out_dir: Path, for
         raise AuditorError(f"--format {formats!r}: choose from html, pdf (comma-separated)")
     month_period(period, config.time.report_timezone)  # a bad period is a usage error before any work
     waivers, waivers_sha = load_waivers(waivers_path, {c.id for c in catalogue()}) if waivers_path else ([], None)
-    con = connect(db_path, config)
+    con = _open_existing(db_path, config)
     with Console(stderr=True).status("rendering the report", spinner="dots"):
         files = write_report(con, config, period, out_dir, chosen, waivers, waivers_sha, pseudonymize)
     con.close()
@@ -284,7 +291,7 @@ def evidence_cmd(ctx: click.Context, db_path: str, period: str, out: Path, inclu
 
     config = _config(ctx)
     span = month_period(period, config.time.report_timezone)
-    con = connect(db_path, config)
+    con = _open_existing(db_path, config)
     with Console(stderr=True).status("packing the evidence", spinner="dots"):
         made = make_pack(con, config, period, span, out, waivers_path, include_inputs, sign_key)
     con.close()
@@ -400,7 +407,7 @@ def subject_cmd(ctx: click.Context, user: str, db_path: str, out_dir: Path, form
     config = _config(ctx)
     chosen = parse_formats(formats)
     as_of = _parse_as_of(as_of_text)
-    con = connect(db_path, config)
+    con = _open_existing(db_path, config)
     try:
         paths = write_subject_report(con, config, user, out_dir, chosen, lang, as_of)
     finally:
@@ -425,7 +432,7 @@ def dsr_cmd(ctx: click.Context, db_path: str, as_of_text: str | None, fmt: str) 
 
     config = _config(ctx)
     as_of = _parse_as_of(as_of_text)
-    con = connect(db_path, config)
+    con = _open_existing(db_path, config)
     try:
         as_of = as_of or latest_moment(con)
         rows = dsr.requests(con, as_of)

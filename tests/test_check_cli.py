@@ -195,3 +195,17 @@ def test_each_run_is_recorded(db):
     run = con.execute("SELECT as_of, period_start, control_sha256, duckdb_version, finished_at FROM check_runs").fetchall()
     assert len(run) == 1 and run[0][1] is not None and len(json.loads(run[0][2])) == 15 and run[0][4] is not None
     assert con.execute("SELECT count(*) FROM control_results").fetchone()[0] == 15
+
+
+def test_a_mistyped_database_path_is_an_error_not_a_new_database(tmp_path):
+    from auditor.config import Config
+    from auditor.db import connect
+
+    missing = tmp_path / "typo.duckdb"
+    for args in (["check"], ["report", "--period", "2026-10"], ["dsr"], ["subject", "u1"], ["evidence", "--period", "2026-10", "--out", str(tmp_path / "p.zip")]):
+        result = CliRunner().invoke(main, [*args, "--db", str(missing)])
+        assert result.exit_code == 2 and "no such database" in result.output, args
+    assert not missing.exists()
+    connect(tmp_path / "empty.duckdb", Config()).close()
+    result = check(str(tmp_path / "empty.duckdb"))
+    assert result.exit_code == 2 and "holds no events" in result.output
