@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -38,3 +40,15 @@ def run(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, object]) -> 
     """Execute with the named parameters the SQL uses (DuckDB refuses unused ones), bound."""
     used = set(re.findall(r"\$(\w+)", sql))
     return con.execute(sql, {k: v for k, v in params.items() if k in used})
+
+
+def rows(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+    """The result as dicts by column name (for the few rows a report shows)."""
+    cursor = run(con, sql, params)
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+
+def iso(t: datetime | None) -> str | None:
+    """ISO 8601 in UTC with a `Z`: 2026-10-03T14:05:00Z (fractional seconds only when present)."""
+    return None if t is None else t.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")

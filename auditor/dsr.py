@@ -19,7 +19,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from auditor.db import run
+from auditor.db import iso, rows
 
 STATUSES = ("done_in_time", "done_late", "open", "overdue")
 FIELDS = ("request_id", "user_id", "type", "scope", "received_at", "extended", "deadline", "completed_at",
@@ -50,9 +50,7 @@ ORDER BY deadline, received_at, request_id, _file_id, _line
 
 def requests(con: duckdb.DuckDBPyConnection, as_of: datetime, user_id: str | None = None) -> list[dict[str, Any]]:
     """Every request received by as_of (of one user, when given), soonest deadline first."""
-    cur = run(con, _REQUESTS_SQL, {"as_of": as_of, "user": user_id})
-    names = [d[0] for d in cur.description]
-    return [dict(zip(names, row)) for row in cur.fetchall()]
+    return rows(con, _REQUESTS_SQL, {"as_of": as_of, "user": user_id})
 
 
 def received_after(con: duckdb.DuckDBPyConnection, as_of: datetime, user_id: str | None = None) -> int:
@@ -62,11 +60,6 @@ def received_after(con: duckdb.DuckDBPyConnection, as_of: datetime, user_id: str
         " AND (CAST($user AS VARCHAR) IS NULL OR user_id = $user)",
         {"as_of": as_of, "user": user_id},
     ).fetchone()[0]
-
-
-def iso(t: datetime | None) -> str | None:
-    """ISO 8601 in UTC with a `Z`: 2026-10-03T14:05:00Z (fractional seconds only when present)."""
-    return None if t is None else t.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
 
 
 def _plain(row: dict[str, Any]) -> dict[str, Any]:

@@ -36,7 +36,7 @@ from auditor import __version__
 from auditor.check import CheckRun, Period, run_check
 from auditor.config import Config, load_config, to_toml
 from auditor.controls import catalogue, parse_control
-from auditor.db import connect
+from auditor.db import connect, iso
 from auditor.errors import AuditorError
 from auditor.ingest import load
 from auditor.render import generated_at, write_atomic
@@ -60,10 +60,6 @@ ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
 def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
-
-
-def _iso(t: datetime | None) -> str | None:
-    return None if t is None else t.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
 
 
 def keygen(out_dir: Path) -> tuple[Path, Path]:
@@ -131,9 +127,9 @@ def pack_files(con: duckdb.DuckDBPyConnection, config: Config, run: CheckRun, la
         [run.run_id],
     ).fetchone()
     files["run.json"] = _json({
-        "run_id": run.run_id, "as_of": _iso(run.as_of), "period": label,
-        "period_start": _iso(run.period.start) if run.period else None,
-        "period_end": _iso(run.period.end) if run.period else None,
+        "run_id": run.run_id, "as_of": iso(run.as_of), "period": label,
+        "period_start": iso(run.period.start) if run.period else None,
+        "period_end": iso(run.period.end) if run.period else None,
         "config_sha256": meta[0], "control_sha256": json.loads(meta[1]), "waivers_sha256": meta[2],
         "tool_version": meta[3], "duckdb_version": meta[4],
         "controls": [dict(zip(("id", "severity", "status", "findings", "waived", "detail"), r)) for r in results],
@@ -178,8 +174,8 @@ def make_pack(con: duckdb.DuckDBPyConnection, config: Config, label: str, period
         "version": PACK_VERSION,
         "tool": {"name": "auditor", "version": __version__, "duckdb": duckdb.__version__},
         "period": label,
-        "as_of": _iso(run.as_of),
-        "created_at": _iso(generated_at()),
+        "as_of": iso(run.as_of),
+        "created_at": iso(generated_at()),
         "previous_manifest_sha256": previous[0] if previous else None,
         "signed": key is not None,
         "files": [{"path": p, "sha256": _sha(d), "size": len(d)} for p, d in sorted(files.items())],

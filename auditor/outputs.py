@@ -15,7 +15,6 @@ import csv
 import io
 import json
 import xml.etree.ElementTree as ET
-from datetime import datetime
 from typing import Any
 
 import duckdb
@@ -24,12 +23,9 @@ from rich.table import Table
 
 from auditor import __version__
 from auditor.check import CheckRun
+from auditor.db import iso
 
 FINDING_FIELDS = ("control", "event_id", "user_id", "occurred_at", "reason", "severity", "waived", "waiver", "source", "arose_at")
-
-
-def _iso(t: datetime | None) -> str | None:
-    return None if t is None else t.isoformat().replace("+00:00", "Z")
 
 
 def findings(con: duckdb.DuckDBPyConnection, run: CheckRun, limit: int | None = None) -> list[dict[str, Any]]:
@@ -43,7 +39,7 @@ def findings(con: duckdb.DuckDBPyConnection, run: CheckRun, limit: int | None = 
     out = []
     for row in rows:
         item = dict(zip(FINDING_FIELDS, row))
-        item["occurred_at"], item["arose_at"] = _iso(item["occurred_at"]), _iso(item["arose_at"])
+        item["occurred_at"], item["arose_at"] = iso(item["occurred_at"]), iso(item["arose_at"])
         item["waiver"] = json.loads(item["waiver"]) if item["waiver"] else None
         out.append(item)
     return out
@@ -58,8 +54,8 @@ def inputs(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
 def to_dict(con: duckdb.DuckDBPyConnection, run: CheckRun) -> dict[str, Any]:
     return {
         "tool": {"name": "auditor", "version": __version__},
-        "as_of": _iso(run.as_of),
-        "period": {"start": _iso(run.period.start), "end": _iso(run.period.end)} if run.period else None,
+        "as_of": iso(run.as_of),
+        "period": {"start": iso(run.period.start), "end": iso(run.period.end)} if run.period else None,
         "inputs": inputs(con),
         "controls": [
             {
@@ -104,7 +100,7 @@ def to_junit(con: duckdb.DuckDBPyConnection, run: CheckRun) -> str:
         failures=str(sum(r.status == "fail" for r in run.results)),
         errors=str(sum(r.status == "error" for r in run.results)),
         skipped=str(sum(r.status == "not-evaluated" for r in run.results)),
-        timestamp=_iso(run.as_of) or "",
+        timestamp=iso(run.as_of) or "",
     )
     for r in run.results:
         case = ET.SubElement(suite, "testcase", classname=f"auditor.{r.control.severity}", name=r.control.id)
@@ -128,8 +124,8 @@ STATUS_STYLE = {"pass": "green", "fail": "bold red", "waived": "yellow", "not-ev
 
 def print_table(console: Console, con: duckdb.DuckDBPyConnection, run: CheckRun, examples: int = 5) -> None:
     """The terminal summary: every control, then the first findings of each failing one."""
-    period = f"  period {_iso(run.period.start)} .. {_iso(run.period.end)}" if run.period else ""
-    console.print(f"as_of {_iso(run.as_of)}{period}  (run {run.run_id})")
+    period = f"  period {iso(run.period.start)} .. {iso(run.period.end)}" if run.period else ""
+    console.print(f"as_of {iso(run.as_of)}{period}  (run {run.run_id})")
     table = Table(show_lines=False)
     for name, justify in (("control", "left"), ("severity", "left"), ("status", "left"), ("findings", "right"), ("waived", "right")):
         table.add_column(name, justify=justify, no_wrap=name == "control")

@@ -24,6 +24,7 @@ from auditor import __version__
 from auditor.check import CheckRun, ControlResult, Period, absent_logs, month_period, run_check
 from auditor.config import Config
 from auditor.controls import catalogue
+from auditor.db import iso, rows
 from auditor.errors import AuditorError
 from auditor.outputs import inputs
 from auditor.render import environment, generated_at, html_to_pdf, svg_chart, write_atomic
@@ -115,12 +116,6 @@ def find_or_run(
     )
 
 
-def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any]) -> list[dict[str, Any]]:
-    cursor = con.execute(sql, {k: v for k, v in params.items() if f"${k}" in sql})
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, row)) for row in cursor.fetchall()]
-
-
 def month_labels(label: str, n: int) -> list[str]:
     """The n months YYYY-MM ending with `label`, oldest first."""
     year, month = map(int, label.split("-"))
@@ -144,7 +139,7 @@ def build_context(
     previous = months[-2]
 
     # 1. Summary and change against the previous month (same run: findings are kept with arose_at).
-    by_sev = {r["severity"]: r for r in _rows(con, """
+    by_sev = {r["severity"]: r for r in rows(con, """
         SELECT severity, count(*) FILTER (WHERE in_period AND waiver IS NULL) AS open,
                count(*) FILTER (WHERE in_period AND waiver IS NOT NULL) AS waived,
                count(*) FILTER (WHERE arose_at >= $pstart AND arose_at < $pend AND waiver IS NULL) AS previous
@@ -164,14 +159,14 @@ def build_context(
         verdict = ("ok", "Compliant: no open findings")
 
     # 2. Per control: trend over six months from the same run, examples, counts.
-    trend_rows = _rows(con, """
+    trend_rows = rows(con, """
         SELECT control, strftime(timezone($tz, arose_at), '%Y-%m') AS month, count(*) AS n
         FROM findings WHERE run_id = $run AND arose_at >= $tstart AND arose_at < $end GROUP BY ALL""",
         {**p, "tz": tz, "tstart": months[0].start})
     trends: dict[str, list[int]] = {}
     for r in trend_rows:
         trends.setdefault(r["control"], [0] * len(months))[labels.index(r["month"])] = r["n"]
-    examples = _rows(con, f"""
+    examples = rows(con, f"""
         SELECT control, event_id, {pseudo.sql('user_id')} AS user_id, user_id AS real_user, occurred_at, reason,
                waiver IS NOT NULL AS waived
         FROM (SELECT *, row_number() OVER (PARTITION BY control ORDER BY occurred_at, event_id) AS nth
@@ -192,13 +187,13 @@ def build_context(
         })
 
     # 3. Data flows in the period.
-    flows = _rows(con, """
+    flows = rows(con, """
         SELECT direction, category, count(*) AS n, count(DISTINCT user_id) AS users
         FROM access_events WHERE occurred_at >= $start AND occurred_at < $end GROUP BY ALL ORDER BY ALL""", p)
-    apps = _rows(con, """
+    apps = rows(con, """
         SELECT coalesce(app, '(not recorded)') AS app, count(*) AS n FROM access_events
         WHERE occurred_at >= $start AND occurred_at < $end GROUP BY ALL ORDER BY n DESC, app""", p)
-    transfers = _rows(con, """
+    transfers = rows(con, """
         SELECT CASE WHEN destination_region = 'US' THEN 'EEA to US' ELSE 'US to EEA' END AS route,
                coalesce(transfer_mechanism, '(none)') AS mechanism, count(*) AS n
         FROM access_events WHERE occurred_at >= $start AND occurred_at < $end
@@ -209,23 +204,23 @@ def build_context(
                                                        [t["n"] for t in transfers]), height=1.6)) if transfers else None
 
     # 4. Consent and enablement.
-    consent = _rows(con, """
+    consent = rows(con, """
         SELECT count(*) FILTER (WHERE s.state = 'connected') AS connected,
                count(*) FILTER (WHERE s.state = 'connected' AND s.scope = 'bidirectional') AS bidirectional,
                count(*) FILTER (WHERE s.state = 'connected' AND s.scope = 'linkedin_only') AS linkedin_only,
                count(*) FILTER (WHERE s.state = 'disconnected' AND s.ever_connected) AS disconnected
         FROM (SELECT DISTINCT ON (user_id) * FROM consent_states WHERE valid_from <= $as_of
               ORDER BY user_id, valid_from DESC) s""", p)[0]
-    activity = _rows(con, """
+    activity = rows(con, """
         SELECT action, count(*) AS n FROM consent_events WHERE occurred_at >= $start AND occurred_at < $end
         GROUP BY action ORDER BY action""", p)
-    hidden = _rows(con, """
+    hidden = rows(con, """
         SELECT count(*) AS n FROM (SELECT DISTINCT ON (user_id) * FROM visibility_states WHERE valid_from <= $as_of
                                    ORDER BY user_id, valid_from DESC) WHERE visibility = 'hidden'""", p)[0]["n"]
-    org = _rows(con, "SELECT state, groups, valid_from FROM org_states WHERE valid_from <= $as_of ORDER BY valid_from DESC LIMIT 1", p)
+    org = rows(con, "SELECT state, groups, valid_from FROM org_states WHERE valid_from <= $as_of ORDER BY valid_from DESC LIMIT 1", p)
     changes_sql = "FROM admin_events WHERE occurred_at >= $start AND occurred_at < $end"
-    changes_total = _rows(con, f"SELECT count(*) AS n {changes_sql}", p)[0]["n"]
-    changes = _rows(con, f"""
+    changes_total = rows(con, f"SELECT count(*) AS n {changes_sql}", p)[0]["n"]
+    changes = rows(con, f"""
         SELECT occurred_at, action, group_id, {pseudo.sql('actor_id')} AS actor_id, actor_role,
                {pseudo.sql('target_user_id')} AS target_user_id
         {changes_sql} ORDER BY occurred_at, event_id LIMIT {TABLE_CAP}""", p)
@@ -246,15 +241,15 @@ def build_context(
             FROM r
             WHERE (received_at >= $start AND received_at < $end) OR (deadline >= $start AND deadline < $end)
                OR completed IS NULL)"""
-    dsr = _rows(con, requests + f" SELECT * FROM s ORDER BY deadline, request_id LIMIT {TABLE_CAP}", p)
-    dsr_counts = {r["status"]: r["n"] for r in _rows(con, requests + " SELECT status, count(*) AS n FROM s GROUP BY status", p)}
+    dsr = rows(con, requests + f" SELECT * FROM s ORDER BY deadline, request_id LIMIT {TABLE_CAP}", p)
+    dsr_counts = {r["status"]: r["n"] for r in rows(con, requests + " SELECT status, count(*) AS n FROM s GROUP BY status", p)}
     dsr_summary = {s: dsr_counts.get(s, 0) for s in ("completed in time", "completed late", "open", "open, overdue")}
-    dsr_received = _rows(con, "SELECT count(*) AS n FROM dsr_requests WHERE received_at >= $start AND received_at < $end", p)[0]["n"]
+    dsr_received = rows(con, "SELECT count(*) AS n FROM dsr_requests WHERE received_at >= $start AND received_at < $end", p)[0]["n"]
 
     # 6. Evidence quality.
-    rejected = _rows(con, """
+    rejected = rows(con, """
         SELECT r.file, r.rule, count(*) AS n FROM rejected_rows r GROUP BY ALL ORDER BY r.file, r.rule""", p)
-    files = _rows(con, """
+    files = rows(con, """
         SELECT log, path, format, sha256, rows_read, rows_loaded, rows_rejected, duplicates, loaded_at
         FROM loaded_files ORDER BY file_id""", p)
 
@@ -348,7 +343,7 @@ def findings_frame(con: duckdb.DuckDBPyConnection, run: CheckRun, pseudo: Pseudo
         {"run": run.run_id, **({"pkey": pseudo.key} if pseudo.key else {})},
     ).fetch_df()
     for column in ("occurred_at", "arose_at"):
-        frame[column] = frame[column].map(lambda t: None if t is None or t != t else t.isoformat().replace("+00:00", "Z"))
+        frame[column] = frame[column].map(lambda t: None if t is None or t != t else iso(t))
     return frame
 
 

@@ -32,8 +32,8 @@ from markupsafe import Markup
 from auditor import __version__
 from auditor.check import absent_logs, latest_moment
 from auditor.config import Config
-from auditor.db import run
-from auditor.dsr import iso, received_after, requests
+from auditor.db import iso, rows
+from auditor.dsr import received_after, requests
 from auditor.errors import AuditorError
 from auditor.i18n import Messages
 from auditor.render import environment, generated_at, html_to_pdf, svg_chart, write_atomic
@@ -128,13 +128,8 @@ _RECORD_SQL = {
 }
 
 
-def _dicts(cur: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
-    names = [d[0] for d in cur.description]
-    return [dict(zip(names, row)) for row in cur.fetchall()]
-
-
 def _rows(con: duckdb.DuckDBPyConnection, sql: str, **params: Any) -> list[dict[str, Any]]:
-    return _dicts(run(con, sql, params))
+    return rows(con, sql, params)
 
 
 def _one(con: duckdb.DuckDBPyConnection, sql: str, **params: Any) -> dict[str, Any] | None:

@@ -207,6 +207,12 @@ def auditor_command(explicit: str | None) -> list[str]:
 # The benchmark
 
 
+
+def remove_db(db: Path) -> None:
+    """Delete a DuckDB database file and its write-ahead log, so a step starts from nothing."""
+    for path in (db, db.with_name(db.name + ".wal")):
+        path.unlink(missing_ok=True)
+
 class Failed(Exception):
     """A step the others depend on failed."""
 
@@ -410,13 +416,9 @@ class Bench:
         for fmt in self.formats:
             db = self.db_dir / f"floor-{fmt}.duckdb"
 
-            def fresh(db: Path = db) -> None:
-                for p in (db, db.with_name(db.name + ".wal")):
-                    p.unlink(missing_ok=True)
-
             self.measure(f"floor_load_{fmt}", f"floor load ({fmt})",
                          [sys.executable, "-c", FLOOR_LOAD, str(db), fmt, str(a.threads), limit,
-                          str(self.tmp_dir / f"floor-{fmt}"), *self.files(fmt)], prepare=fresh)
+                          str(self.tmp_dir / f"floor-{fmt}"), *self.files(fmt)], prepare=lambda db=db: remove_db(db))
             if fmt == "parquet":
                 if self.ok("floor_load_parquet"):
                     self.measure("floor_scan", "floor scan (full scan of the loaded table)",
@@ -424,20 +426,17 @@ class Bench:
                                   str(self.tmp_dir / "floor-scan")])
                 else:
                     self.skip("floor_scan", "floor scan", "floor load failed")
-            fresh()
+            remove_db(db)
 
     def load(self) -> None:
         for fmt in self.formats:
             db = self.db_dir / f"{fmt}.duckdb"
 
-            def fresh(db: Path = db) -> None:
-                for p in (db, db.with_name(db.name + ".wal")):
-                    p.unlink(missing_ok=True)
-
             self.measure(f"load_{fmt}", f"auditor load ({fmt})",
-                         self.auditor_cli("load", str(self.data / fmt), "--db", str(db)), prepare=fresh)
+                         self.auditor_cli("load", str(self.data / fmt), "--db", str(db)),
+                         prepare=lambda db=db: remove_db(db))
             if fmt != "parquet":
-                fresh()  # only the Parquet-loaded database is used further
+                remove_db(db)  # only the Parquet-loaded database is used further
 
     def check(self) -> None:
         db = str(self.db_dir / "parquet.duckdb")
