@@ -95,6 +95,22 @@ def safe_name(user_id: str) -> str:
     return safe
 
 
+def access_table(con: duckdb.DuckDBPyConnection, user_id: str) -> str:
+    """The name of a temporary table holding the person's access events (user_id), made once.
+
+    access_events is the one large log and the person's rows are spread over all of it: one
+    scan copies them (a few hundred of ten million), and every count of the report and the
+    export read the copy instead of scanning the log again. The copy is taken at the first call
+    on a connection and lives as long as the connection (one command); it holds only
+    connection-local memory, never anything written to the database file.
+    """
+    table = f"subject_access_{hashlib.sha256(user_id.encode('utf-8')).hexdigest()[:16]}"
+    columns = ", ".join(_columns("access_events") + ['"_file_id"', '"_line"'])
+    con.execute(f"CREATE TEMP TABLE IF NOT EXISTS {table} AS SELECT {columns} FROM access_events WHERE user_id = $user",
+                {"user": user_id})
+    return table
+
+
 # --- The JSON export ------------------------------------------------------------------------------
 
 def _columns(log: str, drop: tuple[str, ...] = ()) -> list[str]:
@@ -119,13 +135,13 @@ _RECORD_SQL = {
     "users": f"SELECT {', '.join(_columns('users'))} FROM users WHERE user_id = $user ORDER BY _file_id, _line",
     "consent_events": f"SELECT {', '.join(_columns('consent_events'))} FROM consent_events WHERE user_id = $user"
                       " ORDER BY occurred_at, event_id, _file_id, _line",
-    "access_events": f"SELECT {', '.join(_access_columns())} FROM access_events WHERE user_id = $user"
-                     " ORDER BY occurred_at, event_id, _file_id, _line",
     "admin_events": f"SELECT {', '.join(_columns('admin_events', drop=('actor_id',)))} FROM admin_events"
                     " WHERE target_user_id = $user ORDER BY occurred_at, event_id, _file_id, _line",
     "dsr_requests": f"SELECT {', '.join(_columns('dsr_requests'))} FROM dsr_requests WHERE user_id = $user"
                     " ORDER BY received_at, request_id, _file_id, _line",
 }
+# From the person's copy of their access events (access_table).
+_ACCESS_RECORD_SQL = f"SELECT {', '.join(_access_columns())} FROM {{table}} ORDER BY occurred_at, event_id, _file_id, _line"
 
 
 def _rows(con: duckdb.DuckDBPyConnection, sql: str, **params: Any) -> list[dict[str, Any]]:
@@ -141,8 +157,9 @@ def records(con: duckdb.DuckDBPyConnection, user_id: str) -> dict[str, list[dict
     """Every row about the person, log by log, with timestamps as ISO 8601 UTC strings."""
     out = {}
     for log in RECORD_LOGS:
+        sql = _ACCESS_RECORD_SQL.format(table=access_table(con, user_id)) if log == "access_events" else _RECORD_SQL[log]
         out[log] = [{k: iso(v) if isinstance(v, datetime) else v for k, v in row.items()}
-                    for row in _rows(con, _RECORD_SQL[log], user=user_id)]
+                    for row in _rows(con, sql, user=user_id)]
     return out
 
 
@@ -184,27 +201,30 @@ def _visibility(con: duckdb.DuckDBPyConnection, user: str, as_of: datetime) -> d
     return {"kind": "default"} if row is None else {"kind": row["visibility"], "since": row["valid_from"]}
 
 
-_MINE = "FROM access_events WHERE user_id = $user AND occurred_at <= CAST($as_of AS TIMESTAMPTZ)"
+def _mine(con: duckdb.DuckDBPyConnection, user: str) -> str:
+    """FROM ... WHERE for the person's access events up to as_of, read from their copy (access_table)."""
+    return f"FROM {access_table(con, user)} WHERE occurred_at <= CAST($as_of AS TIMESTAMPTZ)"
 
 
 def _flows(con: duckdb.DuckDBPyConnection, user: str, as_of: datetime) -> dict[str, Any]:
     p = {"user": user, "as_of": as_of}
+    mine = _mine(con, user)
     return {
-        "total": _one(con, f"SELECT count(*) AS n, min(occurred_at) AS first, max(occurred_at) AS last {_MINE}", **p),
+        "total": _one(con, f"SELECT count(*) AS n, min(occurred_at) AS first, max(occurred_at) AS last {mine}", **p),
         "by_category": _rows(con, f"""SELECT direction, category, count(*) AS n, min(occurred_at) AS first,
-            max(occurred_at) AS last {_MINE} GROUP BY direction, category ORDER BY direction, category""", **p),
-        "by_app": _rows(con, f"SELECT app, count(*) AS n {_MINE} GROUP BY app ORDER BY n DESC, app NULLS LAST", **p),
+            max(occurred_at) AS last {mine} GROUP BY direction, category ORDER BY direction, category""", **p),
+        "by_app": _rows(con, f"SELECT app, count(*) AS n {mine} GROUP BY app ORDER BY n DESC, app NULLS LAST", **p),
         "by_month": _rows(con, f"""SELECT strftime(occurred_at, '%Y-%m') AS month,
             count(*) FILTER (WHERE direction = 'linkedin_to_microsoft') AS l2m,
             count(*) FILTER (WHERE direction = 'microsoft_to_linkedin') AS m2l, count(*) AS n
-            {_MINE} GROUP BY month ORDER BY month""", **p),
+            {mine} GROUP BY month ORDER BY month""", **p),
         # Recipients by kind and number only: never who they are.
         "recipients": _rows(con, f"""SELECT direction, count(*) AS n,
             count(*) FILTER (WHERE viewer_id = user_id) AS self,
             count(*) FILTER (WHERE viewer_id <> user_id) AS others,
             count(DISTINCT viewer_id) FILTER (WHERE viewer_id <> user_id) AS other_people,
             count(*) FILTER (WHERE viewer_id IS NULL) AS no_viewer
-            {_MINE} GROUP BY direction ORDER BY direction""", **p),
+            {mine} GROUP BY direction ORDER BY direction""", **p),
         # The person as a viewer of colleagues' data: those rows are about the colleagues, so only counts.
         "as_viewer": _one(con, """SELECT count(*) AS n, count(DISTINCT user_id) AS people FROM access_events
             WHERE viewer_id = $user AND user_id <> $user AND occurred_at <= CAST($as_of AS TIMESTAMPTZ)""", **p),
@@ -217,21 +237,22 @@ def _held(con: duckdb.DuckDBPyConnection, user: str, as_of: datetime) -> list[di
             CASE direction WHEN 'microsoft_to_linkedin' THEN 'linkedin' ELSE 'microsoft' END AS holder,
             count(*) AS n, min(occurred_at) AS since, max(occurred_at) AS latest,
             count(*) FILTER (WHERE session_end IS NULL OR session_end < CAST($as_of AS TIMESTAMPTZ)) AS session_over
-        {_MINE} AND (purged_at IS NULL OR purged_at > CAST($as_of AS TIMESTAMPTZ))
+        {_mine(con, user)} AND (purged_at IS NULL OR purged_at > CAST($as_of AS TIMESTAMPTZ))
         GROUP BY direction, category ORDER BY holder, category, direction""", user=user, as_of=as_of)
 
 
 def _transfers(con: duckdb.DuckDBPyConnection, user: str, as_of: datetime) -> dict[str, Any]:
     p = {"user": user, "as_of": as_of}
+    mine = _mine(con, user)
     routes = _rows(con, f"""SELECT source_region, destination_region, transfer_mechanism, count(*) AS n,
             coalesce((is_eea(source_region) AND destination_region = 'US')
                      OR (source_region = 'US' AND is_eea(destination_region)), false) AS eea_us
-        {_MINE} GROUP BY ALL ORDER BY n DESC, source_region NULLS LAST, destination_region NULLS LAST,
+        {mine} GROUP BY ALL ORDER BY n DESC, source_region NULLS LAST, destination_region NULLS LAST,
             transfer_mechanism NULLS LAST""", **p)
     regions = [r["region"] for r in _rows(con, f"""SELECT DISTINCT region FROM (
-            SELECT source_region AS region {_MINE} UNION ALL SELECT destination_region {_MINE})
+            SELECT source_region AS region {mine} UNION ALL SELECT destination_region {mine})
         WHERE region IS NOT NULL ORDER BY region""", **p)]
-    mechanisms = [r["m"] for r in _rows(con, f"""SELECT DISTINCT transfer_mechanism AS m {_MINE}
+    mechanisms = [r["m"] for r in _rows(con, f"""SELECT DISTINCT transfer_mechanism AS m {mine}
         ORDER BY m NULLS LAST""", **p)]
     return {"routes": routes, "regions": regions, "mechanisms": mechanisms}
 
@@ -256,9 +277,9 @@ def _findings(con: duckdb.DuckDBPyConnection, user: str) -> dict[str, Any] | Non
 
 def _later(con: duckdb.DuckDBPyConnection, user: str, as_of: datetime) -> int:
     """How many of the person's rows are dated after as_of (left out of the report)."""
-    return con.execute("""SELECT
+    return con.execute(f"""SELECT
         (SELECT count(*) FROM consent_events WHERE user_id = $user AND occurred_at > CAST($as_of AS TIMESTAMPTZ))
-        + (SELECT count(*) FROM access_events WHERE user_id = $user AND occurred_at > CAST($as_of AS TIMESTAMPTZ))
+        + (SELECT count(*) FROM {access_table(con, user)} WHERE occurred_at > CAST($as_of AS TIMESTAMPTZ))
         + (SELECT count(*) FROM admin_events WHERE target_user_id = $user AND occurred_at > CAST($as_of AS TIMESTAMPTZ))
         + (SELECT count(*) FROM dsr_requests WHERE user_id = $user AND received_at > CAST($as_of AS TIMESTAMPTZ))""",
                        {"user": user, "as_of": as_of}).fetchone()[0]
@@ -269,8 +290,8 @@ def report_data(con: duckdb.DuckDBPyConnection, subject: Subject, as_of: datetim
     user = subject.user_id
     p = {"user": user, "as_of": as_of}
     held_any = con.execute(
-        "SELECT (SELECT count(*) FROM consent_events WHERE user_id = $user) + (SELECT count(*) FROM access_events"
-        " WHERE user_id = $user) + (SELECT count(*) FROM admin_events WHERE target_user_id = $user)"
+        f"SELECT (SELECT count(*) FROM consent_events WHERE user_id = $user) + (SELECT count(*) FROM {access_table(con, user)})"
+        " + (SELECT count(*) FROM admin_events WHERE target_user_id = $user)"
         " + (SELECT count(*) FROM dsr_requests WHERE user_id = $user)", {"user": user}).fetchone()[0]
     return {
         "subject": subject,
