@@ -3,9 +3,10 @@
 Each file goes through the same three steps, all in DuckDB SQL:
 
 1. stage: read the file as text into `_stage` (one VARCHAR column per source column, named
-   c0, c1, ... so no header text from a file ever becomes SQL), numbered by line or row;
-2. check: normalise every canonical column and collect the rules each row breaks into
-   `_checked`, with the row's fate: rejected, duplicate, or new;
+   c0, c1, ... so no header text from a file ever becomes SQL), numbered by line or row (a
+   Parquet file is not copied: it is read where `_stage` would be);
+2. check: normalise every canonical column into `_checked`, with the row's fate: rejected,
+   duplicate, or new; the rules a row breaks, and its raw text, only for rejected rows;
 3. keep: new rows go to the log's table, rejected ones to `rejected_rows` with their raw text.
 
 For every file, rows read = rows loaded + rows rejected + exact duplicates skipped. A file
@@ -132,21 +133,23 @@ def already_loaded(con: duckdb.DuckDBPyConnection, sha: str) -> bool:
 
 
 # ---------------------------------------------------------------------------------------------
-# Step 1: stage. Each reader leaves `_stage(_ord, c0, c1, ...)` and says, for each canonical
-# column, the SQL expression of its raw text (or list of texts) over `_stage`.
+# Step 1: stage. Each reader leaves `_stage(_ord, c0, c1, ...)` (or names a relation with those
+# columns) and says, for each canonical column, the SQL expression of its raw text (or list of
+# texts) over it.
 
 
 @dataclass
 class Staged:
     sources: dict[str, str]  # canonical column -> SQL over _stage (NULL when the column is absent)
-    raw_sql: str  # SQL over _stage rebuilding the source row as text, for rejected rows
+    raw_sql: str  # SQL over `_s` (a row of _stage as a struct) rebuilding the source row as text
     extra_sql: str  # SQL over _stage: JSON object of the non-canonical columns, or NULL
     params: dict[str, object]
     header_lines: int  # physical lines before the first record (CSV header: 1)
     pre_errors: str = "[]"  # SQL list of error structs found while staging (JSONL: bad JSON)
     structural: bool = False  # whether the reader's reject table may hold malformed records
-    text_sql: str | None = None  # CSV: all of a record's text, to count line breaks inside values
+    text_columns: tuple[str, ...] = ()  # CSV: the columns of _stage, to find line breaks inside values
     source_lines: bool = False  # real exports: _stage._src_line is the line in the export (or NULL)
+    relation: str = "_stage"  # what the check reads: _stage, or SQL reading the file itself
 
 
 def _read_header(src: SourceFile) -> list[str]:
@@ -185,7 +188,7 @@ def _positional(src: SourceFile, names: list[str], scalar: Callable[[str], str],
         else:
             sources[col.name] = scalar(f"c{i}")
     params: dict[str, object] = {f"h{i}": n for i, n in enumerate(names)}
-    raw = "json_object(" + ", ".join(f"$h{i}, c{i}" for i in range(len(names))) + ")"
+    raw = "json_object(" + ", ".join(f"$h{i}, _s.c{i}" for i in range(len(names))) + ")"
     extras = [i for i, n in enumerate(names) if n not in src.log.column_names]
     extra = "json_object(" + ", ".join(f"$h{i}, c{i}" for i in extras) + ")" if extras else "NULL"
     return Staged(sources, raw, extra, params, header_lines=0)
@@ -199,19 +202,26 @@ def _csv_options(path_param: str, columns: str, header: bool, delim: str, quote:
     )
 
 
+# The number of a record of `_read`, from 1 in file order. DuckDB reads a file in parallel but
+# keeps the order of its records in the table it fills (preserve_insertion_order, on by
+# default), with consecutive row ids from a base that is not 0 inside a transaction; while
+# row_number() OVER () would read the whole file on one thread.
+_NUMBERED = "rowid + 1 - (SELECT min(rowid) FROM _read)"
+
+
 def _stage_csv(con: duckdb.DuckDBPyConnection, src: SourceFile) -> Staged:
     names = _read_header(src)
     _check_columns(src, names)
     columns = {f"c{i}": "VARCHAR" for i in range(len(names))}
     con.execute(
-        "CREATE TEMP TABLE _stage AS SELECT row_number() OVER () AS _ord, * FROM "
-        + _csv_options("$path", "$columns", True, "','", "'\"'"),
+        "CREATE TEMP TABLE _read AS SELECT * FROM " + _csv_options("$path", "$columns", True, "','", "'\"'"),
         {"path": str(src.path), "columns": columns},
     )
+    con.execute(f"CREATE TEMP VIEW _stage AS SELECT {_NUMBERED} AS _ord, * FROM _read")
     staged = _positional(src, names, lambda c: c, lambda i: False)
     staged.header_lines = 1
     staged.structural = True
-    staged.text_sql = "concat_ws('', " + ", ".join(columns) + ")"
+    staged.text_columns = tuple(columns)
     return staged
 
 
@@ -221,12 +231,14 @@ def _stage_parquet(con: duckdb.DuckDBPyConnection, src: SourceFile) -> Staged:
     types = [row[1] for row in described]
     _check_columns(src, names)
     aliases = ", ".join(f"c{i}" for i in range(len(names)))
-    con.execute(
-        f"CREATE TEMP TABLE _stage AS SELECT file_row_number + 1 AS _ord, * EXCLUDE (file_row_number) "
-        f"FROM read_parquet($path, file_row_number=true) AS t({aliases})",
-        {"path": str(src.path)},
+    staged = _positional(src, names, lambda c: f"CAST({c} AS VARCHAR)", lambda i: types[i].endswith("[]"))
+    # Not copied into _stage: the check reads the file itself, once.
+    staged.relation = (
+        f"(SELECT file_row_number + 1 AS _ord, * EXCLUDE (file_row_number) "
+        f"FROM read_parquet($path, file_row_number=true) AS t({aliases}))"
     )
-    return _positional(src, names, lambda c: f"CAST({c} AS VARCHAR)", lambda i: types[i].endswith("[]"))
+    staged.params["path"] = str(src.path)
+    return staged
 
 
 def _stage_jsonl(con: duckdb.DuckDBPyConnection, src: SourceFile) -> Staged:
@@ -234,12 +246,13 @@ def _stage_jsonl(con: duckdb.DuckDBPyConnection, src: SourceFile) -> Staged:
     # numbered before blank lines are dropped, then parsed; a line that is not a JSON object is
     # rejected as bad_json rather than failing the file.
     con.execute(
+        "CREATE TEMP TABLE _read AS SELECT * FROM " + _csv_options("$path", "{'j': 'VARCHAR'}", False, "$delim", "''"),
+        {"path": str(src.path), "delim": JSONL_DELIMITER},
+    )
+    con.execute(
         "CREATE TEMP TABLE _stage AS SELECT _ord, j, CASE WHEN json_type(jv) = 'OBJECT' THEN jv END AS o FROM ("
         "  SELECT _ord, j, CAST(CASE WHEN json_valid(j) THEN j END AS JSON) AS jv FROM ("
-        "    SELECT row_number() OVER () AS _ord, j FROM "
-        + _csv_options("$path", "{'j': 'VARCHAR'}", False, "$delim", "''")
-        + "  ) WHERE trim(j, " + WHITESPACE + ") <> '')",
-        {"path": str(src.path), "delim": JSONL_DELIMITER},
+        f"    SELECT {_NUMBERED} AS _ord, j FROM _read) WHERE trim(j, {WHITESPACE}) <> '')"
     )
     keys = {k for (k,) in con.execute("SELECT DISTINCT unnest(json_keys(o)) FROM _stage WHERE o IS NOT NULL").fetchall()}
     if keys:
@@ -264,7 +277,7 @@ def _stage_jsonl(con: duckdb.DuckDBPyConnection, src: SourceFile) -> Staged:
     pre = f"list_filter([CASE WHEN o IS NULL THEN {bad_json} END, {', '.join(list_errors) or 'NULL'}], lambda x: x IS NOT NULL)"
     return Staged(
         sources,
-        raw_sql="j",
+        raw_sql="_s.j",
         extra_sql="CASE WHEN o IS NOT NULL THEN NULLIF(json_merge_patch(o, $patch), '{}') END",
         params={"patch": patch},
         header_lines=0,
@@ -291,33 +304,34 @@ def _literal_list(values: tuple[str, ...]) -> str:
     return "(" + ", ".join(_sql_str(v) for v in values) + ")"
 
 
-def _column_sql(col: Column) -> tuple[str, list[str]]:
-    """(SQL of the normalised value from the trimmed text, SQL of the errors) of one column.
+def _column_sql(col: Column) -> tuple[str, list[tuple[str, str]]]:
+    """(SQL of the normalised value from the trimmed text, the column's checks) of one column.
 
-    The value is computed once, from `"_t_<name>"` (the trimmed text); the errors compare that
-    text with the value `"<name>"`, so no parse is done twice. Only names and values from the
-    schema (our own constants) are written into this SQL.
+    A check is (SQL condition that the row breaks a rule, SQL of the error struct). The value
+    is computed once, from `"_t_<name>"` (the trimmed text); the checks compare that text with
+    the value `"<name>"`, so no parse is done twice. Only names and values from the schema (our
+    own constants) are written into this SQL.
     """
     t, n = f'"_t_{col.name}"', f'"{col.name}"'
     shown = f"'{col.name}: \"' || {t} || '\" '"
-    errors = []
+    checks = []
     if col.required:
-        errors.append(f"CASE WHEN {t} IS NULL THEN {_error(col.name, 'missing_value', _sql_str(col.name + ' is empty'))} END")
+        checks.append((f"{t} IS NULL", _error(col.name, "missing_value", _sql_str(col.name + " is empty"))))
     if col.required_when:
         other, values = col.required_when
-        errors.append(
-            f"CASE WHEN {t} IS NULL AND \"{other}\" IN {_literal_list(values)} THEN "
-            f"{_error(col.name, 'missing_value', _sql_str(col.name + ' is empty but required for this ' + other))} END"
-        )
+        checks.append((
+            f'{t} IS NULL AND "{other}" IN {_literal_list(values)}',
+            _error(col.name, "missing_value", _sql_str(col.name + " is empty but required for this " + other)),
+        ))
     if col.kind in ("id", "string", "list"):
         value = t if col.kind != "list" else f"CASE WHEN len({t}) > 0 THEN {t} END"
     elif col.kind in ("label", "enum"):
         value = f"lower({t})"
         if col.kind == "enum":
-            errors.append(
-                f"CASE WHEN {t} IS NOT NULL AND {n} NOT IN {_literal_list(col.values)} THEN "
-                f"{_error(col.name, 'bad_enum', shown + ' || ' + _sql_str('is not one of: ' + ', '.join(col.values)))} END"
-            )
+            checks.append((
+                f"{t} IS NOT NULL AND {n} NOT IN {_literal_list(col.values)}",
+                _error(col.name, "bad_enum", shown + " || " + _sql_str("is not one of: " + ", ".join(col.values))),
+            ))
     elif col.kind == "timestamp":
         value = (
             f"CASE WHEN regexp_full_match({t}, '{TS_WITH_OFFSET}') THEN TRY_CAST({t} AS TIMESTAMPTZ) "
@@ -326,51 +340,51 @@ def _column_sql(col: Column) -> tuple[str, list[str]]:
         )
         naive = _error(col.name, "naive_timestamp", shown + " || 'has no UTC offset (add Z or +HH:MM, or set time.naive_timezone)'")
         bad = _error(col.name, "bad_timestamp", shown + " || 'is not an ISO 8601 timestamp'")
-        errors.append(
-            f"CASE WHEN {t} IS NOT NULL AND {n} IS NULL THEN "
+        checks.append((
+            f"{t} IS NOT NULL AND {n} IS NULL",
             f"CASE WHEN regexp_full_match({t}, '{TS_NAIVE}') AND CAST($naive_tz AS VARCHAR) IS NULL "
-            f"AND TRY_CAST({t} AS TIMESTAMP) IS NOT NULL THEN {naive} ELSE {bad} END END"
-        )
+            f"AND TRY_CAST({t} AS TIMESTAMP) IS NOT NULL THEN {naive} ELSE {bad} END",
+        ))
     elif col.kind == "country":
         value = f"CASE upper({t}) WHEN 'UK' THEN 'GB' WHEN 'EL' THEN 'GR' ELSE upper({t}) END"
         # Two ASCII letters, tested without a regular expression (this runs on every row).
         letters = " AND ".join(f"ascii({n}[{k}]) BETWEEN 65 AND 90" for k in (1, 2))
-        errors.append(
-            f"CASE WHEN {t} IS NOT NULL AND NOT (length({n}) = 2 AND {letters}) THEN "
-            f"{_error(col.name, 'bad_country', shown + ' || ' + _sql_str('is not a two-letter country code'))} END"
-        )
+        checks.append((
+            f"{t} IS NOT NULL AND NOT (length({n}) = 2 AND {letters})",
+            _error(col.name, "bad_country", shown + " || " + _sql_str("is not a two-letter country code")),
+        ))
     elif col.kind == "integer":
         value = f"CASE WHEN regexp_full_match({t}, '[0-9]+') THEN TRY_CAST({t} AS BIGINT) END"
-        errors.append(
-            f"CASE WHEN {t} IS NOT NULL AND {n} IS NULL THEN "
-            f"{_error(col.name, 'bad_integer', shown + ' || ' + _sql_str('is not an integer'))} END"
-        )
+        checks.append((f"{t} IS NOT NULL AND {n} IS NULL", _error(col.name, "bad_integer", shown + " || " + _sql_str("is not an integer"))))
     elif col.kind == "boolean":
         value = (
             f"CASE WHEN {t} IS NULL THEN false WHEN lower({t}) IN ('true', 'yes', '1') THEN true "
             f"WHEN lower({t}) IN ('false', 'no', '0') THEN false END"
         )
-        errors.append(
-            f"CASE WHEN {n} IS NULL THEN "
-            f"{_error(col.name, 'bad_boolean', shown + ' || ' + _sql_str('is not true/false/yes/no/1/0'))} END"
-        )
+        checks.append((f"{n} IS NULL", _error(col.name, "bad_boolean", shown + " || " + _sql_str("is not true/false/yes/no/1/0"))))
     else:  # pragma: no cover - the schema names only the kinds above
         raise ValueError(col.kind)
-    return value, errors
+    return value, checks
 
 
-_SPACE = "IN (' ', chr(9), chr(10), chr(13))"
+# Whitespace at either end, tested on the first and last character (trim() with a character set
+# is slow, and most values need no trimming at all).
+_PADDED = "ascii({x}) IN (9, 10, 13, 32) OR ascii({x}[-1]) IN (9, 10, 13, 32)"
 
 
 def _trimmed(col: Column, source: str) -> str:
+    """SQL of the trimmed text of a column (NULL when empty); of a list, its trimmed lower-case
+    items without the empty ones."""
     if col.kind == "list":
+        untidy = "x IS NULL OR x = '' OR " + _PADDED.format(x="x")
         return (
-            f"list_filter(list_transform({source}, lambda x: lower(trim(x, {WHITESPACE}))), lambda x: x IS NOT NULL AND x <> '')"
+            f"CASE WHEN list_bool_or(list_transform({source}, lambda x: {untidy})) "
+            f"THEN list_filter(list_transform({source}, lambda x: lower(trim(x, {WHITESPACE}))), lambda x: x <> '') "
+            f"ELSE list_transform({source}, lambda x: lower(x)) END"
         )
-    # trim() with a character set is slow; most values need no trimming at all.
     return (
-        f"NULLIF(CASE WHEN {source}[1] {_SPACE} OR {source}[-1] {_SPACE} THEN trim({source}, {WHITESPACE}) "
-        f"ELSE {source} END, '')"
+        f"CASE WHEN {_PADDED.format(x=source)} THEN NULLIF(trim({source}, {WHITESPACE}), '') "
+        f"WHEN {source} <> '' THEN {source} END"
     )
 
 
@@ -380,30 +394,39 @@ def _same(a: str, b: str, log: Log) -> str:
 
 
 def _check_sql(log: Log, staged: Staged) -> str:
-    """SQL creating `_checked`: normalised columns, errors, content hash and fate of each row.
+    """SQL creating `_checked`: normalised columns and fate of each row; for a new row its
+    content hash, for a rejected one its errors and raw text.
 
-    The fate is 'rejected' or 'new' here; `_mark_duplicates` then settles which new rows are
-    exact duplicates.
+    Whether a row is rejected is one boolean over all checks; the list of errors (structs with
+    texts) is built only for the rows that are. The fate is 'rejected' or 'new' here;
+    `_mark_duplicates` then settles which new rows are exact duplicates (and, in the
+    directory, rejects a second row for a user, which is why it keeps every row's raw text).
     """
     trimmed = ",\n  ".join(f'{_trimmed(c, staged.sources[c.name])} AS "_t_{c.name}"' for c in log.columns)
-    values, errors = [], []
+    values, checks = [], []
     for col in log.columns:
-        value, errs = _column_sql(col)
+        value, column_checks = _column_sql(col)
         values.append(f'{value} AS "{col.name}"')
-        errors.extend(errs)
+        checks.extend(column_checks)
+    bad = "len(_pre) > 0 OR coalesce(" + " OR ".join(f"({cond})" for cond, _ in checks) + ", false)"
     # A row that could not be parsed (bad JSON) is reported for that alone, not for every
     # value it therefore lacks.
-    error_list = f"CASE WHEN len(_pre) > 0 THEN _pre ELSE list_filter([{', '.join(errors)}], lambda x: x IS NOT NULL) END"
+    errors = ", ".join(f"CASE WHEN {cond} THEN {error} END" for cond, error in checks)
+    error_list = f"CASE WHEN len(_pre) > 0 THEN _pre ELSE list_filter([{errors}], lambda x: x IS NOT NULL) END"
+    columns = ", ".join(f'"{c}"' for c in log.column_names)
+    keep_raw = "true" if log.unique_id else "_bad"
     struct = ", ".join(f'"{c}" := "{c}"' for c in log.column_names)
     return f"""CREATE TEMP TABLE _checked AS
-SELECT *, CASE WHEN len(_errors) > 0 THEN 'rejected' ELSE 'new' END AS _fate,
-       CASE WHEN len(_errors) = 0 THEN hash(struct_pack({struct})) END AS _hash FROM (
-  SELECT _ord, _ord + {staged.header_lines} AS _line, _extra, {", ".join(f'"{c}"' for c in log.column_names)},
-         {error_list} AS _errors FROM (
+SELECT _ord, _ord + {staged.header_lines} AS _line, _extra, {columns},
+       CASE WHEN _bad THEN 'rejected' ELSE 'new' END AS _fate,
+       CASE WHEN _bad THEN {error_list} END AS _errors,
+       CASE WHEN NOT _bad THEN hash(struct_pack({struct})) END AS _hash,
+       CASE WHEN {keep_raw} THEN {staged.raw_sql} END AS _raw FROM (
+  SELECT *, {bad} AS _bad FROM (
     SELECT *, {", ".join(values)} FROM (
-      SELECT _ord, {staged.extra_sql} AS _extra, {staged.pre_errors} AS _pre,
+      SELECT _ord, _s, {staged.extra_sql} AS _extra, {staged.pre_errors} AS _pre,
   {trimmed}
-      FROM _stage)))"""
+      FROM {staged.relation} AS _s)))"""
 
 
 def _mark_duplicates(con: duckdb.DuckDBPyConnection, log: Log) -> None:
@@ -474,8 +497,10 @@ def _fix_lines(con: duckdb.DuckDBPyConnection, staged: Staged) -> None:
     """
     if not staged.structural:
         return
-    text = staged.text_sql
-    multiline = bool(text) and con.execute(f"SELECT count(*) FROM _stage WHERE contains({text}, chr(10))").fetchone()[0]
+    columns = staged.text_columns
+    newline = " OR ".join(f"contains({c}, chr(10))" for c in columns)
+    multiline = bool(columns) and con.execute(f"SELECT count(*) FROM _stage WHERE {newline}").fetchone()[0]
+    text = "concat_ws('', " + ", ".join(columns) + ")"
     if not multiline and not con.execute("SELECT count(*) FROM _rejects").fetchone()[0]:
         return
     breaks = f"len({text}) - len(replace({text}, chr(10), ''))" if multiline else "0"
@@ -503,7 +528,18 @@ WHERE _checked._ord = fixed._ord"""
 # Step 3: keep.
 
 STAGERS = {"csv": _stage_csv, "jsonl": _stage_jsonl, "parquet": _stage_parquet}
-TEMP_TABLES = ("_stage", "_checked", "_rejects", "_rejects_scan", "_reject_lines")
+TEMP_TABLES = ("_stage", "_read", "_checked", "_rejects", "_rejects_scan", "_reject_lines")
+
+
+def _drop_temp(con: duckdb.DuckDBPyConnection) -> None:
+    """Drop the loader's temporary tables and views (_stage is either)."""
+    found = con.execute(
+        "SELECT view_name, 'VIEW' FROM duckdb_views() WHERE temporary AND list_contains($names, view_name) "
+        "UNION ALL SELECT table_name, 'TABLE' FROM duckdb_tables() WHERE temporary AND list_contains($names, table_name)",
+        {"names": list(TEMP_TABLES)},
+    ).fetchall()
+    for name, kind in found:
+        con.execute(f"DROP {kind} {name}")
 
 
 def _load_file(
@@ -518,8 +554,7 @@ def _load_file(
     """Stage, check and keep one file; `stager` and `label` (the format recorded in loaded_files)
     let a real-export adapter feed its mapped rows through the same steps."""
     log = src.log
-    for table in TEMP_TABLES:
-        con.execute(f"DROP TABLE IF EXISTS {table}")
+    _drop_temp(con)
     try:
         staged = (stager or STAGERS[src.format])(con, src)
         params = {**staged.params, "naive_tz": config.time.naive_timezone or None}
@@ -544,9 +579,9 @@ def _load_file(
         con,
         f"""INSERT INTO rejected_rows
         SELECT $file_id, $log, $file, c._line, c._errors[1].column, c._errors[1].rule,
-               array_to_string(list_transform(c._errors, lambda e: e.message), '; '), {staged.raw_sql}
-        FROM _checked c JOIN _stage USING (_ord) WHERE c._fate = 'rejected'""",
-        {**staged.params, **meta},
+               array_to_string(list_transform(c._errors, lambda e: e.message), '; '), c._raw
+        FROM _checked c WHERE c._fate = 'rejected'""",
+        meta,
     )
     if staged.structural:
         rule = "bad_json" if src.format == "jsonl" else "malformed_record"
@@ -632,8 +667,7 @@ def load(
                 continue
             results.append(_load_file(con, src, config, sha, size))
         export_results = adapters.load_exports(con, exports, config, results, on_file, done, total)
-        for table in TEMP_TABLES:
-            con.execute(f"DROP TABLE IF EXISTS {table}")
+        _drop_temp(con)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")

@@ -225,6 +225,21 @@ def test_line_numbers_count_physical_lines_and_malformed_records(tmp_path, con):
     assert con.execute("SELECT list(_line ORDER BY _line) FROM consent_events").fetchone()[0] == [2, 6]
 
 
+def test_line_numbers_hold_when_a_big_file_is_read_in_parallel(tmp_path, con):
+    # 35 MB: DuckDB reads parts of it on both threads at once; the records keep file order.
+    n = 300_000
+    rows = [f"a{i},2026-10-01T10:00:00Z,u1,linkedin_to_microsoft,profile,session-{i:090d}\n" for i in range(n)]
+    for i in (1_000, n - 5):
+        rows[i] = rows[i].replace("profile", "profil")
+    write_input(tmp_path)
+    (tmp_path / "access_events.csv").write_text("event_id,occurred_at,user_id,direction,category,session_id\n" + "".join(rows))
+    load_into(con, tmp_path)
+    assert [r[1] for r in rejected(con)] == [1_002, n - 3]
+    assert con.execute(
+        "SELECT count(*), count(*) FILTER (WHERE _line <> CAST(event_id[2:] AS BIGINT) + 2) FROM access_events"
+    ).fetchone() == (n - 2, 0)
+
+
 def test_a_jsonl_line_that_is_not_an_object_is_rejected(tmp_path, con):
     write_input(tmp_path, "jsonl")
     path = tmp_path / "access_events.jsonl"

@@ -251,7 +251,7 @@ FROM source_events WHERE sha256 = $sha AND status = 'mapped' AND log = $log""",
             {"sha": sha, "log": src.log.name, "scope": config.sources.consent_scope})
         return Staged(
             sources={name: f'"{name}"' for name in src.log.column_names},
-            raw_sql="_raw", extra_sql="_x", params={}, header_lines=0, source_lines=True,
+            raw_sql="_s._raw", extra_sql="_x", params={}, header_lines=0, source_lines=True,
         )
 
     return stage

@@ -82,7 +82,7 @@ WHERE _file_id = $file_id AND prev_action IS NOT NULL
             {"file_id": file_id, "role": config.sources.snapshot_role.strip().lower()})
         return Staged(
             sources={name: f'"{name}"' for name in src.log.column_names},
-            raw_sql="CAST(_raw AS VARCHAR)", extra_sql="_x", params={}, header_lines=0, source_lines=True,
+            raw_sql="CAST(_s._raw AS VARCHAR)", extra_sql="_x", params={}, header_lines=0, source_lines=True,
         )
 
     return stage
