@@ -95,24 +95,24 @@ def svg_chart(key: str, draw: Any, width: float = 6.5, height: float = 2.2) -> s
     `key` names the chart within its page: element ids are prefixed with it, so several
     charts inline in one HTML page never share an id.
     """
+    # The Figure API without pyplot (pyplot's figure manager is not needed for a file). Agg
+    # measures the text for tight_layout, as it did under pyplot; savefig writes the SVG.
     import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
 
     with matplotlib.rc_context(
         {"svg.fonttype": "none", "svg.hashsalt": "auditor", "font.size": 8, "font.family": "DejaVu Sans"}
     ):
-        fig, ax = plt.subplots(figsize=(width, height))
-        try:
-            draw(ax)
-            for side in ("top", "right"):
-                ax.spines[side].set_visible(False)
-            fig.tight_layout()
-            buffer = io.StringIO()
-            fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
-        finally:
-            plt.close(fig)
+        fig = Figure(figsize=(width, height))
+        FigureCanvasAgg(fig)
+        ax = fig.subplots()
+        draw(ax)
+        for side in ("top", "right"):
+            ax.spines[side].set_visible(False)
+        fig.tight_layout()
+        buffer = io.StringIO()
+        fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
     svg = buffer.getvalue()
     # Inline in HTML: drop the XML prolog, DOCTYPE and metadata, keep the <svg> element.
     svg = re.sub(r"<metadata>.*?</metadata>", "", svg[svg.index("<svg") :], flags=re.S)
