@@ -36,7 +36,8 @@ from auditor.db import iso, rows
 from auditor.dsr import received_after, requests
 from auditor.errors import AuditorError
 from auditor.i18n import Messages
-from auditor.render import environment, generated_at, html_to_pdf, svg_chart, write_atomic
+from auditor.render import (CHART_MODULES, PDF_MODULES, Preload, environment, generated_at, html_to_pdf, svg_chart,
+                             write_atomic)
 from auditor.schema import LOGS_BY_NAME
 
 EXPORT_VERSION = 1
@@ -379,16 +380,21 @@ def write_subject_report(
         as_of = latest_moment(con)
     subject = find_subject(con, user)
     stem = f"subject-{safe_name(subject.user_id)}"
-    outputs: list[tuple[Path, str | bytes]] = []
-    if formats & {"html", "pdf"}:
-        html = render_html(report_data(con, subject, as_of), config, lang)
-        if "html" in formats:
-            outputs.append((out_dir / f"{stem}.html", html))
-        if "pdf" in formats:
-            pdf, _refused = html_to_pdf(html)  # the page is self-contained: nothing to fetch, all refused
-            outputs.append((out_dir / f"{stem}.pdf", pdf))
+    # The chart and PDF libraries take a second to import: import them in the background while
+    # DuckDB counts, and make the JSON while WeasyPrint may still be importing.
+    readable = bool(formats & {"html", "pdf"})
+    loading = Preload(*([CHART_MODULES] if readable else []), *([PDF_MODULES] if "pdf" in formats else []))
+    content: dict[str, str | bytes] = {}
+    if readable:
+        data = report_data(con, subject, as_of)
+        loading.wait(CHART_MODULES)
+        content["html"] = render_html(data, config, lang)
     if "json" in formats:
-        outputs.append((out_dir / f"{stem}.json", json.dumps(export(con, subject, as_of), indent=2, ensure_ascii=False) + "\n"))
-    for path, content in outputs:
-        write_atomic(path, content)
-    return [path for path, _ in outputs]
+        content["json"] = json.dumps(export(con, subject, as_of), indent=2, ensure_ascii=False) + "\n"
+    if "pdf" in formats:
+        loading.wait(PDF_MODULES)
+        content["pdf"], _refused = html_to_pdf(content["html"])  # self-contained: nothing to fetch, all refused
+    paths = [(out_dir / f"{stem}.{fmt}", content[fmt]) for fmt in FORMATS if fmt in formats]
+    for path, text in paths:
+        write_atomic(path, text)
+    return [path for path, _ in paths]

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import re
 import string
+import subprocess
+import sys
 from collections import Counter
 from datetime import datetime, timezone
 from html.parser import HTMLParser
@@ -24,7 +26,8 @@ from auditor.db import connect
 from auditor.i18n import Messages, languages
 from auditor.ingest import load
 from auditor.schema import LOGS_BY_NAME
-from auditor.subject import find_subject, render_html, report_data, safe_name
+from auditor.render import Preload
+from auditor.subject import access_table, find_subject, render_html, report_data, safe_name
 
 # A sample user whose profile card was shown to colleagues and who opened colleagues' cards,
 # with a request; and one whom an administrator added to the selected group.
@@ -384,6 +387,43 @@ def test_log_values_are_escaped(tmp_path):
     html = (tmp_path / "subject-u1.html").read_text(encoding="utf-8")
     assert "<script" not in html and "&lt;script&gt;" in html
     assert "not a recognised transfer mechanism" in html
+
+
+# speed without side effects -----------------------------------------------------------------------
+
+def test_the_persons_access_events_are_copied_once_into_memory_only(sample_db):
+    con = connect(sample_db, Config())
+    try:
+        table = access_table(con, VIEWED_AND_VIEWER)
+        assert access_table(con, VIEWED_AND_VIEWER) == table != access_table(con, ADMIN_TARGET)
+        copied = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+        assert copied > 0 and copied == con.execute("SELECT count(*) FROM access_events WHERE user_id = ?",
+                                                    [VIEWED_AND_VIEWER]).fetchone()[0]
+        assert con.execute("SELECT temporary FROM duckdb_tables() WHERE table_name = ?", [table]).fetchone()[0]
+    finally:
+        con.close()
+    assert not query(sample_db, "SELECT table_name FROM duckdb_tables() WHERE table_name LIKE 'subject_access%'")
+
+
+def test_only_the_libraries_of_the_chosen_formats_are_imported(sample_db, tmp_path):
+    script = (
+        "import sys\nfrom click.testing import CliRunner\nfrom auditor.cli import main\n"
+        "r = CliRunner().invoke(main, sys.argv[1:])\nassert r.exit_code == 0, r.output\n"
+        "print(sorted(m for m in ('weasyprint', 'matplotlib') if m in sys.modules))\n"
+    )
+    for formats, imported in (("json", "[]"), ("html,json", "['matplotlib']"), ("pdf", "['matplotlib', 'weasyprint']")):
+        result = subprocess.run([sys.executable, "-c", script, "subject", VIEWED_AND_VIEWER, "--db", sample_db,
+                                 "--out", str(tmp_path), "--format", formats], capture_output=True, text=True)
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.strip() == imported, formats
+
+
+def test_preloading_never_raises():
+    loading = Preload(("no_such_module_of_auditor",), ("json",))
+    loading.wait(("no_such_module_of_auditor",))  # the failure is left to the code that uses it
+    loading.wait(("json",))
+    loading.wait(("never_preloaded",))  # returns at once
+    assert "json" in sys.modules
 
 
 def test_file_names_are_safe_and_distinct():
