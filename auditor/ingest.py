@@ -140,9 +140,9 @@ def already_loaded(con: duckdb.DuckDBPyConnection, sha: str) -> bool:
 
 @dataclass
 class Staged:
-    sources: dict[str, str]  # canonical column -> SQL over _stage (NULL when the column is absent)
+    sources: dict[str, str]  # canonical column -> SQL over the relation (NULL when the column is absent)
     raw_sql: str  # SQL over `_s` (a row of _stage as a struct) rebuilding the source row as text
-    extra_sql: str  # SQL over _stage: JSON object of the non-canonical columns, or NULL
+    extra_sql: str  # SQL over the relation: JSON object of the non-canonical columns, or NULL
     params: dict[str, object]
     header_lines: int  # physical lines before the first record (CSV header: 1)
     pre_errors: str = "[]"  # SQL list of error structs found while staging (JSONL: bad JSON)
@@ -342,8 +342,10 @@ def _column_sql(col: Column) -> tuple[str, list[tuple[str, str]]]:
         bad = _error(col.name, "bad_timestamp", shown + " || 'is not an ISO 8601 timestamp'")
         checks.append((
             f"{t} IS NOT NULL AND {n} IS NULL",
-            f"CASE WHEN regexp_full_match({t}, '{TS_NAIVE}') AND CAST($naive_tz AS VARCHAR) IS NULL "
-            f"AND TRY_CAST({t} AS TIMESTAMP) IS NOT NULL THEN {naive} ELSE {bad} END",
+            (
+                f"CASE WHEN regexp_full_match({t}, '{TS_NAIVE}') AND CAST($naive_tz AS VARCHAR) IS NULL "
+                f"AND TRY_CAST({t} AS TIMESTAMP) IS NOT NULL THEN {naive} ELSE {bad} END"
+            ),
         ))
     elif col.kind == "country":
         value = f"CASE upper({t}) WHEN 'UK' THEN 'GB' WHEN 'EL' THEN 'GR' ELSE upper({t}) END"
