@@ -16,7 +16,7 @@ import duckdb
 
 from auditor import __version__
 from auditor.config import Config
-from auditor.controls import FINDING_COLUMNS, SEVERITIES, Control, catalogue, parameters, strip_header
+from auditor.controls import FINDING_COLUMNS, SEVERITIES, Control, catalogue, control_hashes, parameters, strip_header
 from auditor.db import run
 from auditor.errors import AuditorError
 from auditor.waivers import Waiver
@@ -142,7 +142,7 @@ def run_check(
             period.start if period else None,
             period.end if period else None,
             config.digest(),
-            json.dumps({c.id: c.sha256 for c in controls}, sort_keys=True),
+            control_hashes(controls),
             waivers_sha256,
             __version__,
             duckdb.__version__,

@@ -228,8 +228,11 @@ def check_cmd(ctx: click.Context, db_path: str, period: str | None, date_from: s
     con = _open_existing(db_path, config)
     result = run_check(con, config, controls, _parse_as_of(as_of_text), span, waivers, waivers_sha)
     if fmt == "table":
-        console = Console(soft_wrap=True, file=output.open("w", encoding="utf-8") if output else None)
-        print_table(console, con, result)
+        if output:
+            with output.open("w", encoding="utf-8") as fh:
+                print_table(Console(soft_wrap=True, file=fh), con, result)
+        else:
+            print_table(Console(soft_wrap=True), con, result)
     else:
         text = {"json": to_json, "csv": to_csv, "junit": to_junit}[fmt](con, result)
         if output:

@@ -10,6 +10,7 @@ Thresholds and as_of are bound as named parameters ($as_of, $admin_roles, ...), 
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -74,6 +75,11 @@ def catalogue(folder: Path | None = None) -> list[Control]:
     """Every control in queries/controls/, by id."""
     folder = folder or queries_dir() / "controls"
     return [parse_control(p) for p in sorted(folder.glob("*.sql"))]
+
+
+def control_hashes(controls: list[Control]) -> str:
+    """The SHA-256 of each control's file, by id, as JSON: what a check run records and reuses."""
+    return json.dumps({c.id: c.sha256 for c in controls}, sort_keys=True)
 
 
 def parameters(config: Config, as_of: datetime) -> dict[str, object]:

@@ -30,7 +30,7 @@ FIELDS = ("request_id", "user_id", "type", "scope", "received_at", "extended", "
 _REQUESTS_SQL = """
 WITH r AS (
     SELECT request_id, user_id, type, scope, received_at, extended,
-           received_at + CASE WHEN extended THEN INTERVAL 3 MONTH ELSE INTERVAL 1 MONTH END AS deadline,
+           dsr_deadline(received_at, extended) AS deadline,
            CASE WHEN completed_at <= CAST($as_of AS TIMESTAMPTZ) THEN completed_at END AS completed_at,
            _file_id, _line
     FROM dsr_requests

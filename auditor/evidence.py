@@ -35,7 +35,7 @@ import duckdb
 from auditor import __version__
 from auditor.check import CheckRun, Period, run_check
 from auditor.config import Config, load_config, to_toml
-from auditor.controls import catalogue, parse_control
+from auditor.controls import catalogue
 from auditor.db import connect, iso
 from auditor.errors import AuditorError
 from auditor.ingest import load
@@ -77,7 +77,7 @@ def keygen(out_dir: Path) -> tuple[Path, Path]:
         key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
     )
     private.chmod(0o600)
-    public.write_bytes(key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
+    public.write_bytes(_public_pem(key))
     return private, public
 
 
@@ -327,7 +327,7 @@ def _rerun(files: dict[str, bytes], manifest: dict[str, Any], result: Verificati
         con = connect(":memory:", config, queries=root / "queries")
         try:
             load(con, root / "inputs", config)
-            controls = [parse_control(p) for p in sorted((root / "queries" / "controls").glob("*.sql"))]
+            controls = catalogue(root / "queries" / "controls")
             waivers, waivers_sha = ([], None)
             if (root / "waivers.toml").exists():
                 waivers, waivers_sha = load_waivers(root / "waivers.toml", {c.id for c in controls})

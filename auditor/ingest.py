@@ -485,7 +485,6 @@ def _correct_reject_lines(con: duckdb.DuckDBPyConnection, path: Path) -> None:
     offsets = [o for (o,) in con.execute("SELECT DISTINCT line_byte_position FROM _rejects ORDER BY 1").fetchall()]
     if not offsets:
         return
-    con.execute("DROP TABLE IF EXISTS _reject_lines")
     con.execute("CREATE TEMP TABLE _reject_lines (pos BIGINT, line BIGINT)")
     con.executemany("INSERT INTO _reject_lines VALUES (?, ?)", list(zip(offsets, _lines_at(path, offsets))))
     con.execute("UPDATE _rejects SET line = r.line FROM _reject_lines r WHERE _rejects.line_byte_position = r.pos")
@@ -579,7 +578,7 @@ def _load_file(
     meta = {"file_id": file_id, "log": log.name, "file": src.name}
     run(
         con,
-        f"""INSERT INTO rejected_rows
+        """INSERT INTO rejected_rows
         SELECT $file_id, $log, $file, c._line, c._errors[1].column, c._errors[1].rule,
                array_to_string(list_transform(c._errors, lambda e: e.message), '; '), c._raw
         FROM _checked c WHERE c._fate = 'rejected'""",

@@ -23,25 +23,22 @@ from rich.table import Table
 
 from auditor import __version__
 from auditor.check import CheckRun
-from auditor.db import iso
+from auditor.db import iso, rows
 
 FINDING_FIELDS = ("control", "event_id", "user_id", "occurred_at", "reason", "severity", "waived", "waiver", "source", "arose_at")
 
 
-def findings(con: duckdb.DuckDBPyConnection, run: CheckRun, limit: int | None = None) -> list[dict[str, Any]]:
-    """The run's findings, sorted by control, then occurred_at, then event_id."""
-    rows = con.execute(
-        "SELECT control, event_id, user_id, occurred_at, reason, severity, waiver IS NOT NULL, waiver, source, arose_at "
-        "FROM findings WHERE run_id = ? AND in_period ORDER BY control, occurred_at, event_id, source"
-        + (" LIMIT ?" if limit else ""),
-        [run.run_id, limit] if limit else [run.run_id],
-    ).fetchall()
-    out = []
-    for row in rows:
-        item = dict(zip(FINDING_FIELDS, row))
+def findings(con: duckdb.DuckDBPyConnection, run: CheckRun) -> list[dict[str, Any]]:
+    """The run's findings (keys: FINDING_FIELDS), sorted by control, then occurred_at, then event_id."""
+    out = rows(
+        con,
+        "SELECT control, event_id, user_id, occurred_at, reason, severity, waiver IS NOT NULL AS waived, waiver, source, "
+        "arose_at FROM findings WHERE run_id = $run AND in_period ORDER BY control, occurred_at, event_id, source",
+        {"run": run.run_id},
+    )
+    for item in out:
         item["occurred_at"], item["arose_at"] = iso(item["occurred_at"]), iso(item["arose_at"])
         item["waiver"] = json.loads(item["waiver"]) if item["waiver"] else None
-        out.append(item)
     return out
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +22,7 @@ from markupsafe import Markup
 from auditor import __version__
 from auditor.check import CheckRun, ControlResult, Period, absent_logs, month_period, run_check
 from auditor.config import Config
-from auditor.controls import catalogue
+from auditor.controls import catalogue, control_hashes
 from auditor.db import iso, rows
 from auditor.errors import AuditorError
 from auditor.outputs import inputs
@@ -89,7 +88,7 @@ def find_or_run(
     """The latest run of this period made after the last load with the same configuration,
     controls and waivers; or a new run."""
     controls = catalogue()
-    hashes = json.dumps({c.id: c.sha256 for c in controls}, sort_keys=True)
+    hashes = control_hashes(controls)
     row = con.execute(
         """SELECT run_id, as_of FROM check_runs
            WHERE period_start = ? AND period_end = ? AND config_sha256 = ? AND control_sha256::VARCHAR = ?
@@ -197,7 +196,7 @@ def build_context(
         SELECT CASE WHEN destination_region = 'US' THEN 'EEA to US' ELSE 'US to EEA' END AS route,
                coalesce(transfer_mechanism, '(none)') AS mechanism, count(*) AS n
         FROM access_events WHERE occurred_at >= $start AND occurred_at < $end
-          AND ((is_eea(source_region) AND destination_region = 'US') OR (source_region = 'US' AND is_eea(destination_region)))
+          AND eea_us_transfer(source_region, destination_region)
         GROUP BY ALL ORDER BY route, n DESC""", p)
     flow_chart = Markup(svg_chart("flows", lambda ax: _stacked(ax, flows), height=2.2)) if flows else None
     transfer_chart = Markup(svg_chart("transfers", lambda ax: _hbars(ax, [f"{t['route']}: {t['mechanism']}" for t in transfers],
@@ -231,7 +230,7 @@ def build_context(
         WITH r AS (
             SELECT request_id, {pseudo.sql('user_id')} AS user_id, type, received_at, extended,
                    CASE WHEN completed_at <= $as_of THEN completed_at END AS completed,
-                   received_at + CASE WHEN extended THEN INTERVAL 3 MONTH ELSE INTERVAL 1 MONTH END AS deadline
+                   dsr_deadline(received_at, extended) AS deadline
             FROM dsr_requests WHERE received_at <= $as_of),
         s AS (
             SELECT *, CASE WHEN completed IS NOT NULL AND completed <= deadline THEN 'completed in time'

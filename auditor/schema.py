@@ -134,18 +134,3 @@ DSR_REQUESTS = Log(
 # Load order matters only for readability of the summary: the directory first.
 LOGS: tuple[Log, ...] = (USERS, ADMIN_EVENTS, CONSENT_EVENTS, ACCESS_EVENTS, DSR_REQUESTS)
 LOGS_BY_NAME: dict[str, Log] = {log.name: log for log in LOGS}
-
-# Rejection rules: the code stored in rejected_rows.rule and used by the answer keys.
-RULES: dict[str, str] = {
-    "missing_value": "a required value is empty",
-    "bad_timestamp": "not an ISO 8601 timestamp",
-    "naive_timestamp": "a timestamp without an offset (set naive_timezone to assume one)",
-    "bad_enum": "not one of the allowed values",
-    "bad_integer": "not an integer (digits only)",
-    "bad_country": "not a two-letter country code",
-    "bad_boolean": "not a boolean (true/false/yes/no/1/0)",
-    "bad_list": "not a list of strings",
-    "bad_json": "not a JSON object",
-    "malformed_record": "the record does not parse as CSV",
-    "duplicate_user": "a user_id already in the directory with other content",
-}

@@ -243,18 +243,13 @@ def _held(con: duckdb.DuckDBPyConnection, user: str, as_of: datetime) -> list[di
 
 
 def _transfers(con: duckdb.DuckDBPyConnection, user: str, as_of: datetime) -> dict[str, Any]:
-    p = {"user": user, "as_of": as_of}
-    mine = _mine(con, user)
     routes = _rows(con, f"""SELECT source_region, destination_region, transfer_mechanism, count(*) AS n,
-            coalesce((is_eea(source_region) AND destination_region = 'US')
-                     OR (source_region = 'US' AND is_eea(destination_region)), false) AS eea_us
-        {mine} GROUP BY ALL ORDER BY n DESC, source_region NULLS LAST, destination_region NULLS LAST,
-            transfer_mechanism NULLS LAST""", **p)
-    regions = [r["region"] for r in _rows(con, f"""SELECT DISTINCT region FROM (
-            SELECT source_region AS region {mine} UNION ALL SELECT destination_region {mine})
-        WHERE region IS NOT NULL ORDER BY region""", **p)]
-    mechanisms = [r["m"] for r in _rows(con, f"""SELECT DISTINCT transfer_mechanism AS m {mine}
-        ORDER BY m NULLS LAST""", **p)]
+            coalesce(eea_us_transfer(source_region, destination_region), false) AS eea_us
+        {_mine(con, user)} GROUP BY ALL ORDER BY n DESC, source_region NULLS LAST, destination_region NULLS LAST,
+            transfer_mechanism NULLS LAST""", user=user, as_of=as_of)
+    # Both lists from the routes (a few rows), not from the events again.
+    regions = sorted({r[k] for r in routes for k in ("source_region", "destination_region")} - {None})
+    mechanisms = sorted({r["transfer_mechanism"] for r in routes}, key=lambda m: (m is None, m or ""))
     return {"routes": routes, "regions": regions, "mechanisms": mechanisms}
 
 

@@ -213,6 +213,7 @@ def remove_db(db: Path) -> None:
     for path in (db, db.with_name(db.name + ".wal")):
         path.unlink(missing_ok=True)
 
+
 class Failed(Exception):
     """A step the others depend on failed."""
 
@@ -467,8 +468,7 @@ class Bench:
         self.measure("report", f"auditor report --period {self.period}",
                      self.auditor_cli("report", "--db", str(db), "--period", self.period,
                                       "--format", "html,pdf", "--out", str(out)), prepare=fresh)
-        for p in (db, db.with_name(db.name + ".wal")):
-            p.unlink(missing_ok=True)
+        remove_db(db)
 
     @property
     def period(self) -> str:

@@ -18,6 +18,15 @@ CREATE OR REPLACE MACRO is_eea(country) AS country IN (
     'AT', 'BE', 'BG', 'HR', 'CY', 'CZ', 'DK', 'EE', 'FI', 'FR', 'DE', 'GR', 'HU', 'IE', 'IT', 'LV',
     'LT', 'LU', 'MT', 'NL', 'PL', 'PT', 'RO', 'SK', 'SI', 'ES', 'SE', 'IS', 'LI', 'NO', 'EU');
 
+-- A transfer between the EEA and the United States, either way.
+CREATE OR REPLACE MACRO eea_us_transfer(source_region, destination_region) AS
+    (is_eea(source_region) AND destination_region = 'US') OR (source_region = 'US' AND is_eea(destination_region));
+
+-- When a data-subject request must be answered: one calendar month after receipt, three when
+-- extended (GDPR Art. 12(3)).
+CREATE OR REPLACE MACRO dsr_deadline(received_at, extended) AS
+    received_at + CASE WHEN extended THEN INTERVAL 3 MONTH ELSE INTERVAL 1 MONTH END;
+
 -- Which categories may flow in which direction (promise 6).
 CREATE OR REPLACE MACRO category_allowed(direction, category) AS
     (direction = 'linkedin_to_microsoft' AND category IN ('profile', 'interests', 'subscriptions', 'connections'))

@@ -7,7 +7,7 @@
 -- description: Every data-subject request is answered within one calendar month of receipt (three months when extended), or is still within that deadline.
 -- remediation: Answer the request now and tell the data subject; review why it was late.
 WITH requests AS (
-    SELECT *, received_at + CASE WHEN extended THEN INTERVAL 3 MONTH ELSE INTERVAL 1 MONTH END AS deadline,
+    SELECT *, dsr_deadline(received_at, extended) AS deadline,
            CASE WHEN completed_at <= $as_of THEN completed_at END AS completed  -- completion after as_of has not happened yet
     FROM dsr_requests WHERE received_at <= $as_of)
 SELECT 'dsr_requests' AS source, request_id AS event_id, user_id, received_at AS occurred_at, deadline AS arose_at,

@@ -12,6 +12,6 @@ SELECT 'access_events' AS source, event_id, user_id, occurred_at, occurred_at AS
                ELSE ' under dpf, which was not valid before 2023-07-10.' END AS reason
 FROM access_events
 WHERE occurred_at <= $as_of
-  AND ((is_eea(source_region) AND destination_region = 'US') OR (source_region = 'US' AND is_eea(destination_region)))
+  AND eea_us_transfer(source_region, destination_region)
   AND (transfer_mechanism IS NULL OR NOT list_contains($mechanisms, transfer_mechanism)
        OR (transfer_mechanism = 'dpf' AND occurred_at < TIMESTAMPTZ '2023-07-10 00:00:00+00'))
