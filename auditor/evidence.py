@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
 import tempfile
 import zipfile
 from dataclasses import dataclass, field
@@ -73,10 +74,10 @@ def keygen(out_dir: Path) -> tuple[Path, Path]:
     if private.exists():
         raise AuditorError(f"{private}: exists; refusing to overwrite a signing key")
     out_dir.mkdir(parents=True, exist_ok=True)
-    private.write_bytes(
-        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    )
-    private.chmod(0o600)
+    # Created readable by the owner only, never for a moment by others (and never over a file
+    # that appeared meanwhile).
+    with os.fdopen(os.open(private, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as fh:
+        fh.write(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
     public.write_bytes(_public_pem(key))
     return private, public
 

@@ -65,6 +65,13 @@ def test_a_wrong_public_key_fails(packs, tmp_path):
     assert unsigned.exit_code == 1 and "unsigned" in unsigned.output
 
 
+def test_keygen_writes_a_private_key_only_its_owner_can_read_and_never_overwrites_one(tmp_path):
+    assert cli("keygen", "--out", str(tmp_path)).exit_code == 0
+    assert (tmp_path / "auditor-signing-key.pem").stat().st_mode & 0o777 == 0o600
+    again = cli("keygen", "--out", str(tmp_path))
+    assert again.exit_code == 2 and "refusing to overwrite" in again.output
+
+
 def test_a_rerun_needs_the_inputs(packs):
     result = verify(str(packs / "2026-09.zip"), "--rerun")
     assert result.exit_code == 1 and "--include-inputs" in result.output
