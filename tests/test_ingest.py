@@ -60,6 +60,11 @@ REJECTIONS = [
     ("access_events", {"occurred_at": "yesterday"}, "occurred_at", "bad_timestamp"),
     ("access_events", {"occurred_at": "2026-02-30T10:00:00Z"}, "occurred_at", "bad_timestamp"),
     ("access_events", {"occurred_at": "2026-10-01 10:00:00"}, "occurred_at", "naive_timestamp"),
+    # The common shape ...T..:..:..Z is parsed by strptime, which must refuse what a cast takes.
+    ("access_events", {"occurred_at": "2026-10-01T 3:00:00Z"}, "occurred_at", "bad_timestamp"),
+    ("access_events", {"occurred_at": "2026-10-01T03:00:0.Z"}, "occurred_at", "bad_timestamp"),
+    ("access_events", {"occurred_at": "+026-10-01T03:00:00Z"}, "occurred_at", "bad_timestamp"),
+    ("access_events", {"occurred_at": "2026-10-32T03:00:00Z"}, "occurred_at", "bad_timestamp"),
     ("access_events", {"session_end": "soon"}, "session_end", "bad_timestamp"),
     ("access_events", {"purged_at": "2026-10-01T10:00"}, "purged_at", "bad_timestamp"),
     ("access_events", {"direction": "sideways"}, "direction", "bad_enum"),
