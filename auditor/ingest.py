@@ -444,12 +444,16 @@ def _mark_duplicates(con: duckdb.DuckDBPyConnection, log: Log) -> None:
     The 64-bit content hash only finds candidates (rows sharing a hash); equality of every
     canonical column decides, so a hash collision can never drop a distinct row.
     """
+    # The shared hashes go to a table of their own first (a few rows): found through it, the
+    # candidates cost a look-up, where a join with the aggregate read every column of every row.
+    con.execute(f"""
+CREATE TEMP TABLE _shared_hashes AS
+SELECT _hash FROM _checked WHERE _fate = 'new' GROUP BY _hash HAVING count(*) > 1
+UNION SELECT _hash FROM {log.name} WHERE _hash IN (SELECT _hash FROM _checked WHERE _fate = 'new')""")
     con.execute(f"""
 UPDATE _checked SET _fate = 'duplicate' WHERE _ord IN (
   WITH candidates AS (
-    SELECT * FROM _checked c
-    WHERE c._fate = 'new' AND (c._hash IN (SELECT _hash FROM _checked WHERE _fate = 'new' GROUP BY _hash HAVING count(*) > 1)
-                               OR c._hash IN (SELECT _hash FROM {log.name})))
+    SELECT * FROM _checked c WHERE c._fate = 'new' AND c._hash IN (SELECT _hash FROM _shared_hashes))
   SELECT c._ord FROM candidates c
   WHERE EXISTS (SELECT 1 FROM candidates o WHERE o._hash = c._hash AND o._ord < c._ord AND {_same('o', 'c', log)})
      OR EXISTS (SELECT 1 FROM {log.name} t WHERE t._hash = c._hash AND {_same('t', 'c', log)}))""")
@@ -536,7 +540,7 @@ WHERE _checked._ord = fixed._ord"""
 # Step 3: keep.
 
 STAGERS = {"csv": _stage_csv, "jsonl": _stage_jsonl, "parquet": _stage_parquet}
-TEMP_TABLES = ("_stage", "_read", "_checked", "_rejects", "_rejects_scan", "_reject_lines")
+TEMP_TABLES = ("_stage", "_read", "_checked", "_shared_hashes", "_rejects", "_rejects_scan", "_reject_lines")
 
 
 def _drop_temp(con: duckdb.DuckDBPyConnection) -> None:
