@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import hashlib
 from datetime import datetime, timezone
 
 import pytest
@@ -183,6 +184,21 @@ def test_reloading_the_same_files_changes_nothing(tmp_path, con):
     assert all(f.skipped for f in second.files) and not any(f.skipped for f in first.files)
     assert con.execute("SELECT count(*) FROM access_events").fetchone()[0] == 1
     assert con.execute("SELECT count(*) FROM loaded_files").fetchone()[0] == 2
+
+
+def test_each_file_is_recorded_with_its_sha256_and_a_copy_in_the_same_load_is_skipped(tmp_path, con):
+    # A file of a size not loaded before is hashed while DuckDB reads it; one of a size already
+    # loaded (here the copy, loaded just before in the same transaction) is hashed first.
+    folder = write_input(tmp_path)
+    (folder / "access_events").mkdir()
+    (folder / "access_events.csv").rename(folder / "access_events" / "a.csv")
+    (folder / "access_events" / "b.csv").write_bytes((folder / "access_events" / "a.csv").read_bytes())
+    result = load_into(con, folder)
+    assert [(f.file, f.skipped) for f in result.files if f.log == "access_events"] == [
+        ("access_events/a.csv", False), ("access_events/b.csv", True)]
+    recorded = dict(con.execute("SELECT path, sha256 FROM loaded_files").fetchall())
+    assert recorded == {str(p.resolve()): hashlib.sha256(p.read_bytes()).hexdigest()
+                        for p in (folder / "access_events" / "a.csv", folder / "consent_events.csv")}
 
 
 def test_the_same_rows_in_another_file_are_counted_as_duplicates(tmp_path, con):
