@@ -12,6 +12,7 @@ import importlib
 import io
 import os
 import re
+import sys
 import tempfile
 import threading
 from datetime import datetime, timezone
@@ -73,8 +74,7 @@ class Preload:
     """Groups of modules imported in a background thread, group after group.
 
     A report imports matplotlib and WeasyPrint while DuckDB (which releases the GIL) answers its
-    queries on the main thread, and while WeasyPrint waits for the subprocesses with which it
-    looks up its C libraries. `wait(group)` before using a group's modules: then the two
+    queries on the main thread. `wait(group)` before using a group's modules: then the two
     threads never import the same module at once. An import that fails here is not reported:
     it fails again, with its own error, where the module is used.
     """
@@ -89,6 +89,8 @@ class Preload:
         for group, ready in self._ready.items():
             try:
                 for name in group:
+                    if name == "weasyprint" and sys.platform.startswith("linux"):
+                        _import_weasyprint_by_soname()
                     importlib.import_module(name)
             except Exception:
                 pass
@@ -99,6 +101,30 @@ class Preload:
         """Return once `group` is imported (or has failed to); at once for a group not preloaded."""
         if group in self._ready:
             self._ready[group].wait()
+
+
+def _import_weasyprint_by_soname() -> None:
+    """Import WeasyPrint without searching for its C libraries under every name it knows.
+
+    WeasyPrint tries a list of names for each library, and for each name that the dynamic
+    loader cannot open as it is, cffi asks ctypes.util.find_library, which on Linux runs
+    ldconfig, then gcc and ld, in subprocesses: about 20 of them, 0.25 s of a subject report
+    (Kozea/WeasyPrint#1125). Each list also holds the library's soname (libpango-1.0.so.0),
+    which the loader opens by itself, and a soname is all find_library would have returned. So
+    the search answers "not found" during this import (the main thread meanwhile runs queries
+    and templates, which load no C library); if WeasyPrint then cannot load (a system whose
+    sonames it does not list), the import is done again, normally, by the caller.
+    """
+    import ctypes.util
+
+    search = ctypes.util.find_library
+    ctypes.util.find_library = lambda name: None
+    try:
+        importlib.import_module("weasyprint")
+    except OSError:
+        pass
+    finally:
+        ctypes.util.find_library = search
 
 
 def _offline_fetcher() -> Any:

@@ -26,7 +26,7 @@ from auditor.db import connect
 from auditor.i18n import Messages, languages
 from auditor.ingest import load
 from auditor.schema import LOGS_BY_NAME
-from auditor.render import Preload
+from auditor.render import PDF_MODULES, Preload, html_to_pdf
 from auditor.subject import access_table, find_subject, render_html, report_data, safe_name
 
 # A sample user whose profile card was shown to colleagues and who opened colleagues' cards,
@@ -416,6 +416,17 @@ def test_only_the_libraries_of_the_chosen_formats_are_imported(sample_db, tmp_pa
                                  "--out", str(tmp_path), "--format", formats], capture_output=True, text=True)
         assert result.returncode == 0, result.stderr
         assert result.stdout.strip() == imported, formats
+
+
+def test_weasyprint_is_preloaded_without_its_library_search_which_is_then_restored():
+    import ctypes.util
+
+    search = ctypes.util.find_library
+    loading = Preload(PDF_MODULES)
+    loading.wait(PDF_MODULES)
+    assert ctypes.util.find_library is search
+    assert "weasyprint" in sys.modules
+    assert html_to_pdf("<p>x</p>")[0].startswith(b"%PDF")
 
 
 def test_preloading_never_raises():
