@@ -224,9 +224,9 @@ def check_cmd(ctx: click.Context, db_path: str, period: str | None, date_from: s
     span = (month_period(period, config.time.report_timezone) if period
             else date_period(date_from, date_to, config.time.report_timezone) if date_from else None)
     controls = select_controls(control_ids, min_severity)
-    waivers, waivers_sha = load_waivers(waivers_path, {c.id for c in catalogue()}) if waivers_path else ([], None)
+    waivers = load_waivers(waivers_path, {c.id for c in catalogue()})
     con = _open_existing(db_path, config)
-    result = run_check(con, config, controls, _parse_as_of(as_of_text), span, waivers, waivers_sha)
+    result = run_check(con, config, controls, _parse_as_of(as_of_text), span, waivers.waivers, waivers.sha256)
     if fmt == "table":
         if output:
             with output.open("w", encoding="utf-8") as fh:
@@ -268,10 +268,10 @@ def report_cmd(ctx: click.Context, db_path: str, period: str, out_dir: Path, for
     if not chosen or chosen - {"html", "pdf"}:
         raise AuditorError(f"--format {formats!r}: choose from html, pdf (comma-separated)")
     month_period(period, config.time.report_timezone)  # a bad period is a usage error before any work
-    waivers, waivers_sha = load_waivers(waivers_path, {c.id for c in catalogue()}) if waivers_path else ([], None)
+    waivers = load_waivers(waivers_path, {c.id for c in catalogue()})
     con = _open_existing(db_path, config)
     with Console(stderr=True).status("rendering the report", spinner="dots"):
-        files = write_report(con, config, period, out_dir, chosen, waivers, waivers_sha, pseudonymize)
+        files = write_report(con, config, period, out_dir, chosen, waivers.waivers, waivers.sha256, pseudonymize)
     con.close()
     for path in (files.html, files.pdf, files.csv):
         if path:

@@ -166,10 +166,10 @@ def make_pack(con: duckdb.DuckDBPyConnection, config: Config, label: str, period
               waivers_path: Path | None, include_inputs: bool, sign_key: Path | None) -> dict[str, Any]:
     """Write the evidence pack of a period to `out` and record it in the database's chain."""
     controls = catalogue()
-    waivers, waivers_sha = load_waivers(waivers_path, {c.id for c in controls}) if waivers_path else ([], None)
+    waivers = load_waivers(waivers_path, {c.id for c in controls})
     key = _load_private_key(sign_key) if sign_key else None
-    run = find_or_run(con, config, period, waivers, waivers_sha)
-    files = pack_files(con, config, run, label, waivers_path.read_bytes() if waivers_path else None, include_inputs)
+    run = find_or_run(con, config, period, waivers.waivers, waivers.sha256)
+    files = pack_files(con, config, run, label, waivers.raw, include_inputs)
     previous = con.execute("SELECT manifest_sha256 FROM evidence_packs ORDER BY pack_id DESC LIMIT 1").fetchone()
     manifest = {
         "version": PACK_VERSION,
@@ -329,15 +329,14 @@ def _rerun(files: dict[str, bytes], manifest: dict[str, Any], result: Verificati
         try:
             load(con, root / "inputs", config)
             controls = catalogue(root / "queries" / "controls")
-            waivers, waivers_sha = ([], None)
-            if (root / "waivers.toml").exists():
-                waivers, waivers_sha = load_waivers(root / "waivers.toml", {c.id for c in controls})
+            packed = root / "waivers.toml"
+            waivers = load_waivers(packed if packed.exists() else None, {c.id for c in controls})
             as_of = datetime.fromisoformat(run_meta["as_of"].replace("Z", "+00:00"))
             period = None
             if run_meta["period_start"]:
                 period = Period(datetime.fromisoformat(run_meta["period_start"].replace("Z", "+00:00")),
                                 datetime.fromisoformat(run_meta["period_end"].replace("Z", "+00:00")))
-            run = run_check(con, config, controls, as_of, period, waivers, waivers_sha)
+            run = run_check(con, config, controls, as_of, period, waivers.waivers, waivers.sha256)
             again = findings_csv(findings_frame(con, run)).splitlines()
         finally:
             con.close()

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import tomllib
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 
@@ -43,8 +43,22 @@ class Waiver:
         return data
 
 
-def load_waivers(path: Path, control_ids: set[str]) -> tuple[list[Waiver], str]:
-    """The waivers in `path` and the file's SHA-256; any mistake is an error naming the waiver."""
+@dataclass(frozen=True)
+class WaiverFile:
+    """The waivers a check applies, and the SHA-256 and bytes of their file (None: no file)."""
+
+    waivers: list[Waiver] = field(default_factory=list)
+    sha256: str | None = None
+    raw: bytes | None = None
+
+
+def load_waivers(path: Path | None, control_ids: set[str]) -> WaiverFile:
+    """The waivers in `path` (none without a path); any mistake is an error naming the waiver.
+
+    The file is read once: the bytes an evidence pack holds are the ones whose hash the run records.
+    """
+    if path is None:
+        return WaiverFile()
     try:
         raw = path.read_bytes()
         data = tomllib.loads(raw.decode("utf-8"))
@@ -81,4 +95,4 @@ def load_waivers(path: Path, control_ids: set[str]) -> tuple[list[Waiver], str]:
                 expires=expires,
             )
         )
-    return waivers, hashlib.sha256(raw).hexdigest()
+    return WaiverFile(waivers, hashlib.sha256(raw).hexdigest(), raw)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import zipfile
 from pathlib import Path
@@ -70,6 +71,23 @@ def test_keygen_writes_a_private_key_only_its_owner_can_read_and_never_overwrite
     assert (tmp_path / "auditor-signing-key.pem").stat().st_mode & 0o777 == 0o600
     again = cli("keygen", "--out", str(tmp_path))
     assert again.exit_code == 2 and "refusing to overwrite" in again.output
+
+
+def test_a_pack_holds_the_waivers_whose_hash_its_run_records_and_reruns_with_them(tmp_path):
+    db = str(tmp_path / "audit.duckdb")
+    assert cli("load", str(SAMPLE), "--db", db).exit_code == 0
+    waivers = tmp_path / "waivers.toml"
+    waivers.write_text('[[waiver]]\ncontrol = "access-after-disconnect"\nevent_id = "p-aad-1"\n'
+                       'reason = "restore test"\napproved_by = "DPO"\nexpires = 2030-01-01\n')
+    made = cli("evidence", "--period", "2026-09", "--db", db, "--out", str(tmp_path / "p.zip"), "--include-inputs",
+               "--waivers", str(waivers))
+    assert made.exit_code == 0, made.output
+    with zipfile.ZipFile(tmp_path / "p.zip") as zf:
+        assert zf.read("waivers.toml") == waivers.read_bytes()
+        run = json.loads(zf.read("run.json"))
+    assert run["waivers_sha256"] == hashlib.sha256(waivers.read_bytes()).hexdigest()
+    result = verify(str(tmp_path / "p.zip"), "--rerun")
+    assert result.exit_code == 0 and "reproduced row for row" in result.output, result.output
 
 
 def test_a_rerun_needs_the_inputs(packs):
