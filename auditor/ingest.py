@@ -66,6 +66,7 @@ class FileResult:
     rows_rejected: int = 0
     duplicates: int = 0
     skipped: bool = False
+    file_id: int | None = None  # its row in loaded_files (None when skipped)
 
 
 def _format_of(path: Path) -> str | None:
@@ -637,6 +638,7 @@ def _load_file(
         rows_loaded=counts.get("new", 0),
         rows_rejected=counts.get("rejected", 0) + malformed,
         duplicates=counts.get("duplicate", 0),
+        file_id=file_id,
     )
     con.execute(
         "UPDATE loaded_files SET rows_read = ?, rows_loaded = ?, rows_rejected = ?, duplicates = ? WHERE file_id = ?",

@@ -127,9 +127,8 @@ def load_exports(
             r.file = f"{ef.name} -> {log}"
             results.append(r)
             con.execute(
-                "UPDATE source_events SET file_id = (SELECT max(file_id) FROM loaded_files WHERE sha256 = $sha AND log = $log) "
-                "WHERE sha256 = $sha AND status = 'mapped' AND log = $log",
-                {"sha": sha, "log": log},
+                "UPDATE source_events SET file_id = $file_id WHERE sha256 = $sha AND status = 'mapped' AND log = $log",
+                {"file_id": r.file_id, "sha": sha, "log": log},
             )
         out.append(_summary(con, ef, sha, note))
     _drop(con)

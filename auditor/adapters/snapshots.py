@@ -92,10 +92,8 @@ def load_snapshots(con: duckdb.DuckDBPyConnection, ef: ExportFile, config: Confi
     """Load the snapshots (validated like a log), then the admin events of the changes they show."""
     src = SourceFile(SNAPSHOTS, ef.path, "csv" if ef.is_csv else "jsonl")
     read = _load_file(con, src, config, sha, size, stager=_snapshot_stager(config), label=FORMAT)
-    file_id = con.execute(
-        "SELECT max(file_id) FROM loaded_files WHERE sha256 = ? AND log = ?", [sha, SNAPSHOTS.name]
-    ).fetchone()[0]
     derived = _load_file(
-        con, SourceFile(ADMIN_EVENTS, ef.path, FORMAT), config, sha, size, stager=_changes_stager(file_id, config), label=FORMAT
+        con, SourceFile(ADMIN_EVENTS, ef.path, FORMAT), config, sha, size, stager=_changes_stager(read.file_id, config),
+        label=FORMAT,
     )
     return [read, derived]
