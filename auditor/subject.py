@@ -271,29 +271,27 @@ def _findings(con: duckdb.DuckDBPyConnection, user: str) -> dict[str, Any] | Non
     return {**latest, "rows": rows}
 
 
-def _later(con: duckdb.DuckDBPyConnection, user: str, as_of: datetime) -> int:
-    """How many of the person's rows are dated after as_of (left out of the report)."""
-    return con.execute(f"""SELECT
-        (SELECT count(*) FROM consent_events WHERE user_id = $user AND occurred_at > CAST($as_of AS TIMESTAMPTZ))
-        + (SELECT count(*) FROM {access_table(con, user)} WHERE occurred_at > CAST($as_of AS TIMESTAMPTZ))
-        + (SELECT count(*) FROM admin_events WHERE target_user_id = $user AND occurred_at > CAST($as_of AS TIMESTAMPTZ))
-        + (SELECT count(*) FROM dsr_requests WHERE user_id = $user AND received_at > CAST($as_of AS TIMESTAMPTZ))""",
-                       {"user": user, "as_of": as_of}).fetchone()[0]
+def _event_counts(con: duckdb.DuckDBPyConnection, user: str, as_of: datetime) -> tuple[int, int]:
+    """How many consent, access, admin and request rows are about the person, and how many of
+    them are dated after as_of (left out of the report)."""
+    return con.execute(f"""SELECT count(*), count(*) FILTER (WHERE t > CAST($as_of AS TIMESTAMPTZ)) FROM (
+        SELECT occurred_at AS t FROM consent_events WHERE user_id = $user
+        UNION ALL SELECT occurred_at FROM {access_table(con, user)}
+        UNION ALL SELECT occurred_at FROM admin_events WHERE target_user_id = $user
+        UNION ALL SELECT received_at FROM dsr_requests WHERE user_id = $user)""",
+                       {"user": user, "as_of": as_of}).fetchone()
 
 
 def report_data(con: duckdb.DuckDBPyConnection, subject: Subject, as_of: datetime) -> dict[str, Any]:
     """Everything the readable report shows, language-neutral (codes, counts, times)."""
     user = subject.user_id
     p = {"user": user, "as_of": as_of}
-    held_any = con.execute(
-        f"SELECT (SELECT count(*) FROM consent_events WHERE user_id = $user) + (SELECT count(*) FROM {access_table(con, user)})"
-        " + (SELECT count(*) FROM admin_events WHERE target_user_id = $user)"
-        " + (SELECT count(*) FROM dsr_requests WHERE user_id = $user)", {"user": user}).fetchone()[0]
+    events, later = _event_counts(con, user, as_of)
     return {
         "subject": subject,
         "as_of": as_of,
-        "has_events": held_any > 0,
-        "later": _later(con, user, as_of),
+        "has_events": events > 0,
+        "later": later,
         "absent": sorted(absent_logs(con)),
         "timeline": _rows(con, """SELECT occurred_at, action, scope, surface, notice_version FROM consent_events
             WHERE user_id = $user AND occurred_at <= CAST($as_of AS TIMESTAMPTZ)
