@@ -64,10 +64,16 @@ def stage(con: duckdb.DuckDBPyConnection, ef: ExportFile) -> str | None:
     columns = {f"c{i}": "VARCHAR" for i in range(len(names))}
     for table in ("_rejects", "_rejects_scan"):
         con.execute(f"DROP TABLE IF EXISTS {table}")
+    # The physical line of each record: the header, the records before it and the line breaks
+    # inside their values.
+    text = "concat_ws('', " + ", ".join(columns) + ")"
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE _xa_rows AS SELECT row_number() OVER () AS _ord, * FROM read_csv($path, "
-        "auto_detect=false, header=true, skip=$skip, columns=$columns, delim=',', quote='\"', escape='\"', encoding=$enc, "
-        "max_line_size=$max, store_rejects=true, rejects_table='_rejects', rejects_scan='_rejects_scan', ignore_errors=true)",
+        f"""CREATE OR REPLACE TEMP TABLE _xa_rows AS
+SELECT *, {1 + skip} + _ord + coalesce(sum(len({text}) - len(replace({text}, chr(10), '')))
+          OVER (ORDER BY _ord ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS _line
+FROM (SELECT row_number() OVER () AS _ord, * FROM read_csv($path, auto_detect=false, header=true, skip=$skip,
+      columns=$columns, delim=',', quote='"', escape='"', encoding=$enc, max_line_size=$max, store_rejects=true,
+      rejects_table='_rejects', rejects_scan='_rejects_scan', ignore_errors=true))""",
         {"path": str(ef.path), "columns": columns, "enc": ef.encoding, "max": MAX_LINE, "skip": skip},
     )
     if con.execute("SELECT count(*) FROM _rejects").fetchone()[0]:
@@ -78,14 +84,6 @@ def stage(con: duckdb.DuckDBPyConnection, ef: ExportFile) -> str | None:
             f"{ef.path}: line {line}: malformed CSV record ({message.splitlines()[0]}); the export looks truncated or "
             "damaged: export it again"
         )
-    # The physical line of each record: the header, the records before it and the line breaks
-    # inside their values.
-    text = "concat_ws('', " + ", ".join(columns) + ")"
-    con.execute(f"""
-CREATE OR REPLACE TEMP TABLE _xa_rows AS
-SELECT *, {1 + skip} + _ord + coalesce(sum(len({text}) - len(replace({text}, chr(10), '')))
-          OVER (ORDER BY _ord ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS _line
-FROM _xa_rows""")
     audit = col["auditdata"]
     bad = con.execute(
         f"SELECT _line, {audit} FROM _xa_rows WHERE NOT coalesce(json_valid({audit}) AND json_type(TRY_CAST({audit} AS JSON)) = "
