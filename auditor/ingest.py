@@ -143,7 +143,7 @@ def already_loaded(con: duckdb.DuckDBPyConnection, sha: str) -> bool:
 @dataclass
 class Staged:
     sources: dict[str, str]  # canonical column -> SQL over the relation (NULL when the column is absent)
-    raw_sql: str  # SQL over `_s` (a row of _stage as a struct) rebuilding the source row as text
+    raw_sql: str  # SQL over `_s` (a row of the relation as a struct) rebuilding the source row as text
     extra_sql: str  # SQL over the relation: JSON object of the non-canonical columns, or NULL
     params: dict[str, object]
     header_lines: int  # physical lines before the first record (CSV header: 1)
