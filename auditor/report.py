@@ -26,7 +26,8 @@ from auditor.controls import catalogue, control_hashes
 from auditor.db import iso, rows
 from auditor.errors import AuditorError
 from auditor.outputs import inputs
-from auditor.render import environment, generated_at, html_to_pdf, svg_chart, write_atomic
+from auditor.render import (CHART_MODULES, PDF_MODULES, Preload, environment, generated_at, html_to_pdf, svg_chart,
+                             write_atomic)
 from auditor.waivers import Waiver
 
 EXAMPLES = 50  # findings shown per control; the CSV has them all
@@ -303,7 +304,10 @@ def write_report(
     """Run (or reuse) the period's check and write report-P.html, report-P.pdf, findings-P.csv."""
     pseudo = Pseudonymizer(pseudonym_key(config) if pseudonymize else None)
     period = month_period(period_text, config.time.report_timezone)
+    # The chart and PDF libraries (a second to import) are imported while DuckDB checks.
+    loading = Preload(CHART_MODULES, *([PDF_MODULES] if "pdf" in formats else []))
     run = find_or_run(con, config, period, waivers, waivers_sha256)
+    loading.wait(CHART_MODULES)
     html = render_html(con, config, run, period_text, pseudo)
 
     html_path = out_dir / f"report-{period_text}.html"
@@ -312,6 +316,7 @@ def write_report(
     if "html" in formats:
         write_atomic(html_path, html)
     if "pdf" in formats:
+        loading.wait(PDF_MODULES)
         write_atomic(pdf_path, render_pdf(html))
     write_atomic(csv_path, findings_csv(findings_frame(con, run, pseudo)))
     return ReportFiles(html_path if "html" in formats else None, pdf_path if "pdf" in formats else None, csv_path, run.run_id)
