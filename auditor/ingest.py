@@ -21,7 +21,6 @@ import gzip
 import hashlib
 import json
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -570,14 +569,13 @@ def _load_file(
     con: duckdb.DuckDBPyConnection,
     src: SourceFile,
     config: Config,
-    sha: str | Future[tuple[str, int]],
+    sha: str,
     size: int,
     stager: Callable[[duckdb.DuckDBPyConnection, SourceFile], Staged] | None = None,
     label: str | None = None,
 ) -> FileResult:
     """Stage, check and keep one file; `stager` and `label` (the format recorded in loaded_files)
-    let a real-export adapter feed its mapped rows through the same steps. `sha` may still be
-    being computed (sha256_of in another thread): it is needed only once the file is read."""
+    let a real-export adapter feed its mapped rows through the same steps."""
     log = src.log
     _drop_temp(con)
     try:
@@ -599,8 +597,7 @@ def _load_file(
     file_id = con.execute(
         "INSERT INTO loaded_files (log, path, format, size_bytes, sha256, rows_read, rows_loaded, rows_rejected,"
         " duplicates, loaded_at) VALUES (?, ?, ?, ?, ?, 0, 0, 0, 0, ?) RETURNING file_id",
-        [log.name, str(src.path.resolve()), label or src.format, size, sha if isinstance(sha, str) else sha.result()[0],
-         datetime.now(timezone.utc)],
+        [log.name, str(src.path.resolve()), label or src.format, size, sha, datetime.now(timezone.utc)],
     ).fetchone()[0]
     meta = {"file_id": file_id, "log": log.name, "file": src.name}
     run(
@@ -687,17 +684,10 @@ def load(
     con.execute("BEGIN TRANSACTION")
     try:
         for src in sources:
-            size = src.path.stat().st_size
+            sha, size = sha256_of(src.path)
             if on_file:
                 on_file(src, done, total)
             done += size
-            if con.execute("SELECT 1 FROM loaded_files WHERE size_bytes = ?", [size]).fetchone() is None:
-                # No file of this size was loaded, so neither were these bytes: the SHA-256 (one
-                # core, 3 s for a 2 GB CSV) is computed while DuckDB reads the file.
-                with ThreadPoolExecutor(max_workers=1) as pool:
-                    results.append(_load_file(con, src, config, pool.submit(sha256_of, src.path), size))
-                continue
-            sha, size = sha256_of(src.path)
             if already_loaded(con, sha):
                 results.append(FileResult(log=src.log.name, file=src.name, skipped=True))
                 continue

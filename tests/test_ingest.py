@@ -187,8 +187,7 @@ def test_reloading_the_same_files_changes_nothing(tmp_path, con):
 
 
 def test_each_file_is_recorded_with_its_sha256_and_a_copy_in_the_same_load_is_skipped(tmp_path, con):
-    # A file of a size not loaded before is hashed while DuckDB reads it; one of a size already
-    # loaded (here the copy, loaded just before in the same transaction) is hashed first.
+    # The copy's bytes were loaded earlier in the same transaction: it is skipped, not loaded twice.
     folder = write_input(tmp_path)
     (folder / "access_events").mkdir()
     (folder / "access_events.csv").rename(folder / "access_events" / "a.csv")
