@@ -52,3 +52,8 @@ def rows(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any]) -> li
 def iso(t: datetime | None) -> str | None:
     """ISO 8601 in UTC with a `Z`: 2026-10-03T14:05:00Z (fractional seconds only when present)."""
     return None if t is None else t.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+def plain(row: dict[str, Any]) -> dict[str, Any]:
+    """A result row for JSON or CSV: its timestamps as ISO 8601 strings (iso)."""
+    return {k: iso(v) if isinstance(v, datetime) else v for k, v in row.items()}

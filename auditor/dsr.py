@@ -19,7 +19,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from auditor.db import iso, rows
+from auditor.db import iso, plain, rows
 
 STATUSES = ("done_in_time", "done_late", "open", "overdue")
 FIELDS = ("request_id", "user_id", "type", "scope", "received_at", "extended", "deadline", "completed_at",
@@ -62,13 +62,9 @@ def received_after(con: duckdb.DuckDBPyConnection, as_of: datetime, user_id: str
     ).fetchone()[0]
 
 
-def _plain(row: dict[str, Any]) -> dict[str, Any]:
-    return {k: iso(v) if isinstance(v, datetime) else v for k, v in row.items()}
-
-
 def to_json(rows: list[dict[str, Any]], as_of: datetime, later: int) -> str:
     """{"as_of", "requests": [...], "received_after_as_of"}: see README, `auditor dsr`."""
-    data = {"as_of": iso(as_of), "requests": [_plain(r) for r in rows], "received_after_as_of": later}
+    data = {"as_of": iso(as_of), "requests": [plain(r) for r in rows], "received_after_as_of": later}
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
@@ -77,8 +73,8 @@ def to_csv(rows: list[dict[str, Any]]) -> str:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(FIELDS)
     for row in rows:
-        plain = _plain(row)
-        writer.writerow(["true" if plain[k] is True else "false" if plain[k] is False else plain[k] for k in FIELDS])
+        values = plain(row)
+        writer.writerow(["true" if values[k] is True else "false" if values[k] is False else values[k] for k in FIELDS])
     return buffer.getvalue()
 
 

@@ -555,14 +555,9 @@ TEMP_TABLES = ("_stage", "_read", "_checked", "_shared_hashes", "_rejects", "_re
 
 
 def _drop_temp(con: duckdb.DuckDBPyConnection) -> None:
-    """Drop the loader's temporary tables and views (_stage is either)."""
-    found = con.execute(
-        "SELECT view_name, 'VIEW' FROM duckdb_views() WHERE temporary AND list_contains($names, view_name) "
-        "UNION ALL SELECT table_name, 'TABLE' FROM duckdb_tables() WHERE temporary AND list_contains($names, table_name)",
-        {"names": list(TEMP_TABLES)},
-    ).fetchall()
-    for name, kind in found:
-        con.execute(f"DROP {kind} {name}")
+    """Drop the loader's temporary tables."""
+    for table in TEMP_TABLES:
+        con.execute(f"DROP TABLE IF EXISTS {table}")
 
 
 def _load_file(

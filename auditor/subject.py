@@ -32,7 +32,7 @@ from markupsafe import Markup
 from auditor import __version__
 from auditor.check import absent_logs, latest_moment
 from auditor.config import Config
-from auditor.db import iso, rows
+from auditor.db import iso, plain, rows
 from auditor.dsr import received_after, requests
 from auditor.errors import AuditorError
 from auditor.i18n import Messages
@@ -159,8 +159,7 @@ def records(con: duckdb.DuckDBPyConnection, user_id: str) -> dict[str, list[dict
     out = {}
     for log in RECORD_LOGS:
         sql = _ACCESS_RECORD_SQL.format(table=access_table(con, user_id)) if log == "access_events" else _RECORD_SQL[log]
-        out[log] = [{k: iso(v) if isinstance(v, datetime) else v for k, v in row.items()}
-                    for row in _rows(con, sql, user=user_id)]
+        out[log] = [plain(row) for row in _rows(con, sql, user=user_id)]
     return out
 
 

@@ -207,7 +207,6 @@ def auditor_command(explicit: str | None) -> list[str]:
 # The benchmark
 
 
-
 def remove_db(db: Path) -> None:
     """Delete a DuckDB database file and its write-ahead log, so a step starts from nothing."""
     for path in (db, db.with_name(db.name + ".wal")):
@@ -459,6 +458,7 @@ class Bench:
         out = self.run_dir / "reports"
 
         def fresh() -> None:
+            remove_db(db)  # a write-ahead log the last run left must not meet the new copy
             shutil.copyfile(source, db)
             wal = source.with_name(source.name + ".wal")
             if wal.exists():
