@@ -8,6 +8,8 @@ child's peak RSS from os.wait4):
 
   floor       plain DuckDB: CREATE TABLE AS SELECT * FROM read_parquet / read_csv of the same
               access_events files, and one full scan of the loaded table
+  bounds      the same Parquet rows written typed without validation, and auditor's validation
+              statement in one pass with nothing set aside: where the load's time goes
   load        auditor load, Parquet and CSV, each into a fresh database
   check       auditor check (all controls), and auditor check --control for the five controls
               the pandas way computes
@@ -52,7 +54,7 @@ FIVE_CONTROLS = (
 )
 LOGS = ("users", "admin_events", "consent_events", "access_events", "dsr_requests")
 EXT = {"parquet": "parquet", "csv": "csv"}
-SKIPPABLE = ("floor", "check-5", "report", "subject", "pandas")
+SKIPPABLE = ("floor", "bounds", "check-5", "report", "subject", "pandas")
 
 # The floor: what plain DuckDB needs to get the same access_events files into a table, and to
 # read that table once. Every column is read as text, as auditor's own staging reads it (the
@@ -100,6 +102,53 @@ try:
 finally:
     shutil.rmtree(temp, ignore_errors=True)
 print(json.dumps({"rows": row[0], "inner_seconds": round(inner, 3)}))
+"""
+
+# Two bounds between the floor and auditor load (Parquet): where the load's time goes.
+#   typed  the same access_events rows written as auditor's table holds them (timestamps and
+#          integers cast, the row number and the content hash), with no validation at all;
+#   check  auditor's own validation statement (ingest._check_sql) run in one pass straight into
+#          a table, setting nothing aside: rejected rows and duplicates are kept and no errors
+#          are recorded, so it is no loader, only what the validation costs by itself.
+BOUND = r"""
+import json, shutil, sys, time
+from pathlib import Path
+import duckdb
+from auditor import ingest
+from auditor.schema import LOGS_BY_NAME
+db, kind, threads, memory_limit, temp, *files = sys.argv[1:]
+config = {"threads": int(threads), "temp_directory": temp}
+if memory_limit:
+    config["memory_limit"] = memory_limit
+log = LOGS_BY_NAME["access_events"]
+names = ", ".join(f'"{c.name}"' for c in log.columns)
+try:
+    con = duckdb.connect(db, config=config)
+    try:
+        start = time.perf_counter()
+        if kind == "typed":
+            cast = {"timestamp": "TIMESTAMPTZ", "integer": "BIGINT"}
+            typed = ", ".join(f'TRY_CAST("{c.name}" AS {cast[c.kind]}) AS "{c.name}"' if c.kind in cast
+                              else f'"{c.name}"' for c in log.columns)
+            con.execute(f"CREATE TABLE access_events AS SELECT *, hash({names}) AS _hash FROM ("
+                        f"SELECT {typed}, 1 AS _file_id, file_row_number + 1 AS _line "
+                        "FROM read_parquet($files, file_row_number = true))", {"files": files})
+        else:
+            for i, path in enumerate(files):
+                staged = ingest.STAGERS["parquet"](con, ingest.SourceFile(log, Path(path), "parquet"))
+                check = ingest._check_sql(log, staged)
+                prefix = "CREATE TEMP TABLE _checked AS"
+                assert check.startswith(prefix), "ingest._check_sql changed: update benchmarks/run.py"
+                into = "INSERT INTO access_events" if i else "CREATE TABLE access_events AS"
+                ingest.run(con, f"{into} SELECT {names}, {i + 1} AS _file_id, _line, _hash, _extra "
+                                f"FROM ({check[len(prefix):]})", {**staged.params, "naive_tz": None})
+        inner = time.perf_counter() - start
+        rows = con.execute("SELECT count(*) FROM access_events").fetchone()[0]
+    finally:
+        con.close()
+finally:
+    shutil.rmtree(temp, ignore_errors=True)
+print(json.dumps({"rows": rows, "inner_seconds": round(inner, 3)}))
 """
 
 
@@ -428,6 +477,16 @@ class Bench:
                     self.skip("floor_scan", "floor scan", "floor load failed")
             remove_db(db)
 
+    def bounds(self) -> None:
+        a = self.args
+        db = self.db_dir / "bound.duckdb"
+        for kind, title in (("typed", "bound: typed, no validation (parquet)"),
+                            ("check", "bound: validation in one pass (parquet)")):
+            self.measure(f"bound_{kind}_parquet", title,
+                         [sys.executable, "-c", BOUND, str(db), kind, str(a.threads), a.memory_limit or "",
+                          str(self.tmp_dir / f"bound-{kind}"), *self.files("parquet")], prepare=lambda: remove_db(db))
+        remove_db(db)
+
     def load(self) -> None:
         for fmt in self.formats:
             db = self.db_dir / f"{fmt}.duckdb"
@@ -593,6 +652,8 @@ class Bench:
             "load_parquet_vs_floor_load_parquet": ratio(secs("load_parquet"), secs("floor_load_parquet")),
             "load_csv_vs_floor_load_csv": ratio(secs("load_csv"), secs("floor_load_csv")),
             "check_vs_floor_load_parquet": ratio(secs("check"), secs("floor_load_parquet")),
+            "bound_typed_vs_floor_load_parquet": ratio(secs("bound_typed_parquet"), secs("floor_load_parquet")),
+            "bound_check_vs_floor_load_parquet": ratio(secs("bound_check_parquet"), secs("floor_load_parquet")),
             "pandas_vs_check_5": ratio(secs("pandas"), secs("check_5")),
             "pandas_rss_vs_check_5_rss": ratio(s.get("pandas", {}).get("peak_rss_kib"),
                                                s.get("check_5", {}).get("peak_rss_kib")),
@@ -759,6 +820,11 @@ def main(argv: list[str] | None = None) -> int:
             bench.skip("floor_scan", "floor scan", "--skip floor")
         else:
             bench.floor()
+        if "bounds" in args.skip:
+            for kind in ("typed", "check"):
+                bench.skip(f"bound_{kind}_parquet", f"bound: {kind} (parquet)", "--skip bounds")
+        else:
+            bench.bounds()
         bench.load()
         if bench.ok("load_parquet"):
             bench.check()

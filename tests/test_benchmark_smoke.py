@@ -10,8 +10,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 STEPS = {
-    "floor_load_parquet", "floor_scan", "floor_load_csv", "load_parquet", "load_csv", "check", "check_5",
-    "report", "subject", "pandas",
+    "floor_load_parquet", "floor_scan", "floor_load_csv", "bound_typed_parquet", "bound_check_parquet",
+    "load_parquet", "load_csv", "check", "check_5", "report", "subject", "pandas",
 }
 
 
@@ -40,6 +40,9 @@ def test_benchmark_runs_end_to_end(tmp_path: Path) -> None:
     assert all(cmp["by_control"].values())  # the sample plants findings of each of the five
 
     assert 10_000 < res["events"] < 30_000
+    # Both bounds wrote every access event of the files (the validation bound sets nothing aside).
+    for key in ("bound_typed_parquet", "bound_check_parquet"):
+        assert json.loads(Path(res["steps"][key]["runs"][0]["stdout"]).read_text())["rows"] == res["events"]
     assert res["data"]["loaded"]["access_events"]["loaded"] > 0
     assert {t["id"] for t in res["targets"]} >= {"load_parquet_vs_floor", "check_vs_floor", "pandas_time_vs_auditor",
                                                  "pandas_rss_vs_auditor", "report_seconds", "subject_seconds"}
