@@ -56,25 +56,63 @@ LOGS = ("users", "admin_events", "consent_events", "access_events", "dsr_request
 EXT = {"parquet": "parquet", "csv": "csv"}
 SKIPPABLE = ("floor", "bounds", "check-5", "report", "subject", "pandas")
 
-# The floor: what plain DuckDB needs to get the same access_events files into a table, and to
-# read that table once. Every column is read as text, as auditor's own staging reads it (the
-# Parquet files hold text too), so auditor load / floor load is the price of validation,
-# normalisation, de-duplication and provenance. The spill directory lives in the workdir and is
+# A child loading the access_events files into a fresh database, as one of:
+#   parquet, csv  the floor: what plain DuckDB needs to get the same files into a table. Every
+#                 column is read as text, as auditor's own staging reads it (the Parquet files
+#                 hold text too), so auditor load / floor load is the price of validation,
+#                 normalisation, de-duplication and provenance;
+#   typed         a bound (Parquet): the same rows written as auditor's table holds them
+#                 (timestamps and integers cast, file id, row number and content hash), with no
+#                 validation at all;
+#   check         a bound (Parquet): auditor's own validation statement (ingest._check_sql) in
+#                 one pass straight into a table, setting nothing aside (rejected rows and
+#                 duplicates are kept, no errors recorded): no loader, only what the validation
+#                 costs by itself.
+# auditor is imported only by the bounds. The spill directory lives in the workdir and is
 # removed on exit.
-FLOOR_LOAD = r"""
+LOAD = r"""
 import json, shutil, sys, time
 import duckdb
-db, fmt, threads, memory_limit, temp, *files = sys.argv[1:]
+db, kind, threads, memory_limit, temp, *files = sys.argv[1:]
 config = {"threads": int(threads), "temp_directory": temp}
 if memory_limit:
     config["memory_limit"] = memory_limit
+
+
+def bound(con):
+    from pathlib import Path
+    from auditor import ingest
+    from auditor.schema import LOGS_BY_NAME
+    log = LOGS_BY_NAME["access_events"]
+    names = ", ".join(f'"{c.name}"' for c in log.columns)
+    if kind == "typed":
+        cast = {"timestamp": "TIMESTAMPTZ", "integer": "BIGINT"}
+        typed = ", ".join(f'TRY_CAST("{c.name}" AS {cast[c.kind]}) AS "{c.name}"' if c.kind in cast
+                          else f'"{c.name}"' for c in log.columns)
+        con.execute(f"CREATE TABLE access_events AS SELECT *, hash({names}) AS _hash FROM ("
+                    f"SELECT {typed}, 1 AS _file_id, file_row_number + 1 AS _line "
+                    "FROM read_parquet($files, file_row_number = true))", {"files": files})
+        return
+    prefix = "CREATE TEMP TABLE _checked AS"
+    for i, path in enumerate(files):
+        staged = ingest.STAGERS["parquet"](con, ingest.SourceFile(log, Path(path), "parquet"))
+        check = ingest._check_sql(log, staged)
+        assert check.startswith(prefix), "ingest._check_sql changed: update benchmarks/run.py"
+        into = "INSERT INTO access_events" if i else "CREATE TABLE access_events AS"
+        ingest.run(con, f"{into} SELECT {names}, {i + 1} AS _file_id, _line, _hash, _extra "
+                        f"FROM ({check[len(prefix):]})", {**staged.params, "naive_tz": None})
+
+
 try:
     con = duckdb.connect(db, config=config)
     try:
-        reader = ("read_parquet($files)" if fmt == "parquet"
-                  else "read_csv($files, header = true, all_varchar = true)")
         start = time.perf_counter()
-        con.execute(f"CREATE TABLE access_events AS SELECT * FROM {reader}", {"files": files})
+        if kind in ("parquet", "csv"):
+            reader = ("read_parquet($files)" if kind == "parquet"
+                      else "read_csv($files, header = true, all_varchar = true)")
+            con.execute(f"CREATE TABLE access_events AS SELECT * FROM {reader}", {"files": files})
+        else:
+            bound(con)
         inner = time.perf_counter() - start
         rows = con.execute("SELECT count(*) FROM access_events").fetchone()[0]
     finally:
@@ -84,6 +122,7 @@ finally:
 print(json.dumps({"rows": rows, "inner_seconds": round(inner, 3)}))
 """
 
+# The floor's scan: one full scan of the table the floor loaded from Parquet.
 FLOOR_SCAN = r"""
 import json, shutil, sys, time
 import duckdb
@@ -103,54 +142,6 @@ finally:
     shutil.rmtree(temp, ignore_errors=True)
 print(json.dumps({"rows": row[0], "inner_seconds": round(inner, 3)}))
 """
-
-# Two bounds between the floor and auditor load (Parquet): where the load's time goes.
-#   typed  the same access_events rows written as auditor's table holds them (timestamps and
-#          integers cast, the row number and the content hash), with no validation at all;
-#   check  auditor's own validation statement (ingest._check_sql) run in one pass straight into
-#          a table, setting nothing aside: rejected rows and duplicates are kept and no errors
-#          are recorded, so it is no loader, only what the validation costs by itself.
-BOUND = r"""
-import json, shutil, sys, time
-from pathlib import Path
-import duckdb
-from auditor import ingest
-from auditor.schema import LOGS_BY_NAME
-db, kind, threads, memory_limit, temp, *files = sys.argv[1:]
-config = {"threads": int(threads), "temp_directory": temp}
-if memory_limit:
-    config["memory_limit"] = memory_limit
-log = LOGS_BY_NAME["access_events"]
-names = ", ".join(f'"{c.name}"' for c in log.columns)
-try:
-    con = duckdb.connect(db, config=config)
-    try:
-        start = time.perf_counter()
-        if kind == "typed":
-            cast = {"timestamp": "TIMESTAMPTZ", "integer": "BIGINT"}
-            typed = ", ".join(f'TRY_CAST("{c.name}" AS {cast[c.kind]}) AS "{c.name}"' if c.kind in cast
-                              else f'"{c.name}"' for c in log.columns)
-            con.execute(f"CREATE TABLE access_events AS SELECT *, hash({names}) AS _hash FROM ("
-                        f"SELECT {typed}, 1 AS _file_id, file_row_number + 1 AS _line "
-                        "FROM read_parquet($files, file_row_number = true))", {"files": files})
-        else:
-            for i, path in enumerate(files):
-                staged = ingest.STAGERS["parquet"](con, ingest.SourceFile(log, Path(path), "parquet"))
-                check = ingest._check_sql(log, staged)
-                prefix = "CREATE TEMP TABLE _checked AS"
-                assert check.startswith(prefix), "ingest._check_sql changed: update benchmarks/run.py"
-                into = "INSERT INTO access_events" if i else "CREATE TABLE access_events AS"
-                ingest.run(con, f"{into} SELECT {names}, {i + 1} AS _file_id, _line, _hash, _extra "
-                                f"FROM ({check[len(prefix):]})", {**staged.params, "naive_tz": None})
-        inner = time.perf_counter() - start
-        rows = con.execute("SELECT count(*) FROM access_events").fetchone()[0]
-    finally:
-        con.close()
-finally:
-    shutil.rmtree(temp, ignore_errors=True)
-print(json.dumps({"rows": rows, "inner_seconds": round(inner, 3)}))
-"""
-
 
 # ---------------------------------------------------------------------------------------------
 # Sizes
@@ -466,7 +457,7 @@ class Bench:
             db = self.db_dir / f"floor-{fmt}.duckdb"
 
             self.measure(f"floor_load_{fmt}", f"floor load ({fmt})",
-                         [sys.executable, "-c", FLOOR_LOAD, str(db), fmt, str(a.threads), limit,
+                         [sys.executable, "-c", LOAD, str(db), fmt, str(a.threads), limit,
                           str(self.tmp_dir / f"floor-{fmt}"), *self.files(fmt)], prepare=lambda db=db: remove_db(db))
             if fmt == "parquet":
                 if self.ok("floor_load_parquet"):
@@ -483,7 +474,7 @@ class Bench:
         for kind, title in (("typed", "bound: typed, no validation (parquet)"),
                             ("check", "bound: validation in one pass (parquet)")):
             self.measure(f"bound_{kind}_parquet", title,
-                         [sys.executable, "-c", BOUND, str(db), kind, str(a.threads), a.memory_limit or "",
+                         [sys.executable, "-c", LOAD, str(db), kind, str(a.threads), a.memory_limit or "",
                           str(self.tmp_dir / f"bound-{kind}"), *self.files("parquet")], prepare=lambda: remove_db(db))
         remove_db(db)
 
