@@ -178,8 +178,9 @@ CREATE TABLE IF NOT EXISTS findings (
     waiver      JSON,                  -- the waiver that applies, if any
     in_period   BOOLEAN NOT NULL       -- arose in the run's period (always true without one)
 );
--- A run keeps every finding that arose up to its as_of, so a report can show earlier months'
--- trend from the same run; the run's own results are the rows in_period.
+-- A run keeps every finding that arose up to its as_of (before its period's end, when it has
+-- one), so a report can show earlier months' trend from the same run; the run's own results are
+-- the rows in_period.
 
 -- Every evidence pack made from this database, newest last: each pack's manifest names the
 -- previous one's hash, so the months form a chain.

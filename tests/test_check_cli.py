@@ -75,6 +75,21 @@ def test_period_keeps_the_findings_that_arose_in_it(db):
     assert {f["event_id"] for f in data["findings"]} == {"a2"}  # a1 arose in August
 
 
+def test_a_period_run_keeps_the_findings_that_arose_before_its_end(db):
+    import duckdb
+
+    # September: a1 (August) stays for the trend; a2 arose at the period's end and a3, dated
+    # after as_of, would be log-integrity's: neither is kept.
+    data = json.loads(check(db, "--format", "json", "--period", "2026-09").output)
+    assert data["findings"] == []
+    with duckdb.connect(db) as con:
+        kept = con.execute("SELECT control, event_id, in_period FROM findings").fetchall()
+    assert kept == [("consent-before-access", "a1", False)]
+    # Without a period, a3 after an earlier as_of is named.
+    data = json.loads(check(db, "--format", "json", "--as-of", "2026-10-01T00:00:00Z").output)
+    assert ("log-integrity", "a3") in {(f["control"], f["event_id"]) for f in data["findings"]}
+
+
 def test_csv_and_junit(db, tmp_path):
     rows = list(csv.DictReader(io.StringIO(check(db, "--format", "csv").output)))
     assert {r["event_id"] for r in rows} == {"a1", "a2"}
