@@ -5,16 +5,21 @@
 -- promise: None of the integration's promises: the accountability of GDPR Art. 5(2) and the records of Art. 30.
 -- description: The logs are trustworthy evidence: one version of each id, sessions that end after they start, nothing dated after as_of, only known users, recorded regions, an audit record for every change of the setting that snapshots show.
 -- remediation: Find where the export lost or altered records (duplicate ids, clock errors, missing fields) and fix it at the source; re-export.
-WITH rows AS (
+WITH rows AS NOT MATERIALIZED (
     SELECT 'access_events' AS source, event_id, user_id, occurred_at, session_end, source_region, destination_region FROM access_events
     UNION ALL SELECT 'consent_events', event_id, user_id, occurred_at, NULL, NULL, NULL FROM consent_events
     UNION ALL SELECT 'admin_events', event_id, actor_id, occurred_at, NULL, NULL, NULL FROM admin_events
     UNION ALL SELECT 'dsr_requests', request_id, user_id, received_at, NULL, NULL, NULL FROM dsr_requests),
 -- The loader never keeps two rows with the same content, so an id on two rows of one log has
--- two versions. Grouping each log on its own is cheaper than grouping the union.
+-- two versions. Grouping each log on its own is cheaper than grouping the union. access_events
+-- holds millions of ids: the candidates are the rows whose id shares its 64-bit hash with
+-- another row's (a group of 8-byte keys, not of strings: half the time, a quarter of the
+-- memory), and grouping those rows by the id itself decides.
 repeated AS (
     SELECT 'access_events' AS source, event_id, min(user_id) AS user_id, min(occurred_at) AS occurred_at, count(*) AS n
-    FROM access_events GROUP BY event_id HAVING count(*) > 1
+    FROM access_events
+    WHERE hash(event_id) IN (SELECT hash(event_id) FROM access_events GROUP BY hash(event_id) HAVING count(*) > 1)
+    GROUP BY event_id HAVING count(*) > 1
     UNION ALL SELECT 'consent_events', event_id, min(user_id), min(occurred_at), count(*)
     FROM consent_events GROUP BY event_id HAVING count(*) > 1
     UNION ALL SELECT 'admin_events', event_id, min(actor_id), min(occurred_at), count(*)
