@@ -14,6 +14,7 @@ from test_controls import SETUP, access, consent
 
 from auditor.cli import main
 from auditor.render import html_to_pdf
+from auditor.report import EXAMPLES
 
 SECTIONS = ["Summary", "Controls", "Data flows", "Consent and enablement", "Data-subject requests",
             "Evidence quality", "Waivers", "Method"]
@@ -145,10 +146,23 @@ def test_a_month_with_100000_findings_keeps_tables_capped_and_the_csv_complete(t
     result = cli("report", "--period", "2026-10", "--db", db, "--out", str(tmp_path / "out"), "--format", "html")
     assert result.exit_code == 0, result.output
     html = (tmp_path / "out" / "report-2026-10.html").read_text()
-    assert html.count('<td class="mono">a') == 50  # 50 examples of consent-before-access
-    assert "50 of 100,000 shown" in html
+    assert html.count('<td class="mono">a') == EXAMPLES == 25  # examples of consent-before-access
+    assert "25 of 100,000 shown" in html
     with open(tmp_path / "out" / "findings-2026-10.csv", newline="") as fh:
         assert sum(1 for _ in csv.DictReader(fh)) == 100_000
+
+
+def test_the_findings_csv_writes_times_as_iso_8601_utc(tmp_path):
+    # Formatted in SQL as db.iso does: fractional seconds only when there are any.
+    rows = [access("a1", "2026-10-02T00:00:00.25Z"), access("a2", "2026-10-02T02:00:00+02:00")]
+    folder = write_input(tmp_path / "in", access_events=rows, consent_events=[], admin_events=SETUP)
+    db = str(tmp_path / "a.duckdb")
+    assert cli("load", str(folder), "--db", db).exit_code == 0
+    assert cli("report", "--period", "2026-10", "--db", db, "--out", str(tmp_path / "out"), "--format", "html").exit_code == 0
+    with open(tmp_path / "out" / "findings-2026-10.csv", newline="") as fh:
+        found = {(r["event_id"], r["occurred_at"], r["arose_at"]) for r in csv.DictReader(fh) if r["control"] == "consent-before-access"}
+    assert found == {("a1", "2026-10-02T00:00:00.250000Z", "2026-10-02T00:00:00.250000Z"),
+                     ("a2", "2026-10-02T00:00:00Z", "2026-10-02T00:00:00Z")}
 
 
 def test_an_interrupted_write_leaves_the_previous_report_whole(sample_db, tmp_path, monkeypatch):
