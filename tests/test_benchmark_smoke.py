@@ -11,7 +11,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 STEPS = {
     "floor_load_parquet", "floor_scan", "floor_load_csv", "bound_typed_parquet", "bound_check_parquet",
-    "load_parquet", "load_csv", "check", "check_5", "report", "subject", "pandas",
+    "load_parquet", "load_csv", "check", "check_5", "report", "report_busy", "subject", "pandas",
 }
 
 
@@ -44,8 +44,11 @@ def test_benchmark_runs_end_to_end(tmp_path: Path) -> None:
     for key in ("bound_typed_parquet", "bound_check_parquet"):
         assert json.loads(Path(res["steps"][key]["runs"][0]["stdout"]).read_text())["rows"] == res["events"]
     assert res["data"]["loaded"]["access_events"]["loaded"] > 0
+    # The busy month has many more findings than the generated data's month.
+    assert res["steps"]["report_busy"]["findings"] > res["steps"]["report"]["findings"] + 100
     assert {t["id"] for t in res["targets"]} >= {"load_parquet_vs_floor", "check_vs_floor", "pandas_time_vs_auditor",
-                                                 "pandas_rss_vs_auditor", "report_seconds", "subject_seconds"}
+                                                 "pandas_rss_vs_auditor", "report_seconds", "report_busy_seconds",
+                                                 "subject_seconds"}
     assert set(res["versions"]) >= {"auditor", "duckdb", "pandas", "python"}
     assert res["machine"]["nproc"] >= 1 and res["machine"]["memory_total_kib"] > 0
     # Data and databases stay in tmp_path; DuckDB's spill folders are gone.
