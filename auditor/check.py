@@ -207,8 +207,7 @@ INSERT INTO findings (run_id, control, severity, {columns}, waiver, in_period)
 SELECT $run_id, $control, $severity, {", ".join("f." + c for c in FINDING_COLUMNS)},
        (SELECT w.waiver FROM _waivers w WHERE w.control = $control
           AND (w.event_id = f.event_id OR w.user_id = f.user_id) ORDER BY w.n LIMIT 1),
-       (CAST($period_start AS TIMESTAMPTZ) IS NULL OR f.arose_at >= $period_start)
-       AND (CAST($period_end AS TIMESTAMPTZ) IS NULL OR f.arose_at < $period_end)
+       CAST($period_start AS TIMESTAMPTZ) IS NULL OR f.arose_at >= $period_start
 FROM (SELECT DISTINCT ON (source, event_id) {columns}
       FROM ({strip_header(control.sql)})
       WHERE CAST($period_end AS TIMESTAMPTZ) IS NULL OR arose_at < $period_end
