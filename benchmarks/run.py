@@ -539,22 +539,8 @@ class Bench:
         and does the same work (check of the period, HTML, PDF, CSV). `busy`: of a copy in which
         the month has many findings (BUSY_MONTH)."""
         key = "report_busy" if busy else "report"
-        source, db = self.db_dir / "parquet.duckdb", self.db_dir / f"{key}.duckdb"
-        out = self.run_dir / key
-        if busy:
-            source = self.db_dir / "busy-source.duckdb"
-            copy_db(self.db_dir / "parquet.duckdb", source)
-            import duckdb
-
-            con = duckdb.connect(str(source))
-            try:
-                con.execute("SET TimeZone = 'UTC'")
-                start = dt.datetime.strptime(self.period, "%Y-%m").replace(tzinfo=dt.timezone.utc)
-                end = (start + dt.timedelta(days=32)).replace(day=1)
-                for sql in BUSY_MONTH:
-                    con.execute(sql, {k: v for k, v in {"start": start, "end": end}.items() if f"${k}" in sql})
-            finally:
-                con.close()
+        source = self.busy_copy() if busy else self.db_dir / "parquet.duckdb"
+        db, out = self.db_dir / f"{key}.duckdb", self.run_dir / key
 
         def fresh() -> None:
             copy_db(source, db)
@@ -578,13 +564,32 @@ class Bench:
         index = year * 12 + month - 1 + self.months - 2
         return f"{index // 12:04d}-{index % 12 + 1:02d}"
 
-    def subject_user(self) -> str:
+    def busy_copy(self) -> Path:
+        """A copy of the loaded database in which the report's month is busy (BUSY_MONTH)."""
+        busy = self.db_dir / "busy-source.duckdb"
+        copy_db(self.db_dir / "parquet.duckdb", busy)
+        start = dt.datetime.strptime(self.period, "%Y-%m").replace(tzinfo=dt.timezone.utc)
+        end = (start + dt.timedelta(days=32)).replace(day=1)
+        con = self.connect(busy)
+        try:
+            con.execute("SET TimeZone = 'UTC'")
+            for sql in BUSY_MONTH:
+                con.execute(sql, {k: v for k, v in {"start": start, "end": end}.items() if f"${k}" in sql})
+        finally:
+            con.close()
+        return busy
+
+    def connect(self, db: Path, read_only: bool = False) -> Any:
+        """DuckDB on a benchmark database, with the run's threads and memory limit."""
         import duckdb
 
         config: dict[str, Any] = {"threads": self.args.threads}
         if self.args.memory_limit:
             config["memory_limit"] = self.args.memory_limit
-        con = duckdb.connect(str(self.db_dir / "parquet.duckdb"), read_only=True, config=config)
+        return duckdb.connect(str(db), read_only=read_only, config=config)
+
+    def subject_user(self) -> str:
+        con = self.connect(self.db_dir / "parquet.duckdb", read_only=True)
         try:
             return con.execute("SELECT user_id FROM access_events GROUP BY user_id "
                                "ORDER BY count(*) DESC, user_id LIMIT 1").fetchone()[0]
@@ -707,9 +712,7 @@ class Bench:
         """What auditor load kept of the Parquet files (rows read, loaded, rejected, duplicates)."""
         if not self.ok("load_parquet") or not (self.db_dir / "parquet.duckdb").exists():
             return None
-        import duckdb
-
-        con = duckdb.connect(str(self.db_dir / "parquet.duckdb"), read_only=True)
+        con = self.connect(self.db_dir / "parquet.duckdb", read_only=True)
         try:
             rows = con.execute("SELECT log, sum(rows_read), sum(rows_loaded), sum(rows_rejected), sum(duplicates) "
                                "FROM loaded_files GROUP BY log ORDER BY log").fetchall()
