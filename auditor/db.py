@@ -54,6 +54,13 @@ def iso(t: datetime | None) -> str | None:
     return None if t is None else t.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
 
 
+def iso_sql(expr: str) -> str:
+    """SQL of `iso` for a TIMESTAMPTZ expression (the connection's time zone is UTC): for many
+    rows, which Python would format one by one."""
+    return (f"strftime({expr}, CASE WHEN epoch_us({expr}) % 1000000 = 0 THEN '%Y-%m-%dT%H:%M:%SZ' "
+            "ELSE '%Y-%m-%dT%H:%M:%S.%fZ' END)")
+
+
 def plain(row: dict[str, Any]) -> dict[str, Any]:
     """A result row for JSON or CSV: its timestamps as ISO 8601 strings (iso)."""
     return {k: iso(v) if isinstance(v, datetime) else v for k, v in row.items()}

@@ -405,8 +405,8 @@ def _same(a: str, b: str, log: Log) -> str:
 
 
 def _check_sql(log: Log, staged: Staged) -> str:
-    """SQL creating `_checked`: normalised columns and fate of each row; for a new row its
-    content hash, for a rejected one its errors and raw text.
+    """SQL selecting the rows of `_checked`: normalised columns and fate of each row; for a new
+    row its content hash, for a rejected one its errors and raw text.
 
     Whether a row is rejected is one boolean over all checks; the list of errors (structs with
     texts) is built only for the rows that are. The fate is 'rejected' or 'new' here;
@@ -434,8 +434,7 @@ def _check_sql(log: Log, staged: Staged) -> str:
         breaks = f"CASE WHEN {newline} THEN len({text}) - len(replace({text}, chr(10), '')) ELSE 0 END AS _breaks, "
     # hash(a, b, ...) is the value hash(struct_pack(a, b, ...)) had, which earlier versions
     # stored, without building a struct per row (2 CPU-s at 10M rows).
-    return f"""CREATE TEMP TABLE _checked AS
-SELECT _ord, _ord + {staged.header_lines} AS _line, {"_breaks, " if breaks else ""}_extra, {columns},
+    return f"""SELECT _ord, _ord + {staged.header_lines} AS _line, {"_breaks, " if breaks else ""}_extra, {columns},
        CASE WHEN _bad THEN 'rejected' ELSE 'new' END AS _fate,
        CASE WHEN _bad THEN {error_list} END AS _errors,
        CASE WHEN NOT _bad THEN hash({columns}) END AS _hash,
@@ -576,7 +575,7 @@ def _load_file(
     try:
         staged = (stager or STAGERS[src.format])(con, src)
         params = {**staged.params, "naive_tz": config.time.naive_timezone or None}
-        run(con, _check_sql(log, staged), params)
+        run(con, f"CREATE TEMP TABLE _checked AS {_check_sql(log, staged)}", params)
         if not staged.numbered:
             _number_records(con, staged)
         _mark_duplicates(con, log)

@@ -23,21 +23,22 @@ from rich.table import Table
 
 from auditor import __version__
 from auditor.check import CheckRun
-from auditor.db import iso, rows
+from auditor.db import iso, iso_sql, rows
 
 FINDING_FIELDS = ("control", "event_id", "user_id", "occurred_at", "reason", "severity", "waived", "waiver", "source", "arose_at")
 
 
 def findings(con: duckdb.DuckDBPyConnection, run: CheckRun) -> list[dict[str, Any]]:
     """The run's findings (keys: FINDING_FIELDS), sorted by control, then occurred_at, then event_id."""
+    # Times formatted by DuckDB; ordered by the time itself (findings.occurred_at), not its text.
     out = rows(
         con,
-        "SELECT control, event_id, user_id, occurred_at, reason, severity, waiver IS NOT NULL AS waived, waiver, source, "
-        "arose_at FROM findings WHERE run_id = $run AND in_period ORDER BY control, occurred_at, event_id, source",
+        f"SELECT control, event_id, user_id, {iso_sql('occurred_at')} AS occurred_at, reason, severity, "
+        f"waiver IS NOT NULL AS waived, waiver, source, {iso_sql('arose_at')} AS arose_at FROM findings "
+        "WHERE run_id = $run AND in_period ORDER BY control, findings.occurred_at, event_id, source",
         {"run": run.run_id},
     )
     for item in out:
-        item["occurred_at"], item["arose_at"] = iso(item["occurred_at"]), iso(item["arose_at"])
         item["waiver"] = json.loads(item["waiver"]) if item["waiver"] else None
     return out
 

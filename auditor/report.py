@@ -23,7 +23,7 @@ from auditor import __version__
 from auditor.check import CheckRun, ControlResult, Period, absent_logs, month_period, run_check
 from auditor.config import Config
 from auditor.controls import catalogue, control_hashes
-from auditor.db import rows
+from auditor.db import iso_sql, rows
 from auditor.errors import AuditorError
 from auditor.outputs import inputs
 from auditor.render import (CHART_MODULES, PDF_MODULES, Preload, environment, generated_at, html_to_pdf, svg_chart,
@@ -335,20 +335,14 @@ def render_pdf(html: str) -> bytes:
     return pdf
 
 
-# db.iso in SQL (the session's time zone is UTC): a busy month has 100,000 findings, which Python
-# would format one by one.
-_ISO = ("strftime({t}, CASE WHEN epoch_us({t}) % 1000000 = 0 THEN '%Y-%m-%dT%H:%M:%SZ' "
-        "ELSE '%Y-%m-%dT%H:%M:%S.%fZ' END)")
-
-
 def findings_frame(con: duckdb.DuckDBPyConnection, run: CheckRun, pseudo: Pseudonymizer | None = None) -> Any:
     """Every finding of the run's period as a DataFrame, in a stable order and with ISO times."""
     pseudo = pseudo or Pseudonymizer(None)
     reason = "reason" if not pseudo.key else f"replace(reason, user_id, {pseudo.sql('user_id')})"
     # Ordered by the time itself (findings.occurred_at), not by its text.
     return con.execute(
-        f"""SELECT control, severity, event_id, {pseudo.sql('user_id')} AS user_id, {_ISO.format(t='occurred_at')} AS occurred_at,
-                   {_ISO.format(t='arose_at')} AS arose_at, {reason} AS reason, waiver IS NOT NULL AS waived,
+        f"""SELECT control, severity, event_id, {pseudo.sql('user_id')} AS user_id, {iso_sql('occurred_at')} AS occurred_at,
+                   {iso_sql('arose_at')} AS arose_at, {reason} AS reason, waiver IS NOT NULL AS waived,
                    waiver->>'$.reason' AS waiver_reason, waiver->>'$.approved_by' AS approved_by, source
             FROM findings WHERE run_id = $run AND in_period ORDER BY control, findings.occurred_at, event_id, source""",
         {"run": run.run_id, **({"pkey": pseudo.key} if pseudo.key else {})},

@@ -95,14 +95,11 @@ def bound(con):
                     f"SELECT {typed}, 1 AS _file_id, file_row_number + 1 AS _line "
                     "FROM read_parquet($files, file_row_number = true))", {"files": files})
         return
-    prefix = "CREATE TEMP TABLE _checked AS"
     for i, path in enumerate(files):
         staged = ingest.STAGERS["parquet"](con, ingest.SourceFile(log, Path(path), "parquet"))
-        check = ingest._check_sql(log, staged)
-        assert check.startswith(prefix), "ingest._check_sql changed: update benchmarks/run.py"
         into = "INSERT INTO access_events" if i else "CREATE TABLE access_events AS"
         ingest.run(con, f"{into} SELECT {names}, {i + 1} AS _file_id, _line, _hash, _extra "
-                        f"FROM ({check[len(prefix):]})", {**staged.params, "naive_tz": None})
+                        f"FROM ({ingest._check_sql(log, staged)})", {**staged.params, "naive_tz": None})
 
 
 try:
@@ -566,6 +563,8 @@ class Bench:
 
     def busy_copy(self) -> Path:
         """A copy of the loaded database in which the report's month is busy (BUSY_MONTH)."""
+        from auditor.db import run  # binds only the parameters a statement uses
+
         busy = self.db_dir / "busy-source.duckdb"
         copy_db(self.db_dir / "parquet.duckdb", busy)
         start = dt.datetime.strptime(self.period, "%Y-%m").replace(tzinfo=dt.timezone.utc)
@@ -574,7 +573,7 @@ class Bench:
         try:
             con.execute("SET TimeZone = 'UTC'")
             for sql in BUSY_MONTH:
-                con.execute(sql, {k: v for k, v in {"start": start, "end": end}.items() if f"${k}" in sql})
+                run(con, sql, {"start": start, "end": end})
         finally:
             con.close()
         return busy
