@@ -136,7 +136,7 @@ def print_table(console: Console, con: duckdb.DuckDBPyConnection, run: CheckRun,
             continue
         rows = con.execute(
             "SELECT event_id, reason FROM findings WHERE run_id = ? AND control = ? AND waiver IS NULL AND in_period "
-            "ORDER BY occurred_at, event_id LIMIT ?",
+            "ORDER BY occurred_at, event_id, source LIMIT ?",
             [run.run_id, r.control.id, examples],
         ).fetchall()
         console.print(f"\n[bold]{r.control.id}[/] ({r.control.severity}): {r.findings - r.waived} open finding(s)")

@@ -169,9 +169,9 @@ def build_context(
     examples = rows(con, f"""
         SELECT control, event_id, {pseudo.sql('user_id')} AS user_id, user_id AS real_user, occurred_at, reason,
                waiver IS NOT NULL AS waived
-        FROM (SELECT *, row_number() OVER (PARTITION BY control ORDER BY occurred_at, event_id) AS nth
+        FROM (SELECT *, row_number() OVER (PARTITION BY control ORDER BY occurred_at, event_id, source) AS nth
               FROM findings WHERE run_id = $run AND in_period)
-        WHERE nth <= {EXAMPLES} ORDER BY control, occurred_at, event_id""", p)
+        WHERE nth <= {EXAMPLES} ORDER BY control, occurred_at, event_id, source""", p)
     by_control: dict[str, list[dict[str, Any]]] = {}
     for e in examples:
         e["reason"] = pseudo.text(e.pop("reason"), e.pop("real_user"))
@@ -198,7 +198,7 @@ def build_context(
                coalesce(transfer_mechanism, '(none)') AS mechanism, count(*) AS n
         FROM access_events WHERE occurred_at >= $start AND occurred_at < $end
           AND eea_us_transfer(source_region, destination_region)
-        GROUP BY ALL ORDER BY route, n DESC""", p)
+        GROUP BY ALL ORDER BY route, n DESC, mechanism""", p)
     flow_chart = Markup(svg_chart("flows", lambda ax: _stacked(ax, flows), height=2.2)) if flows else None
     transfer_chart = Markup(svg_chart("transfers", lambda ax: _hbars(ax, [f"{t['route']}: {t['mechanism']}" for t in transfers],
                                                        [t["n"] for t in transfers]), height=1.6)) if transfers else None

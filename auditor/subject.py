@@ -266,7 +266,7 @@ def _findings(con: duckdb.DuckDBPyConnection, user: str) -> dict[str, Any] | Non
         return None
     rows = _rows(con, """SELECT control, severity, source, event_id, occurred_at, arose_at, waiver IS NOT NULL AS waived
         FROM findings WHERE run_id = $run AND user_id = $user AND in_period
-        ORDER BY arose_at, control, event_id""", run=latest["run_id"], user=user)
+        ORDER BY arose_at, control, event_id, source""", run=latest["run_id"], user=user)
     return {**latest, "rows": rows}
 
 
