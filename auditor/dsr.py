@@ -21,13 +21,15 @@ from rich.text import Text
 
 from auditor.db import iso, plain, rows
 
-STATUSES = ("done_in_time", "done_late", "open", "overdue")
+# Each status and its words in the DPO's overview and the monthly report.
+STATUSES = {"done_in_time": "done in time", "done_late": "done late", "open": "open", "overdue": "overdue"}
 FIELDS = ("request_id", "user_id", "type", "scope", "received_at", "extended", "deadline", "completed_at",
           "status", "days_left")
 
 # One row per request row (two versions of one request_id are both shown: each is evidence).
 # days_left: calendar days (UTC) from as_of to the deadline, negative once overdue, for open requests.
-_REQUESTS_SQL = """
+# The one definition of a request's status: `auditor dsr` and the monthly report both select from it.
+REQUESTS_SQL = """
 WITH r AS (
     SELECT request_id, user_id, type, scope, received_at, extended,
            dsr_deadline(received_at, extended) AS deadline,
@@ -44,13 +46,13 @@ SELECT request_id, user_id, type, scope, received_at, extended, deadline, comple
        CASE WHEN completed_at IS NULL
             THEN date_diff('day', CAST(CAST($as_of AS TIMESTAMPTZ) AS DATE), CAST(deadline AS DATE)) END AS days_left
 FROM r
-ORDER BY deadline, received_at, request_id, _file_id, _line
 """
 
 
 def requests(con: duckdb.DuckDBPyConnection, as_of: datetime, user_id: str | None = None) -> list[dict[str, Any]]:
     """Every request received by as_of (of one user, when given), soonest deadline first."""
-    return rows(con, _REQUESTS_SQL, {"as_of": as_of, "user": user_id})
+    return rows(con, REQUESTS_SQL + "ORDER BY deadline, received_at, request_id, _file_id, _line",
+                {"as_of": as_of, "user": user_id})
 
 
 def received_after(con: duckdb.DuckDBPyConnection, as_of: datetime, user_id: str | None = None) -> int:
@@ -94,7 +96,7 @@ def print_table(console: Console, rows: list[dict[str, Any]], as_of: datetime, l
                               ("deadline", "left"), ("completed", "left"), ("status", "left"), ("days left", "right")):
             table.add_column(name, justify=justify, no_wrap=name in ("request", "received", "deadline", "completed"))
         for r in rows:
-            status = r["status"].replace("_", " ") + (" (extended)" if r["extended"] else "")
+            status = STATUSES[r["status"]] + (" (extended)" if r["extended"] else "")
             # Values from the log go in as Text, never as markup: an id like "[red]" stays literal.
             table.add_row(
                 Text(r["request_id"]), Text(r["user_id"]), Text(r["type"] + (f" ({r['scope']})" if r["scope"] else "")),
@@ -104,7 +106,7 @@ def print_table(console: Console, rows: list[dict[str, Any]], as_of: datetime, l
             )
         console.print(table)
         tally = {s: sum(r["status"] == s for r in rows) for s in STATUSES}
-        console.print(", ".join(f"{n} {s.replace('_', ' ')}" for s, n in tally.items()))
+        console.print(", ".join(f"{n} {STATUSES[s]}" for s, n in tally.items()))
     if later:
         console.print(f"{later} request(s) received after as_of are not shown.")
 

@@ -19,7 +19,7 @@ from typing import Any
 import duckdb
 from markupsafe import Markup
 
-from auditor import __version__
+from auditor import __version__, dsr
 from auditor.check import CheckRun, ControlResult, Period, absent_logs, month_period, run_check
 from auditor.config import Config
 from auditor.controls import catalogue, control_hashes
@@ -132,7 +132,8 @@ def build_context(
     """Everything the monthly template shows, computed in SQL from the run and the logs."""
     period = run.period
     assert period is not None
-    p = {"run": run.run_id, "start": period.start, "end": period.end, "as_of": run.as_of, "pkey": pseudo.key}
+    p = {"run": run.run_id, "start": period.start, "end": period.end, "as_of": run.as_of, "pkey": pseudo.key,
+         "user": None}  # dsr.REQUESTS_SQL of every user
     tz = config.time.report_timezone
     labels = month_labels(label, TREND_MONTHS)
     months = [month_period(m, tz) for m in labels]
@@ -228,22 +229,14 @@ def build_context(
     # 5. Data-subject requests received, due or open in the period: counted in full, the soonest
     # deadlines listed.
     requests = f"""
-        WITH r AS (
-            SELECT request_id, {pseudo.sql('user_id')} AS user_id, type, received_at, extended,
-                   CASE WHEN completed_at <= $as_of THEN completed_at END AS completed,
-                   dsr_deadline(received_at, extended) AS deadline
-            FROM dsr_requests WHERE received_at <= $as_of),
-        s AS (
-            SELECT *, CASE WHEN completed IS NOT NULL AND completed <= deadline THEN 'completed in time'
-                           WHEN completed IS NOT NULL THEN 'completed late'
-                           WHEN deadline < $as_of THEN 'open, overdue' ELSE 'open' END AS status,
-                      CASE WHEN completed IS NULL THEN datediff('day', $as_of, deadline) END AS days_left
-            FROM r
+        WITH s AS (
+            SELECT * REPLACE ({pseudo.sql('user_id')} AS user_id) FROM ({dsr.REQUESTS_SQL})
             WHERE (received_at >= $start AND received_at < $end) OR (deadline >= $start AND deadline < $end)
-               OR completed IS NULL)"""
-    dsr = rows(con, requests + f" SELECT * FROM s ORDER BY deadline, request_id LIMIT {TABLE_CAP}", p)
+               OR completed_at IS NULL)"""
+    dsr_rows = rows(con, requests + f"""
+        SELECT * FROM s ORDER BY deadline, received_at, request_id, user_id, type, scope, completed_at LIMIT {TABLE_CAP}""", p)
     dsr_counts = {r["status"]: r["n"] for r in rows(con, requests + " SELECT status, count(*) AS n FROM s GROUP BY status", p)}
-    dsr_summary = {s: dsr_counts.get(s, 0) for s in ("completed in time", "completed late", "open", "open, overdue")}
+    dsr_summary = {s: dsr_counts.get(s, 0) for s in dsr.STATUSES}
     dsr_received = rows(con, "SELECT count(*) AS n FROM dsr_requests WHERE received_at >= $start AND received_at < $end", p)[0]["n"]
 
     # 6. Evidence quality.
@@ -261,7 +254,7 @@ def build_context(
         "month_labels": labels, "previous_label": labels[-2],
         "flows": flows, "apps": apps, "transfers": transfers, "flow_chart": flow_chart, "transfer_chart": transfer_chart,
         "consent": consent, "activity": activity, "hidden": hidden, "org": org[0] if org else None, "changes": changes,
-        "changes_total": changes_total, "dsr": dsr, "dsr_total": sum(dsr_counts.values()), "dsr_summary": dsr_summary, "dsr_received": dsr_received,
+        "changes_total": changes_total, "dsr": dsr_rows, "dsr_statuses": dsr.STATUSES, "dsr_total": sum(dsr_counts.values()), "dsr_summary": dsr_summary, "dsr_received": dsr_received,
         "absent": sorted(absent_logs(con)), "rejected": rejected, "files": files,
         "inputs": inputs(con), "pseudonymized": bool(pseudo.key),
     }

@@ -63,6 +63,26 @@ def test_the_sample_report_matches_check_and_holds_every_section(sample_db, tmp_
     assert _runs(sample_db) == runs
 
 
+@pytest.mark.parametrize("month", ["2026-08", "2026-10"])
+def test_request_statuses_are_those_of_auditor_dsr(sample_db, tmp_path, month):
+    import duckdb
+
+    assert cli("report", "--period", month, "--db", sample_db, "--out", str(tmp_path), "--format", "html").exit_code == 0
+    con = duckdb.connect(sample_db, read_only=True)
+    as_of, start, end = con.execute("SELECT as_of, period_start, period_end FROM check_runs ORDER BY run_id DESC LIMIT 1").fetchone()
+    con.close()
+    start, end = (t.strftime("%Y-%m-%dT%H:%M:%SZ") for t in (start, end))
+    listed = json.loads(cli("dsr", "--db", sample_db, "--as-of", as_of.isoformat(), "--format", "json").output)["requests"]
+    in_scope = [r for r in listed if start <= r["received_at"] < end or start <= r["deadline"] < end or not r["completed_at"]]
+    counts = {s: sum(r["status"] == s for r in in_scope) for s in ("done_in_time", "done_late", "open", "overdue")}
+    html = (tmp_path / f"report-{month}.html").read_text()
+    assert (f"{counts['done_in_time']} done in time, {counts['done_late']} done late,\n   {counts['open']} open within "
+            f"their deadline, {counts['overdue']} overdue") in html
+    table = re.search(r'id="dsr".*?</table>', html, re.S).group(0)
+    shown = re.findall(r'<td class="mono">([^<]+)</td><td class="mono">[^<]*</td>.*?<td>([a-z ]+)</td><td class="n">', table, re.S)
+    assert shown == [(r["request_id"], r["status"].replace("_", " ")) for r in in_scope]
+
+
 def _runs(db: str) -> int:
     import duckdb
 
@@ -200,6 +220,6 @@ def test_request_counts_cover_every_request_while_the_table_is_capped(tmp_path):
     assert cli("load", str(folder), "--db", db).exit_code == 0
     assert cli("report", "--period", "2026-10", "--db", db, "--out", str(tmp_path), "--format", "html").exit_code == 0
     html = (tmp_path / "report-2026-10.html").read_text()
-    assert "120 received in the period" in html and "120 open within their deadline" in html
+    assert "120 received in the period" in html and "120 open within their deadline" in html and "0 overdue" in html
     assert "The 50 soonest deadlines of 120 requests" in html
     assert html.count('<td class="mono">r') == 50
