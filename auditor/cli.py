@@ -423,8 +423,9 @@ def subject_cmd(ctx: click.Context, user: str, db_path: str, out_dir: Path, form
 @db_option
 @click.option("--as-of", "as_of_text", help="The audit moment (ISO 8601 with offset); default: the latest event loaded.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
+@click.option("--fail-on-overdue", is_flag=True, help="Exit 1 when a request is overdue at as_of (for a scheduled job).")
 @click.pass_context
-def dsr_cmd(ctx: click.Context, db_path: str, as_of_text: str | None, fmt: str) -> None:
+def dsr_cmd(ctx: click.Context, db_path: str, as_of_text: str | None, fmt: str, fail_on_overdue: bool) -> None:
     """The data-subject requests: received, deadline, status and days left, soonest deadline first.
 
     The deadline is one calendar month after receipt (three when extended). Status at as_of:
@@ -449,6 +450,7 @@ def dsr_cmd(ctx: click.Context, db_path: str, as_of_text: str | None, fmt: str) 
         dsr.print_table(console, rows, as_of, later, absent)
     else:
         click.echo(dsr.to_json(rows, as_of, later) if fmt == "json" else dsr.to_csv(rows), nl=False)
+    ctx.exit(1 if fail_on_overdue and any(r["status"] == "overdue" for r in rows) else 0)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -298,6 +298,12 @@ def test_dsr_table_and_csv(small_db):
     assert csv_out[1].startswith("r-jan31,u1,access,,2026-01-31T10:00:00Z,false,2026-02-28T10:00:00Z,2026-02-28T10:00:00Z,done_in_time,")
 
 
+def test_dsr_fails_on_overdue_requests_only_when_asked(small_db):
+    assert cli("dsr", "--db", small_db, "--as-of", AS_OF, "--fail-on-overdue").exit_code == 1  # r-over
+    assert cli("dsr", "--db", small_db, "--as-of", "2026-03-01T00:00:00Z", "--fail-on-overdue").exit_code == 0  # not yet
+    assert cli("dsr", "--db", small_db, "--as-of", AS_OF, "--format", "json").exit_code == 0
+
+
 def test_the_subject_report_shows_the_persons_requests_only(small_db, tmp_path):
     assert cli("subject", "u1", "--db", small_db, "--as-of", AS_OF, "--out", str(tmp_path), "--format", "html").exit_code == 0
     text = visible_text((tmp_path / "subject-u1.html").read_text(encoding="utf-8"))
