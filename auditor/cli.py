@@ -5,6 +5,7 @@ Exit codes: 0 clean, 1 findings at or above the chosen severity, 2 bad usage or 
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
@@ -30,13 +31,19 @@ DEFAULT_DB = "audit.duckdb"
 
 
 class AuditorGroup(click.Group):
-    """Turns a user mistake (AuditorError) into one line on stderr and exit code 2."""
+    """Turns a user mistake into one line on stderr and exit code 2: an AuditorError, or a file
+    the system would not open or write (a missing folder, no permission, a full disk)."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except AuditorError as exc:
             click.echo(f"error: {exc}", err=True)
+            ctx.exit(2)
+        except OSError as exc:
+            if exc.filename is None:
+                raise
+            click.echo(f"error: {exc.filename}: {exc.strerror}", err=True)
             ctx.exit(2)
 
 
@@ -227,18 +234,11 @@ def check_cmd(ctx: click.Context, db_path: str, period: str | None, date_from: s
     waivers = load_waivers(waivers_path, {c.id for c in catalogue()})
     con = _open_existing(db_path, config)
     result = run_check(con, config, controls, _parse_as_of(as_of_text), span, waivers.waivers, waivers.sha256)
-    if fmt == "table":
-        if output:
-            with output.open("w", encoding="utf-8") as fh:
-                print_table(Console(soft_wrap=True, file=fh), con, result)
+    with output.open("w", encoding="utf-8") if output else contextlib.nullcontext(sys.stdout) as fh:
+        if fmt == "table":
+            print_table(Console(soft_wrap=True, file=fh), con, result)
         else:
-            print_table(Console(soft_wrap=True), con, result)
-    else:
-        text = {"json": to_json, "csv": to_csv, "junit": to_junit}[fmt](con, result)
-        if output:
-            output.write_text(text, encoding="utf-8")
-        else:
-            click.echo(text, nl=False)
+            fh.write({"json": to_json, "csv": to_csv, "junit": to_junit}[fmt](con, result))
     con.close()
     ctx.exit(3 if result.errors else 1 if result.failing(fail_on) else 0)
 

@@ -101,6 +101,11 @@ def test_csv_and_junit(db, tmp_path):
     assert cases["consent-before-access"].find("failure") is not None
     assert cases["consent-scope"].find("failure") is None
     assert cases["dsr-deadline"].find("skipped") is not None
+    table = tmp_path / "table.txt"
+    assert check(db, "--output", str(table)).exit_code == 1
+    assert "consent-before-access" in table.read_text() and "a1" in table.read_text()
+    missing = check(db, "--format", "json", "--output", str(tmp_path / "no" / "such" / "folder.json"))
+    assert missing.exit_code == 2 and "folder.json: No such file or directory" in missing.output
 
 
 def write_waivers(tmp_path, text: str):
