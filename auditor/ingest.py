@@ -20,7 +20,7 @@ import csv
 import gzip
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -114,18 +114,26 @@ def discover(
     return found, absent
 
 
-def sha256_of(path: Path) -> tuple[str, int]:
-    """SHA-256 hex digest and size in bytes of a file, read in chunks."""
+def sha256_of(path: Path, count_lines: bool = False) -> tuple[str, int, int | None]:
+    """SHA-256 hex digest, size in bytes and, when asked, physical lines of a file, read in chunks.
+
+    Counting lines in the same pass costs 0.4 s per GB (a second read would cost more); a CSV
+    load uses the count to find blank lines (_blank_lines).
+    """
     digest = hashlib.sha256()
-    size = 0
+    size = newlines = 0
+    last = b"\n"
     try:
         with path.open("rb") as fh:
             while chunk := fh.read(1 << 20):
                 digest.update(chunk)
                 size += len(chunk)
+                if count_lines:
+                    newlines += chunk.count(b"\n")
+                    last = chunk[-1:]
     except OSError as exc:
         raise AuditorError(f"{path}: cannot read: {exc.strerror}") from None
-    return digest.hexdigest(), size
+    return digest.hexdigest(), size, newlines + (last != b"\n") if count_lines else None
 
 
 def already_loaded(con: duckdb.DuckDBPyConnection, sha: str) -> bool:
@@ -481,14 +489,18 @@ WHERE _fate = 'new' AND ("{key}" IN (SELECT "{key}" FROM {log.name})
                         OR _ord > (SELECT min(o._ord) FROM _checked o WHERE o._fate = 'new' AND o."{key}" = _checked."{key}"))""")
 
 
+def _open_bytes(path: Path) -> Any:
+    """The file's bytes, decompressed when it is gzip."""
+    return (gzip.open if path.name.lower().endswith(".gz") else open)(path, "rb")  # type: ignore[operator]
+
+
 def _lines_at(path: Path, offsets: list[int]) -> list[int]:
     """The 1-based line numbers of the given (sorted) byte offsets of a (decompressed) file."""
-    opener = gzip.open if path.name.lower().endswith(".gz") else open
     lines: list[int] = []
     line, pos = 1, 0
     pending = iter(offsets)
     target = next(pending, None)
-    with opener(path, "rb") as fh:  # type: ignore[operator]
+    with _open_bytes(path) as fh:
         while target is not None and (chunk := fh.read(1 << 20)):
             end = pos + len(chunk)
             while target is not None and target < end:
@@ -499,32 +511,95 @@ def _lines_at(path: Path, offsets: list[int]) -> list[int]:
     return lines
 
 
-def _correct_reject_lines(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+def _physical_lines(path: Path) -> int:
+    """The number of lines of a (decompressed) file, the last one with or without a line break."""
+    newlines, last = 0, b"\n"
+    with _open_bytes(path) as fh:
+        while chunk := fh.read(1 << 20):
+            newlines += chunk.count(b"\n")
+            last = chunk[-1:]
+    return newlines + (last != b"\n")
+
+
+def _blank_lines(con: duckdb.DuckDBPyConnection, staged: Staged, path: Path, lines: int | None) -> list[int]:
+    """The lines of a CSV file that are blank outside quoted values: the reader skips them, so
+    the lines after each are one further on than the records before them account for.
+
+    The file's lines (counted with its hash) are compared with what the records account for
+    (the header, a line per record, the line breaks inside values, the malformed records'
+    lines); only a file with lines left over is searched, without a loop over its lines. A
+    blank line is outside quoted values when an even number of quotes precedes it (a quote
+    inside a quoted value is written twice).
+    """
+    lines = _physical_lines(path) if lines is None else lines
+    breaks = "sum(_breaks)" if staged.text_columns else "0"
+    accounted = staged.header_lines + con.execute(f"""
+        SELECT (SELECT count(*) + coalesce({breaks}, 0) FROM _checked)
+             + (SELECT coalesce(sum(1 + len(t) - len(replace(t, chr(10), ''))), 0)
+                FROM (SELECT DISTINCT line, trim(csv_line, chr(10) || chr(13)) AS t FROM _rejects))""").fetchone()[0]
+    if lines <= accounted:
+        return []
+    found: list[int] = []
+    line, quotes, tail = 1, 0, b""  # line and quotes before the buffer; its first bytes, seen before
+    with _open_bytes(path) as fh:
+        while chunk := fh.read(1 << 20):
+            buf = tail + chunk
+            hits = sorted(i for pattern in (b"\n\n", b"\n\r\n") for i in _find_all(buf, pattern)
+                          if i + len(pattern) > len(tail))
+            at, q, n = 0, quotes, line
+            for i in hits:
+                q, n, at = q + buf.count(b'"', at, i), n + buf.count(b"\n", at, i), i
+                if q % 2 == 0:
+                    found.append(n + 1)  # the line after the one this line break ends
+            cut = max(len(buf) - 2, 0)
+            line, quotes, tail = line + buf.count(b"\n", 0, cut), quotes + buf.count(b'"', 0, cut), buf[cut:]
+    return found
+
+
+def _find_all(buf: bytes, pattern: bytes) -> Iterator[int]:
+    i = buf.find(pattern)
+    while i >= 0:
+        yield i
+        i = buf.find(pattern, i + 1)
+
+
+def _correct_reject_lines(con: duckdb.DuckDBPyConnection, path: Path, blanks: list[int] = ()) -> None:
     """Replace the reader's line numbers of malformed records by physical line numbers.
 
     DuckDB's `line` counts records, not lines, once a quoted value has spanned lines; the byte
-    offset of the record's start is exact, so the line is counted from it. There are few such
-    records (each one is an error), so this reads the file only when there are any.
+    offset of the record's start is exact, so the line is counted from it, except after blank
+    lines, where it may fall on one of them: the record starts on the first line after them.
+    There are few such records (each one is an error), so this reads the file only when there
+    are any.
     """
     offsets = [o for (o,) in con.execute("SELECT DISTINCT line_byte_position FROM _rejects ORDER BY 1").fetchall()]
     if not offsets:
         return
+    blank = set(blanks)
+    lines = []
+    for line in _lines_at(path, offsets):
+        while line in blank:
+            line += 1
+        lines.append(line)
     con.execute("CREATE TEMP TABLE _reject_lines (pos BIGINT, line BIGINT)")
-    con.executemany("INSERT INTO _reject_lines VALUES (?, ?)", list(zip(offsets, _lines_at(path, offsets))))
+    con.executemany("INSERT INTO _reject_lines VALUES (?, ?)", list(zip(offsets, lines)))
     con.execute("UPDATE _rejects SET line = r.line FROM _reject_lines r WHERE _rejects.line_byte_position = r.pos")
 
 
-def _fix_lines(con: duckdb.DuckDBPyConnection, staged: Staged) -> None:
-    """Correct `_line` when records span several lines or malformed records were skipped.
+def _fix_lines(con: duckdb.DuckDBPyConnection, staged: Staged, blanks: list[int]) -> None:
+    """Correct `_line` when records span several lines, or malformed records or blank lines
+    were skipped.
 
     A good record's line is the header, plus the records and embedded line breaks before it,
-    plus the physical lines of the malformed records the reader skipped before it.
+    plus the physical lines of the malformed records and the blank lines the reader skipped
+    before it.
     """
     if not staged.structural:
         return
     multiline = bool(staged.text_columns) and con.execute("SELECT count(*) FROM _checked WHERE _breaks > 0").fetchone()[0]
-    if not multiline and not con.execute("SELECT count(*) FROM _rejects").fetchone()[0]:
+    if not multiline and not blanks and not con.execute("SELECT count(*) FROM _rejects").fetchone()[0]:
         return
+    con.execute("CREATE TEMP TABLE _blanks AS SELECT unnest(?::BIGINT[]) AS line", [blanks])
     breaks = "_breaks" if multiline else "0"
     con.execute(
         f"""
@@ -535,11 +610,14 @@ UPDATE _checked SET _line = fixed.line FROM (
     FROM _checked),
   spans AS (
     SELECT line, 1 + len(t) - len(replace(t, chr(10), '')) AS span
-    FROM (SELECT DISTINCT line, rtrim(csv_line, chr(10) || chr(13)) AS t FROM _rejects)),
-  bad AS (
-    SELECT line - coalesce(sum(span) OVER (ORDER BY line ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS pos,
-           sum(span) OVER (ORDER BY line) AS skipped
-    FROM spans)
+    FROM (SELECT DISTINCT line, trim(csv_line, chr(10) || chr(13)) AS t FROM _rejects)
+    UNION ALL SELECT line, 1 FROM _blanks),
+  bad AS (  -- lines skipped one after another share a position; the next record follows them all
+    SELECT pos, max(skipped) AS skipped FROM (
+      SELECT line - coalesce(sum(span) OVER (ORDER BY line ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS pos,
+             sum(span) OVER (ORDER BY line) AS skipped
+      FROM spans)
+    GROUP BY pos)
   SELECT good._ord, good.base + coalesce(bad.skipped, 0) AS line
   FROM good ASOF LEFT JOIN bad ON good.base >= bad.pos) AS fixed
 WHERE _checked._ord = fixed._ord"""
@@ -550,7 +628,7 @@ WHERE _checked._ord = fixed._ord"""
 # Step 3: keep.
 
 STAGERS = {"csv": _stage_csv, "jsonl": _stage_jsonl, "parquet": _stage_parquet}
-TEMP_TABLES = ("_stage", "_read", "_checked", "_shared_hashes", "_rejects", "_rejects_scan", "_reject_lines")
+TEMP_TABLES = ("_stage", "_read", "_checked", "_shared_hashes", "_rejects", "_rejects_scan", "_reject_lines", "_blanks")
 
 
 def _drop_temp(con: duckdb.DuckDBPyConnection) -> None:
@@ -565,6 +643,7 @@ def _load_file(
     config: Config,
     sha: str,
     size: int,
+    lines: int | None = None,
     stager: Callable[[duckdb.DuckDBPyConnection, SourceFile], Staged] | None = None,
     label: str | None = None,
 ) -> FileResult:
@@ -579,9 +658,10 @@ def _load_file(
         if not staged.numbered:
             _number_records(con, staged)
         _mark_duplicates(con, log)
+        blanks = _blank_lines(con, staged, src.path, lines) if staged.text_columns else []
         if staged.structural:
-            _correct_reject_lines(con, src.path)
-        _fix_lines(con, staged)
+            _correct_reject_lines(con, src.path, blanks)
+        _fix_lines(con, staged, blanks)
         if staged.source_lines:
             con.execute("UPDATE _checked SET _line = _stage._src_line FROM _stage WHERE _stage._ord = _checked._ord")
     except duckdb.Error as exc:
@@ -678,14 +758,15 @@ def load(
     con.execute("BEGIN TRANSACTION")
     try:
         for src in sources:
-            sha, size = sha256_of(src.path)
+            # A CSV's lines are counted with its hash (to find blank lines), unless it is gzip.
+            sha, size, lines = sha256_of(src.path, count_lines=src.format == "csv" and src.path.suffix.lower() == ".csv")
             if on_file:
                 on_file(src, done, total)
             done += size
             if already_loaded(con, sha):
                 results.append(FileResult(log=src.log.name, file=src.name, skipped=True))
                 continue
-            results.append(_load_file(con, src, config, sha, size))
+            results.append(_load_file(con, src, config, sha, size, lines))
         export_results = adapters.load_exports(con, exports, config, results, on_file, done, total)
         _drop_temp(con)
         con.execute("COMMIT")

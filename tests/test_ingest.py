@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+from bisect import bisect_right
 from datetime import datetime, timezone
+from itertools import accumulate
 
 import pytest
 from conftest import ACCESS, CONSENT, assert_reconciled, load_into, rejected, write_input, write_log
@@ -234,6 +236,7 @@ def test_line_numbers_count_physical_lines_and_malformed_records(tmp_path, con):
         "event_id,occurred_at,user_id,action,scope,notice_version\n"
         'c1,2026-10-01T10:00:00Z,u1,connect,bidirectional,"v1\nsecond line"\n'
         "c2,2026-10-01T10:00:00Z,u2,connect,bidirectional,v1,unexpected\n"
+        "c2b,2026-10-01T10:00:00Z,u2,connect,bidirectional,v1,unexpected\n"
         "c3,2026-10-01T10:00:00Z,u3,conect,bidirectional,v1\n"
         "c4,2026-10-01T10:00:00Z,u4,connect,bidirectional,v1\n"
     )
@@ -241,23 +244,61 @@ def test_line_numbers_count_physical_lines_and_malformed_records(tmp_path, con):
     (tmp_path / "consent_events.csv").write_text(text)
     result = load_into(con, tmp_path)
     assert_reconciled(result)
-    assert rejected(con) == [("consent_events.csv", 4, None, "malformed_record"), ("consent_events.csv", 5, "action", "bad_enum")]
-    assert con.execute("SELECT list(_line ORDER BY _line) FROM consent_events").fetchone()[0] == [2, 6]
+    assert rejected(con) == [("consent_events.csv", 4, None, "malformed_record"), ("consent_events.csv", 5, None, "malformed_record"),
+                             ("consent_events.csv", 6, "action", "bad_enum")]
+    assert con.execute("SELECT list(_line ORDER BY _line) FROM consent_events").fetchone()[0] == [2, 7]
+
+
+@pytest.mark.parametrize("eol", ["\n", "\r\n"])
+@pytest.mark.parametrize("gz", [False, True])
+def test_line_numbers_count_the_blank_lines_the_reader_skips(tmp_path, con, eol, gz):
+    ok = "{},2026-10-01T10:00:00Z,u1,connect,bidirectional,{}"
+    pieces = [  # (event_id or None, the record's text or "" for a blank line)
+        (None, "event_id,occurred_at,user_id,action,scope,notice_version"), ("c1", ok.format("c1", "v1")),
+        (None, ""), ("c2", ok.format("c2", f'"v1{eol}{eol}a blank line inside a value"')), (None, ""), (None, ""),
+        ("c3", ok.format("c3", "v1") + ",unexpected"), (None, ""), ("c4", ok.format("c4", "v1").replace("connect", "conect")),
+        ("c5", ok.format("c5", '"a ""quoted"" word"')), (None, ""), (None, ""), (None, ""), ("c6", ok.format("c6", "v1")),
+        (None, ""), (None, ""),
+    ]
+    starts, line = {}, 1
+    for event_id, text in pieces:
+        starts[event_id] = line
+        line += 1 + text.count("\n")
+    data = eol.join(text for _, text in pieces).encode()
+    write_input(tmp_path)
+    (tmp_path / "consent_events.csv").unlink()
+    if gz:
+        (tmp_path / "consent_events.csv.gz").write_bytes(gzip.compress(data))
+    else:
+        (tmp_path / "consent_events.csv").write_bytes(data)
+    assert_reconciled(load_into(con, tmp_path))
+    name = "consent_events.csv" + (".gz" if gz else "")
+    assert rejected(con) == [(name, starts["c3"], None, "malformed_record"), (name, starts["c4"], "action", "bad_enum")]
+    assert con.execute("SELECT event_id, _line FROM consent_events ORDER BY _line").fetchall() == [
+        (e, starts[e]) for e in ("c1", "c2", "c5", "c6")]
 
 
 def test_line_numbers_hold_when_a_big_file_is_read_in_parallel(tmp_path, con):
-    # 35 MB: DuckDB reads parts of it on both threads at once; the records keep file order.
+    # 35 MB: DuckDB reads parts of it on both threads at once; the records keep file order. Blank
+    # lines are found where they are, also when one spans two of the chunks the file is read in.
     n = 300_000
+    header = "event_id,occurred_at,user_id,direction,category,session_id\n"
     rows = [f"a{i},2026-10-01T10:00:00Z,u1,linkedin_to_microsoft,profile,session-{i:090d}\n" for i in range(n)]
     for i in (1_000, n - 5):
         rows[i] = rows[i].replace("profile", "profil")
-    write_input(tmp_path)
-    (tmp_path / "access_events.csv").write_text("event_id,occurred_at,user_id,direction,category,session_id\n" + "".join(rows))
-    load_into(con, tmp_path)
-    assert [r[1] for r in rejected(con)] == [1_002, n - 3]
-    assert con.execute(
-        "SELECT count(*), count(*) FILTER (WHERE _line <> CAST(event_id[2:] AS BIGINT) + 2) FROM access_events"
-    ).fetchone() == (n - 2, 0)
+    ends = list(accumulate(map(len, rows), initial=len(header)))  # ends[i + 1]: just after row i
+    last = bisect_right(ends, 1 << 20) - 2  # the last row ending before byte 2^20 - 1: its line break moves there
+    rows[last] = rows[last].replace("session-", "session-" + "x" * ((1 << 20) - ends[last + 1]))
+    blank_after = {last, 20_000, 20_001, n - 100}
+    (tmp_path / "in").mkdir()
+    write_input(tmp_path / "in")
+    (tmp_path / "in" / "access_events.csv").write_text(header + "".join(r + ("\n" if i in blank_after else "") for i, r in enumerate(rows)))
+    assert (tmp_path / "in" / "access_events.csv").read_bytes()[(1 << 20) - 1:(1 << 20) + 1] == b"\n\n"
+    load_into(con, tmp_path / "in")
+    expected = {i: i + 2 + sum(b < i for b in blank_after) for i in range(n)}
+    assert [r[1] for r in rejected(con)] == [expected[1_000], expected[n - 5]]
+    got = dict(con.execute("SELECT CAST(event_id[2:] AS BIGINT), _line FROM access_events").fetchall())
+    assert got == {i: line for i, line in expected.items() if i not in (1_000, n - 5)}
 
 
 def test_a_jsonl_line_that_is_not_an_object_is_rejected(tmp_path, con):

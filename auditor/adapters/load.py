@@ -91,7 +91,7 @@ def load_exports(
     pending: list[tuple[ExportFile, str, int, str | None]] = []
     seen: set[str] = set()
     for ef in exports:
-        sha, size = sha256_of(ef.path)
+        sha, size, _ = sha256_of(ef.path)
         if on_file:
             on_file(ef, done, total)
         done += size
