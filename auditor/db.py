@@ -31,9 +31,37 @@ def connect(path: str | Path, config: Config, queries: Path | None = None) -> du
         raise AuditorError(f"{path}: cannot open the database: {exc}") from None
     # Every timestamp is stored and compared in UTC; report periods convert explicitly.
     con.execute("SET TimeZone = 'UTC'")
-    for name in ("schema.sql", "views.sql"):
-        con.execute(((queries or queries_dir()) / name).read_text(encoding="utf-8"))
+    schema = ((queries or queries_dir()) / "schema.sql").read_text(encoding="utf-8")
+    con.execute(schema)
+    _check_tables(con, path, schema)
+    con.execute(((queries or queries_dir()) / "views.sql").read_text(encoding="utf-8"))
     return con
+
+
+_COLUMNS_SQL = """SELECT table_name, list(column_name || ' ' || data_type ORDER BY ordinal_position)
+    FROM information_schema.columns WHERE table_schema = 'main' GROUP BY table_name"""
+
+
+def _check_tables(con: duckdb.DuckDBPyConnection, path: str | Path, schema: str) -> None:
+    """Refuse a database whose tables are not the ones schema.sql makes (one made by an earlier
+    version of auditor): CREATE TABLE IF NOT EXISTS keeps them as they were, and every query
+    would fail on the first column that changed."""
+    expected = duckdb.connect(":memory:")
+    try:
+        expected.execute(schema)
+        want = dict(expected.execute(_COLUMNS_SQL).fetchall())
+    finally:
+        expected.close()
+    have = dict(con.execute(_COLUMNS_SQL).fetchall())
+    for table, columns in want.items():
+        if have.get(table) != columns:
+            missing = [c.split(" ")[0] for c in columns if c not in have.get(table, [])]
+            con.close()
+            raise AuditorError(
+                f"{path}: made by another version of auditor (table {table}"
+                + (f": {', '.join(missing)} missing or of another type" if missing else ": other columns")
+                + "); load the logs into a new database (--db), or use the version that made it"
+            )
 
 
 def run(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, object]) -> duckdb.DuckDBPyConnection:

@@ -57,6 +57,20 @@ def test_a_truncated_file_exits_2(tmp_path):
     assert "access_events.parquet" in result.output
 
 
+def test_a_database_of_another_version_is_refused_by_name(tmp_path):
+    import duckdb
+
+    db = str(tmp_path / "old.duckdb")
+    assert run("load", str(write_input(tmp_path / "in")), "--db", db).exit_code == 0
+    con = duckdb.connect(db)
+    con.execute("ALTER TABLE findings DROP COLUMN in_period")  # as in databases made before in_period was added
+    con.close()
+    for command in (["check"], ["report", "--period", "2026-10", "--out", str(tmp_path)], ["load", str(tmp_path / "in")]):
+        result = run(*command, "--db", db)
+        _no_traceback(result)
+        assert "old.duckdb: made by another version of auditor (table findings: in_period missing" in result.output
+
+
 def test_config_prints_the_effective_configuration_and_reloads(tmp_path):
     path = tmp_path / "auditor.toml"
     path.write_text('[controls]\nerasure_deadline_days = 14\n[time]\nnaive_timezone = "Europe/Stockholm"\n')
