@@ -142,6 +142,9 @@ def _print_exports(console: Console, result: LoadResult) -> None:
                 console.print(f"    {label}: {items}", markup=False, highlight=False)
         if e.note:
             console.print(f"    note: {e.note}", markup=False, highlight=False)
+    if result.roles_changed:
+        console.print(f"  {result.roles_changed:,} admin event(s) loaded before now have another actor role: the role"
+                      " assignments loaded now say who held which role then.", markup=False, highlight=False)
     if result.ignored:
         console.print(f"Ignored (neither a log nor a recognised export; see --format): {', '.join(result.ignored)}",
                       markup=False, highlight=False)

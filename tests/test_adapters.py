@@ -127,6 +127,26 @@ def test_group_membership_maps_with_the_actors_role(tenant):
     ]
 
 
+def test_role_records_loaded_later_give_earlier_events_their_roles(tenant, tmp_path):
+    # The two exports that hold the role assignments are loaded after the others, one at a time:
+    # the events already loaded get the roles a single load gives them, with the same content
+    # hashes, so the copies of those events in the later exports are duplicates.
+    later = ["directoryAudits_2026-10.json", "Audit_Log_Search_2026-10-25_2026-10-31.csv"]
+    first = tmp_path / "first"
+    first.mkdir()
+    for path in FIXTURES.iterdir():
+        if path.name not in later:
+            (first / path.name).write_bytes(path.read_bytes())
+    con = connect(":memory:", CONFIG)
+    assert load(con, first, CONFIG).roles_changed == 0
+    table = "SELECT event_id, occurred_at, actor_id, actor_role, action, group_id, target_user_id, _hash FROM admin_events ORDER BY ALL"
+    before = rows(con, table)
+    changed = [load(con, FIXTURES / name, CONFIG).roles_changed for name in later]
+    assert rows(con, table) == rows(tenant[0], table)
+    differ = len(set(before) - set(rows(con, table)))
+    assert differ > 0 and changed == [differ, 0]  # the second export's role records are the first's
+
+
 def test_snapshot_changes_become_admin_events(tenant):
     con, _ = tenant
     got = rows(con, """

@@ -29,7 +29,7 @@ from auditor.ingest import FileResult, SourceFile, _load_file, already_loaded, s
 from auditor.schema import LOGS_BY_NAME
 
 STAGERS = {"graph_directory_audit": graph.stage, "m365_audit_csv": m365.stage}
-TEMP_TABLES = ("_xa_lines", "_xa_doc", "_xa_records", "_xa_rows", "_xa_src", "_xa_role_map", "_xa_holders")
+TEMP_TABLES = ("_xa_lines", "_xa_doc", "_xa_records", "_xa_rows", "_xa_src", "_xa_role_map", "_xa_holders", "_xa_roles")
 LOAD_TABLES = ("_xa_all",)  # kept from file to file within one load
 
 
@@ -80,14 +80,16 @@ def load_exports(
     on_file: Callable | None = None,
     done: int = 0,
     total: int = 0,
-) -> list[ExportResult]:
-    """Load `exports`; append a FileResult per (export, log) to `results`; return a summary each."""
+) -> tuple[list[ExportResult], int]:
+    """Load `exports`; append a FileResult per (export, log) to `results`; return a summary each,
+    and how many admin events of earlier loads have another actor role now (resolve_roles)."""
     if not exports:
-        return []
+        return [], 0
     create_macros(con)
     for table in LOAD_TABLES:
         con.execute(f"DROP TABLE IF EXISTS {table}")
     out: list[ExportResult] = []
+    roles_changed = 0
     pending: list[tuple[ExportFile, str, int, str | None]] = []
     seen: set[str] = set()
     for ef in exports:
@@ -112,7 +114,7 @@ def load_exports(
         pending.append((ef, sha, size, note))
     if con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = '_xa_all' AND temporary").fetchone()[0]:
         insert_source_events(con, config)
-        resolve_roles(con, config)
+        roles_changed = resolve_roles(con, config)
     for ef, sha, size, note in pending:
         if ef.format == "linkedin_snapshots":
             read, derived = load_snapshots(con, ef, config, sha, size)
@@ -134,7 +136,7 @@ def load_exports(
     _drop(con)
     for table in LOAD_TABLES:
         con.execute(f"DROP TABLE IF EXISTS {table}")
-    return out
+    return out, roles_changed
 
 
 __all__ = ["ExportResult", "load_exports", "SNAPSHOTS"]

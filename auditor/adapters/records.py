@@ -8,7 +8,8 @@ read, the rest is the same for both formats:
 1. `insert_source_events`: decide each record's fate (mapped / unmapped / failed / context) and
    keep it in `source_events` with its pointer and raw text;
 2. `resolve_roles`: give each mapped admin event its actor's role at that moment, from the role
-   assignments in every export loaded and `[sources] role_holders`;
+   assignments in every export loaded so far and `[sources] role_holders` (again for the events
+   of earlier loads);
 3. `mapped_stager`: hand the mapped rows of one log to the loader's own check and keep steps.
 """
 
@@ -21,6 +22,7 @@ import duckdb
 from auditor.config import Config
 from auditor.db import run
 from auditor.ingest import TS_WITH_OFFSET, SourceFile, Staged
+from auditor.schema import LOGS_BY_NAME
 
 # Case-insensitive JSON access: Microsoft's own examples write `Type` where the schema says
 # `type`, and Graph PowerShell writes every key in PascalCase. An adapter lower-cases the keys it
@@ -172,8 +174,12 @@ def insert_source_events(con: duckdb.DuckDBPyConnection, config: Config) -> None
     })
 
 
-def resolve_roles(con: duckdb.DuckDBPyConnection, config: Config) -> None:
-    """Set actor_role on the mapped admin events that have none yet.
+def resolve_roles(con: duckdb.DuckDBPyConnection, config: Config) -> int:
+    """Set actor_role on every mapped admin event, from every role record loaded so far.
+
+    An event of an earlier load whose role the records loaded now change (an older export
+    loaded after a newer one) is changed in admin_events too, with its content hash, so that the
+    same event in a later export is its duplicate. Returns how many such events changed.
 
     The roles an actor holds at t: for each directory role, the latest assignment record (add or
     remove; a removal wins a tie) of that actor at or before t in any export loaded, plus the
@@ -192,10 +198,10 @@ def resolve_roles(con: duckdb.DuckDBPyConnection, config: Config) -> None:
     if holders:
         con.executemany("INSERT INTO _xa_holders VALUES (?, ?)", holders)
     run(con, """
-UPDATE source_events SET actor_role = r.role FROM (
+CREATE OR REPLACE TEMP TABLE _xa_roles AS
   WITH ev AS (
     SELECT sha256, pointer, lower(actor_id) AS id, lower(actor_upn) AS upn, occurred_at
-    FROM source_events WHERE status = 'mapped' AND log = 'admin_events' AND actor_role IS NULL),
+    FROM source_events WHERE status = 'mapped' AND log = 'admin_events'),
   changes AS (
     SELECT lower(user_id) AS id, lower(target_upn) AS upn, role_name, occurred_at, action
     FROM source_events WHERE status = 'context' AND role_name IS NOT NULL AND occurred_at IS NOT NULL),
@@ -217,9 +223,17 @@ UPDATE source_events SET actor_role = r.role FROM (
   SELECT ev.sha256, ev.pointer,
          CASE WHEN ev.id IS NULL AND ev.upn IS NULL THEN 'application'
               ELSE coalesce(chosen.label, CASE WHEN chosen.sha256 IS NOT NULL THEN 'user' ELSE 'unknown' END) END AS role
-  FROM ev LEFT JOIN chosen USING (sha256, pointer)) r
-WHERE source_events.sha256 = r.sha256 AND source_events.pointer = r.pointer""",
+  FROM ev LEFT JOIN chosen USING (sha256, pointer)""",
         {"admin_roles": [r.lower() for r in config.controls.admin_roles]})
+    con.execute("""
+UPDATE source_events SET actor_role = r.role FROM _xa_roles r
+WHERE source_events.sha256 = r.sha256 AND source_events.pointer = r.pointer AND source_events.actor_role IS DISTINCT FROM r.role""")
+    hashed = ", ".join("r.role" if c == "actor_role" else c for c in LOGS_BY_NAME["admin_events"].column_names)
+    return con.execute(f"""
+UPDATE admin_events SET actor_role = r.role, _hash = hash({hashed})  -- as ingest hashes a row
+FROM _xa_roles r, loaded_files f
+WHERE admin_events._file_id = f.file_id AND f.sha256 = r.sha256 AND admin_events._extra ->> 'pointer' = r.pointer
+  AND admin_events.actor_role <> r.role""").fetchone()[0]
 
 
 # The canonical columns of each log as SQL over source_events.
