@@ -8,6 +8,7 @@ that arose in it are kept, judged against the whole loaded history.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
@@ -127,8 +128,11 @@ def run_check(
     period: Period | None = None,
     waivers: list[Waiver] | None = None,
     waivers_sha256: str | None = None,
+    on_control: Callable[[int, Control], None] | None = None,
 ) -> CheckRun:
-    """Run `controls`, store the run in check_runs / control_results / findings, return it."""
+    """Run `controls`, store the run in check_runs / control_results / findings, return it.
+
+    `on_control(i, control)` is called before the i-th control (from 0) runs, for progress."""
     if as_of is None:
         as_of = period.end if period else latest_moment(con)
     waivers = waivers or []
@@ -158,7 +162,9 @@ def run_check(
     }
     absent = absent_logs(con)
     results = []
-    for control in controls:
+    for i, control in enumerate(controls):
+        if on_control:
+            on_control(i, control)
         missing = [log for log in control.requires if log in absent]
         if missing:
             results.append(ControlResult(control, "not-evaluated", detail=f"{', '.join(missing)} absent"))

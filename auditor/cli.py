@@ -13,13 +13,13 @@ from typing import Any
 
 import click
 from rich.console import Console
-from rich.progress import BarColumn, DownloadColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, DownloadColumn, Progress, ProgressColumn, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from auditor import __version__
 from auditor.check import date_period, month_period, run_check, select_controls
 from auditor.config import Config, load_config, to_toml
-from auditor.controls import catalogue
+from auditor.controls import Control, catalogue
 from auditor.db import connect
 from auditor.errors import AuditorError
 from auditor.i18n import languages
@@ -171,17 +171,8 @@ def load_cmd(ctx: click.Context, input_dir: Path, db_path: str, fmt: str) -> Non
     config = _config(ctx)
     con = connect(db_path, config)
     console = Console(soft_wrap=True)
-    # The bar advances file by file over the bytes to read; it shows only on a terminal.
-    with Progress(
-        SpinnerColumn(),
-        TextColumn("{task.description}"),
-        BarColumn(),
-        DownloadColumn(),
-        TimeElapsedColumn(),
-        console=Console(stderr=True),
-        transient=True,
-        disable=not sys.stderr.isatty(),
-    ) as progress:
+    # The bar advances file by file over the bytes to read.
+    with _progress(DownloadColumn()) as progress:
         task = progress.add_task("loading", total=None)
 
         def on_file(src: SourceFile, done: int, total: int) -> None:
@@ -190,6 +181,12 @@ def load_cmd(ctx: click.Context, input_dir: Path, db_path: str, fmt: str) -> Non
         result = load(con, input_dir, config, on_file=on_file, fmt=fmt)
     _print_load(console, result, con)
     con.close()
+
+
+def _progress(*columns: ProgressColumn) -> Progress:
+    """A progress bar on stderr, shown only on a terminal and gone when done."""
+    return Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), *columns, TimeElapsedColumn(),
+                    console=Console(stderr=True), transient=True, disable=not sys.stderr.isatty())
 
 
 def _parse_as_of(text: str | None) -> datetime | None:
@@ -236,7 +233,15 @@ def check_cmd(ctx: click.Context, db_path: str, period: str | None, date_from: s
     controls = select_controls(control_ids, min_severity)
     waivers = load_waivers(waivers_path, {c.id for c in catalogue()})
     con = _open_existing(db_path, config)
-    result = run_check(con, config, controls, _parse_as_of(as_of_text), span, waivers.waivers, waivers.sha256)
+    # The bar advances control by control (at 100M events the controls take minutes).
+    with _progress() as progress:
+        task = progress.add_task("checking", total=len(controls))
+
+        def on_control(i: int, control: Control) -> None:
+            progress.update(task, description=f"checking {control.id}", completed=i)
+
+        result = run_check(con, config, controls, _parse_as_of(as_of_text), span, waivers.waivers, waivers.sha256,
+                           on_control)
     with output.open("w", encoding="utf-8") if output else contextlib.nullcontext(sys.stdout) as fh:
         if fmt == "table":
             print_table(Console(soft_wrap=True, file=fh), con, result)

@@ -229,3 +229,16 @@ def test_a_mistyped_database_path_is_an_error_not_a_new_database(tmp_path):
     connect(tmp_path / "empty.duckdb", Config()).close()
     result = check(str(tmp_path / "empty.duckdb"))
     assert result.exit_code == 2 and "holds no events" in result.output
+
+
+def test_progress_is_told_before_each_control(db):
+    from auditor.check import run_check
+    from auditor.config import Config
+    from auditor.controls import catalogue
+    from auditor.db import connect
+
+    seen = []
+    con = connect(db, Config())
+    run = run_check(con, Config(), catalogue(), on_control=lambda i, c: seen.append((i, c.id)))
+    con.close()
+    assert seen == [(i, r.control.id) for i, r in enumerate(run.results)] and len(seen) == len(catalogue())
