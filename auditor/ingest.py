@@ -20,7 +20,7 @@ import csv
 import gzip
 import hashlib
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -532,9 +532,8 @@ def _blank_lines(con: duckdb.DuckDBPyConnection, staged: Staged, path: Path, lin
     inside a quoted value is written twice).
     """
     lines = _physical_lines(path) if lines is None else lines
-    breaks = "sum(_breaks)" if staged.text_columns else "0"
-    accounted = staged.header_lines + con.execute(f"""
-        SELECT (SELECT count(*) + coalesce({breaks}, 0) FROM _checked)
+    accounted = staged.header_lines + con.execute("""
+        SELECT (SELECT count(*) + coalesce(sum(_breaks), 0) FROM _checked)
              + (SELECT coalesce(sum(1 + len(t) - len(replace(t, chr(10), ''))), 0)
                 FROM (SELECT DISTINCT line, trim(csv_line, chr(10) || chr(13)) AS t FROM _rejects))""").fetchone()[0]
     if lines <= accounted:
@@ -563,7 +562,7 @@ def _find_all(buf: bytes, pattern: bytes) -> Iterator[int]:
         i = buf.find(pattern, i + 1)
 
 
-def _correct_reject_lines(con: duckdb.DuckDBPyConnection, path: Path, blanks: list[int] = ()) -> None:
+def _correct_reject_lines(con: duckdb.DuckDBPyConnection, path: Path, blanks: Sequence[int] = ()) -> None:
     """Replace the reader's line numbers of malformed records by physical line numbers.
 
     DuckDB's `line` counts records, not lines, once a quoted value has spanned lines; the byte
