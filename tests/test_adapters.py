@@ -52,6 +52,7 @@ def rows(con: duckdb.DuckDBPyConnection, sql: str, *params: object) -> list[tupl
 
 def test_every_record_is_accounted_for(tenant):
     con, result = tenant
+    assert result.overlaps == 0 and result.roles_changed == 0
     assert_reconciled(result)
     got = {e.file: (e.records, e.mapped, e.unmapped, e.failed, e.context) for e in result.exports}
     assert got == {
@@ -329,6 +330,23 @@ def test_both_csv_layouts_and_the_locale_date_is_ignored(tmp_path):
         con.close()
     assert got[0] == got[1] == [(AUDIT["Id"], datetime(2023, 9, 20, 11, 5, 3, tzinfo=UTC), "11111111-1111-4111-8111-111111111111",
                                  "unknown", "group_add", GROUP, "22222222-2222-4222-8222-222222222222", 2)]
+
+
+def test_a_change_in_both_kinds_of_export_is_counted_and_kept_twice(tmp_path):
+    classic = _csv(["CreationDate", "UserIds", "Operations", "AuditData"], [["20.09.2023 13:05:03", "admin@contoso.se", "Add member to group.", json.dumps(AUDIT)]])
+    member = AUDIT["Target"][0]["ID"].removeprefix("User_")
+
+    def twin(n: int, at: str) -> dict:
+        record = graph_record(n, activityDateTime=at, initiatedBy={"user": {"id": AUDIT["Actor"][1]["ID"].removeprefix("User_")}})
+        record["targetResources"][0]["id"] = member
+        return record
+
+    con, result = load_exports(tmp_path / "a", {"audit.csv": classic, "graph.json": json.dumps([twin(1, "2023-09-20T11:05:03.9876543Z")])})
+    assert result.overlaps == 2 and rows(con, "SELECT count(*) FROM admin_events") == [(2,)]  # kept, both ids
+    assert "2 record(s) loaded now have a twin in an export of the other format" in CliRunner().invoke(
+        main, ["--config", str(FIXTURES / "auditor.toml"), "load", str(tmp_path / "a" / "in"), "--db", ":memory:"]).output
+    _, result = load_exports(tmp_path / "b", {"audit.csv": classic, "graph.json": json.dumps([twin(1, "2023-09-20T11:05:05Z")])})
+    assert result.overlaps == 0  # two seconds apart: two changes
 
 
 def test_only_successful_records_reach_the_logs(tmp_path):

@@ -21,7 +21,7 @@ import duckdb
 
 from auditor.adapters import graph, m365
 from auditor.adapters.detect import FORMATS, ExportFile
-from auditor.adapters.records import collect, create_macros, insert_source_events, mapped_stager, resolve_roles
+from auditor.adapters.records import collect, create_macros, insert_source_events, mapped_stager, overlaps, resolve_roles
 from auditor.adapters.snapshots import SNAPSHOTS, load_snapshots
 from auditor.config import Config
 from auditor.errors import AuditorError
@@ -80,16 +80,17 @@ def load_exports(
     on_file: Callable | None = None,
     done: int = 0,
     total: int = 0,
-) -> tuple[list[ExportResult], int]:
+) -> tuple[list[ExportResult], int, int]:
     """Load `exports`; append a FileResult per (export, log) to `results`; return a summary each,
-    and how many admin events of earlier loads have another actor role now (resolve_roles)."""
+    how many admin events of earlier loads have another actor role now (resolve_roles), and how
+    many records loaded now another format also holds (overlaps)."""
     if not exports:
-        return [], 0
+        return [], 0, 0
     create_macros(con)
     for table in LOAD_TABLES:
         con.execute(f"DROP TABLE IF EXISTS {table}")
     out: list[ExportResult] = []
-    roles_changed = 0
+    roles_changed = overlapping = 0
     pending: list[tuple[ExportFile, str, int, str | None]] = []
     seen: set[str] = set()
     for ef in exports:
@@ -115,6 +116,7 @@ def load_exports(
     if con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = '_xa_all' AND temporary").fetchone()[0]:
         insert_source_events(con, config)
         roles_changed = resolve_roles(con, config)
+        overlapping = overlaps(con, [sha for _, sha, _, _ in pending])
     for ef, sha, size, note in pending:
         if ef.format == "linkedin_snapshots":
             read, derived = load_snapshots(con, ef, config, sha, size)
@@ -136,7 +138,7 @@ def load_exports(
     _drop(con)
     for table in LOAD_TABLES:
         con.execute(f"DROP TABLE IF EXISTS {table}")
-    return out, roles_changed
+    return out, roles_changed, overlapping
 
 
 __all__ = ["ExportResult", "load_exports", "SNAPSHOTS"]

@@ -236,6 +236,26 @@ WHERE admin_events._file_id = f.file_id AND f.sha256 = r.sha256 AND admin_events
   AND admin_events.actor_role <> r.role""").fetchone()[0]
 
 
+def overlaps(con: duckdb.DuckDBPyConnection, shas: list[str]) -> int:
+    """How many mapped records of the exports `shas` record a change that a mapped record of the
+    other format also records: the same log, action, person, actor and group, less than a
+    second apart (a Graph time has fractions, an audit-log time whole seconds).
+
+    The two formats give one change two ids, so it becomes two rows; nothing says for certain
+    that two such records are one change, so they are counted, for the load to say, not merged.
+    """
+    return con.execute("""
+        WITH m AS (
+            SELECT sha256, format, pointer, log, action, user_id, coalesce(actor_id, actor_upn, actor_app_id) AS actor,
+                   group_id, occurred_at
+            FROM source_events WHERE status = 'mapped')
+        SELECT count(DISTINCT (a.sha256, a.pointer)) FROM m a JOIN m b
+          ON a.format <> b.format AND a.log = b.log AND a.action = b.action AND a.user_id IS NOT DISTINCT FROM b.user_id
+         AND a.actor IS NOT DISTINCT FROM b.actor AND a.group_id IS NOT DISTINCT FROM b.group_id
+         AND abs(epoch(a.occurred_at) - epoch(b.occurred_at)) < 1
+        WHERE a.sha256 IN (SELECT unnest(?::VARCHAR[]))""", [shas]).fetchone()[0]
+
+
 # The canonical columns of each log as SQL over source_events.
 CANONICAL = {
     "admin_events": {
