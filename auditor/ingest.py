@@ -686,7 +686,7 @@ def _load_file(
         run(
             con,
             f"""INSERT INTO rejected_rows
-            SELECT $file_id, $log, $file, line, any_value(column_name), '{rule}',
+            SELECT $file_id, $log, $file, line, arg_min(column_name, column_idx), '{rule}',
                    string_agg(error_message, '; ' ORDER BY column_idx), any_value(csv_line)
             FROM _rejects GROUP BY line""",
             meta,
