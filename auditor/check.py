@@ -217,7 +217,7 @@ SELECT $run_id, $control, $severity, {", ".join("f." + c for c in FINDING_COLUMN
 FROM (SELECT DISTINCT ON (source, event_id) {columns}
       FROM ({strip_header(control.sql)})
       WHERE CAST($period_end AS TIMESTAMPTZ) IS NULL OR arose_at < $period_end
-      ORDER BY source, event_id, arose_at, occurred_at) f""",
+      ORDER BY source, event_id, arose_at, occurred_at, reason, user_id) f""",
         params,
     )
     return con.execute(
