@@ -54,7 +54,7 @@ def _check_tables(con: duckdb.DuckDBPyConnection, path: str | Path, schema: str)
         con.execute(schema)
         want = dict(con.execute(_COLUMNS_SQL, ["_expected"]).fetchall())
     finally:
-        con.execute(f'USE "{database}"')
+        con.execute('USE "' + database.replace('"', '""') + '"')
         con.execute("DETACH _expected")
     have = dict(con.execute(_COLUMNS_SQL, [database]).fetchall())
     for table, columns in want.items():
