@@ -20,7 +20,7 @@ from auditor.config import Config
 from auditor.controls import FINDING_COLUMNS, SEVERITIES, Control, catalogue, control_hashes, parameters, strip_header
 from auditor.db import run
 from auditor.errors import AuditorError
-from auditor.waivers import Waiver
+from auditor.waivers import Waiver, WaiverFile
 
 
 @dataclass(frozen=True)
@@ -126,8 +126,7 @@ def run_check(
     controls: list[Control],
     as_of: datetime | None = None,
     period: Period | None = None,
-    waivers: list[Waiver] | None = None,
-    waivers_sha256: str | None = None,
+    waivers: WaiverFile | None = None,
     on_control: Callable[[int, Control], None] | None = None,
 ) -> CheckRun:
     """Run `controls`, store the run in check_runs / control_results / findings, return it.
@@ -135,9 +134,8 @@ def run_check(
     `on_control(i, control)` is called before the i-th control (from 0) runs, for progress."""
     if as_of is None:
         as_of = period.end if period else latest_moment(con)
-    waivers = waivers or []
-    active = [w for w in waivers if w.active_at(as_of)]
-    expired = [w for w in waivers if not w.active_at(as_of)]
+    waivers = waivers or WaiverFile()
+    active, expired = waivers.at(as_of)
     run_id = con.execute(
         "INSERT INTO check_runs (as_of, period_start, period_end, config_sha256, control_sha256, waivers_sha256,"
         " tool_version, duckdb_version, started_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING run_id",
@@ -147,7 +145,7 @@ def run_check(
             period.end if period else None,
             config.digest(),
             control_hashes(controls),
-            waivers_sha256,
+            waivers.sha256,
             __version__,
             duckdb.__version__,
             datetime.now(timezone.utc),

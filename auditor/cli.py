@@ -244,8 +244,7 @@ def check_cmd(ctx: click.Context, db_path: str, period: str | None, date_from: s
         def on_control(i: int, control: Control) -> None:
             progress.update(task, description=f"checking {control.id}", completed=i)
 
-        result = run_check(con, config, controls, _parse_as_of(as_of_text), span, waivers.waivers, waivers.sha256,
-                           on_control)
+        result = run_check(con, config, controls, _parse_as_of(as_of_text), span, waivers, on_control)
     with output.open("w", encoding="utf-8") if output else contextlib.nullcontext(sys.stdout) as fh:
         if fmt == "table":
             print_table(Console(soft_wrap=True, file=fh), con, result)
@@ -283,7 +282,7 @@ def report_cmd(ctx: click.Context, db_path: str, period: str, out_dir: Path, for
     waivers = load_waivers(waivers_path, {c.id for c in catalogue()})
     con = _open_existing(db_path, config)
     with Console(stderr=True).status("rendering the report", spinner="dots"):
-        files = write_report(con, config, period, out_dir, chosen, waivers.waivers, waivers.sha256, pseudonymize)
+        files = write_report(con, config, period, out_dir, chosen, waivers, pseudonymize)
     con.close()
     for path in (files.html, files.pdf, files.csv):
         if path:

@@ -168,7 +168,7 @@ def make_pack(con: duckdb.DuckDBPyConnection, config: Config, label: str, period
     controls = catalogue()
     waivers = load_waivers(waivers_path, {c.id for c in controls})
     key = _load_private_key(sign_key) if sign_key else None
-    run = find_or_run(con, config, period, waivers.waivers, waivers.sha256)
+    run = find_or_run(con, config, period, waivers)
     files = pack_files(con, config, run, label, waivers.raw, include_inputs)
     previous = con.execute("SELECT manifest_sha256 FROM evidence_packs ORDER BY pack_id DESC LIMIT 1").fetchone()
     manifest = {
@@ -336,7 +336,7 @@ def _rerun(files: dict[str, bytes], manifest: dict[str, Any], result: Verificati
             if run_meta["period_start"]:
                 period = Period(datetime.fromisoformat(run_meta["period_start"].replace("Z", "+00:00")),
                                 datetime.fromisoformat(run_meta["period_end"].replace("Z", "+00:00")))
-            run = run_check(con, config, controls, as_of, period, waivers.waivers, waivers.sha256)
+            run = run_check(con, config, controls, as_of, period, waivers)
             again = findings_csv(findings_frame(con, run)).splitlines()
         finally:
             con.close()

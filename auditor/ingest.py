@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import IO
 
 import duckdb
 
@@ -489,7 +490,7 @@ WHERE _fate = 'new' AND ("{key}" IN (SELECT "{key}" FROM {log.name})
                         OR _ord > (SELECT min(o._ord) FROM _checked o WHERE o._fate = 'new' AND o."{key}" = _checked."{key}"))""")
 
 
-def _open_bytes(path: Path) -> Any:
+def _open_bytes(path: Path) -> IO[bytes]:
     """The file's bytes, decompressed when it is gzip."""
     return (gzip.open if path.name.lower().endswith(".gz") else open)(path, "rb")  # type: ignore[operator]
 

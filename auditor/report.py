@@ -28,7 +28,7 @@ from auditor.errors import AuditorError
 from auditor.outputs import inputs
 from auditor.render import (CHART_MODULES, PDF_MODULES, Preload, environment, generated_at, html_to_pdf, svg_chart,
                              write_atomic)
-from auditor.waivers import Waiver
+from auditor.waivers import WaiverFile
 
 EXAMPLES = 25  # findings shown per control; the CSV has them all
 TABLE_CAP = 50  # admin changes and requests listed (a PDF lays out about 140 table rows a second)
@@ -83,8 +83,7 @@ def find_or_run(
     con: duckdb.DuckDBPyConnection,
     config: Config,
     period: Period,
-    waivers: list[Waiver],
-    waivers_sha256: str | None,
+    waivers: WaiverFile,
 ) -> CheckRun:
     """The latest run of this period made after the last load with the same configuration,
     controls and waivers; or a new run."""
@@ -96,10 +95,10 @@ def find_or_run(
              AND waivers_sha256 IS NOT DISTINCT FROM ? AND finished_at IS NOT NULL
              AND started_at >= (SELECT coalesce(max(loaded_at), '-infinity'::TIMESTAMPTZ) FROM loaded_files)
            ORDER BY run_id DESC LIMIT 1""",
-        [period.start, period.end, config.digest(), hashes, waivers_sha256],
+        [period.start, period.end, config.digest(), hashes, waivers.sha256],
     ).fetchone()
     if row is None:
-        return run_check(con, config, controls, None, period, waivers, waivers_sha256)
+        return run_check(con, config, controls, None, period, waivers)
     run_id, as_of = row
     by_id = {c.id: c for c in controls}
     results = [
@@ -109,11 +108,8 @@ def find_or_run(
             [run_id],
         ).fetchall()
     ]
-    return CheckRun(
-        run_id, as_of, period, results,
-        expired_waivers=[w for w in waivers if not w.active_at(as_of)],
-        active_waivers=[w for w in waivers if w.active_at(as_of)],
-    )
+    active, expired = waivers.at(as_of)
+    return CheckRun(run_id, as_of, period, results, expired_waivers=expired, active_waivers=active)
 
 
 def month_labels(label: str, n: int) -> list[str]:
@@ -290,8 +286,7 @@ def write_report(
     period_text: str,
     out_dir: Path,
     formats: set[str],
-    waivers: list[Waiver],
-    waivers_sha256: str | None,
+    waivers: WaiverFile,
     pseudonymize: bool,
 ) -> ReportFiles:
     """Run (or reuse) the period's check and write report-P.html, report-P.pdf, findings-P.csv."""
@@ -299,7 +294,7 @@ def write_report(
     period = month_period(period_text, config.time.report_timezone)
     # The chart and PDF libraries (a second to import) are imported while DuckDB checks.
     loading = Preload(CHART_MODULES, *([PDF_MODULES] if "pdf" in formats else []))
-    run = find_or_run(con, config, period, waivers, waivers_sha256)
+    run = find_or_run(con, config, period, waivers)
     loading.wait(CHART_MODULES)
     html = render_html(con, config, run, period_text, pseudo)
 

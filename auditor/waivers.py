@@ -51,6 +51,10 @@ class WaiverFile:
     sha256: str | None = None
     raw: bytes | None = None
 
+    def at(self, as_of: datetime) -> tuple[list[Waiver], list[Waiver]]:
+        """The waivers active at as_of, and those expired by then."""
+        return [w for w in self.waivers if w.active_at(as_of)], [w for w in self.waivers if not w.active_at(as_of)]
+
 
 def load_waivers(path: Path | None, control_ids: set[str]) -> WaiverFile:
     """The waivers in `path` (none without a path); any mistake is an error naming the waiver.
