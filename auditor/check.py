@@ -8,7 +8,7 @@ that arose in it are kept, judged against the whole loaded history.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
@@ -17,8 +17,9 @@ import duckdb
 
 from auditor import __version__
 from auditor.config import Config
+from auditor.coverage import LOGS, Evidence, assess, run_window
 from auditor.controls import FINDING_COLUMNS, SEVERITIES, Control, catalogue, control_hashes, parameters, strip_header
-from auditor.db import run
+from auditor.db import iso, run
 from auditor.errors import AuditorError
 from auditor.waivers import Waiver, WaiverFile
 
@@ -29,13 +30,17 @@ class Period:
     end: datetime  # exclusive
 
 
+STATUSES = ("pass", "fail", "waived", "not_evaluated", "error")
+VERDICTS = ("compliant", "not_compliant", "incomplete")
+
+
 @dataclass
 class ControlResult:
     control: Control
-    status: str  # pass, fail, waived, not-evaluated, error
+    status: str  # one of STATUSES
     findings: int = 0
     waived: int = 0
-    detail: str | None = None
+    reason: str | None = None  # why not_evaluated, or the database's error
 
 
 @dataclass
@@ -44,12 +49,33 @@ class CheckRun:
     as_of: datetime
     period: Period | None
     results: list[ControlResult]
+    evidence: Evidence
     expired_waivers: list[Waiver] = field(default_factory=list)
     active_waivers: list[Waiver] = field(default_factory=list)
+    waivers: WaiverFile = field(default_factory=WaiverFile)  # the file applied (its gap acknowledgements too)
 
     @property
-    def errors(self) -> bool:
-        return any(r.status == "error" for r in self.results)
+    def incomplete(self) -> bool:
+        """Whether the evidence falls short: a control not evaluated or in error, or a gap not acknowledged."""
+        return any(r.status in ("not_evaluated", "error") for r in self.results) or bool(self.evidence.unacknowledged)
+
+    @property
+    def verdict(self) -> str:
+        """not_compliant on any failing control; else incomplete when the evidence falls short; else compliant."""
+        if any(r.status == "fail" for r in self.results):
+            return "not_compliant"
+        return "incomplete" if self.incomplete else "compliant"
+
+    def shortfall(self) -> list[str]:
+        """Why the evidence is incomplete, in words (empty when it is not)."""
+        out = [f"{r.control.id}: {r.status.replace('_', ' ')} ({r.reason})" for r in self.results
+               if r.status in ("not_evaluated", "error")]
+        out += [f"gap {iso(g.start)} .. {iso(g.end)} ({g.hours:g} h) not acknowledged" for g in self.evidence.unacknowledged]
+        return out
+
+    def exit_code(self, fail_on: str) -> int:
+        """1 when an unwaived finding is at or above fail_on; else 3 when the evidence is incomplete; else 0."""
+        return 1 if self.failing(fail_on) else 3 if self.incomplete else 0
 
     def failing(self, fail_on: str) -> bool:
         """Whether an unwaived finding is at or above the severity `fail_on` ('never': no)."""
@@ -101,9 +127,17 @@ def latest_moment(con: duckdb.DuckDBPyConnection) -> datetime:
 
 
 def absent_logs(con: duckdb.DuckDBPyConnection) -> set[str]:
-    """The optional logs of which no file was ever loaded."""
+    """The logs of which no file was ever loaded (a real export provides the logs it maps to)."""
     loaded = {log for (log,) in con.execute("SELECT DISTINCT log FROM loaded_files").fetchall()}
-    return {"users", "admin_events", "dsr_requests"} - loaded
+    return set(LOGS) - loaded
+
+
+def require_evidence(con: duckdb.DuckDBPyConnection, path: str) -> None:
+    """Refuse a database into which no consent_events or access_events was ever loaded: it holds
+    no evidence, and every control would 'pass' on nothing."""
+    if {"consent_events", "access_events"} <= absent_logs(con):
+        raise AuditorError(f"{path}: no consent_events or access_events was ever loaded: nothing to judge "
+                           "(run `auditor load INPUT` first)")
 
 
 def select_controls(ids: tuple[str, ...] = (), min_severity: str | None = None) -> list[Control]:
@@ -120,6 +154,12 @@ def select_controls(ids: tuple[str, ...] = (), min_severity: str | None = None) 
     return controls
 
 
+def unselected(controls: list[Control]) -> list[Control]:
+    """The catalogue's controls that are not among `controls`."""
+    chosen = {c.id for c in controls}
+    return [c for c in catalogue() if c.id not in chosen]
+
+
 def run_check(
     con: duckdb.DuckDBPyConnection,
     config: Config,
@@ -128,10 +168,16 @@ def run_check(
     period: Period | None = None,
     waivers: WaiverFile | None = None,
     on_control: Callable[[int, Control], None] | None = None,
+    unselected: Sequence[Control] = (),
 ) -> CheckRun:
     """Run `controls`, store the run in check_runs / control_results / findings, return it.
 
-    `on_control(i, control)` is called before the i-th control (from 0) runs, for progress."""
+    `unselected` are the catalogue's other controls: listed as not_evaluated, since a run of
+    some controls cannot say the rest hold. `on_control(i, control)` is called before the i-th
+    control (from 0) runs, for progress."""
+    disabled = set(config.controls.disabled)
+    for unknown in sorted(disabled - {c.id for c in [*controls, *unselected]}):
+        raise AuditorError(f"controls.disabled: no control {unknown!r} (see `auditor controls`)")
     if as_of is None:
         as_of = period.end if period else latest_moment(con)
     waivers = waivers or WaiverFile()
@@ -164,23 +210,35 @@ def run_check(
         if on_control:
             on_control(i, control)
         missing = [log for log in control.requires if log in absent]
+        if control.id in disabled:
+            results.append(ControlResult(control, "not_evaluated", reason="disabled in auditor.toml"))
+            continue
         if missing:
-            results.append(ControlResult(control, "not-evaluated", detail=f"{', '.join(missing)} absent"))
+            results.append(ControlResult(control, "not_evaluated", reason=f"no {' or '.join(missing)} loaded"))
             continue
         try:
             counts = _run_one(con, control, {**params, "control": control.id, "severity": control.severity})
         except duckdb.Error as exc:
-            results.append(ControlResult(control, "error", detail=str(exc).strip().splitlines()[0]))
+            results.append(ControlResult(control, "error", reason=str(exc).strip().splitlines()[0]))
             continue
         found, waived = counts
         status = "pass" if found == 0 else ("waived" if waived == found else "fail")
         results.append(ControlResult(control, status, found, waived))
+    results += [ControlResult(c, "not_evaluated", reason="not selected (--control, --min-severity)") for c in unselected]
     con.executemany(
         "INSERT INTO control_results VALUES (?, ?, ?, ?, ?, ?, ?)",
-        [[run_id, r.control.id, r.control.severity, r.status, r.findings, r.waived, r.detail] for r in results],
+        [[run_id, r.control.id, r.control.severity, r.status, r.findings, r.waived, r.reason] for r in results],
     )
     con.execute("UPDATE check_runs SET finished_at = ? WHERE run_id = ?", [datetime.now(timezone.utc), run_id])
-    return CheckRun(run_id, as_of, period, results, expired, active)
+    return CheckRun(run_id, as_of, period, results, evidence_of(con, config, as_of, period, waivers), expired, active,
+                    waivers)
+
+
+def evidence_of(con: duckdb.DuckDBPyConnection, config: Config, as_of: datetime, period: Period | None,
+                waivers: WaiverFile) -> Evidence:
+    """The coverage of the window a run at as_of (of a period, or of the whole history) judges."""
+    window = run_window(con, as_of, *((period.start, period.end) if period else ()))
+    return assess(con, config, window, as_of, waivers)
 
 
 def _store_waivers(con: duckdb.DuckDBPyConnection, waivers: list[Waiver]) -> None:

@@ -1,6 +1,7 @@
 """The `auditor` command line: a thin layer over the stage modules.
 
-Exit codes: 0 clean, 1 findings at or above the chosen severity, 2 bad usage or input.
+Exit codes: 0 clean on complete evidence, 1 findings at or above the chosen severity, 2 bad usage
+or input, 3 evidence incomplete (a control not evaluated or in error, a gap not acknowledged).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from rich.progress import BarColumn, DownloadColumn, Progress, ProgressColumn, S
 from rich.table import Table
 
 from auditor import __version__
-from auditor.check import date_period, month_period, run_check, select_controls
+from auditor.check import date_period, month_period, require_evidence, run_check, select_controls, unselected
 from auditor.config import Config, load_config, to_toml
 from auditor.controls import Control, catalogue
 from auditor.db import connect
@@ -74,10 +75,17 @@ def main(ctx: click.Context, config_path: Path | None) -> None:
 
 
 def _open_existing(db_path: str, config: Config) -> Any:
-    """Open a database that `auditor load` made; a missing file is a user error, not a new database."""
+    """Open a database that `auditor load` made for a command that judges: a missing file, or one
+    holding no consent_events or access_events, is a user error, not a database to judge."""
     if db_path != ":memory:" and not Path(db_path).exists():
         raise AuditorError(f"{db_path}: no such database (run `auditor load INPUT --db {db_path}` first)")
-    return connect(db_path, config)
+    con = connect(db_path, config)
+    try:
+        require_evidence(con, db_path)
+    except AuditorError:
+        con.close()
+        raise
+    return con
 
 
 db_option = click.option(
@@ -222,10 +230,14 @@ def _parse_as_of(text: str | None) -> datetime | None:
 def check_cmd(ctx: click.Context, db_path: str, period: str | None, date_from: str | None, date_to: str | None,
               as_of_text: str | None, waivers_path: Path | None, fmt: str, output: Path | None, fail_on: str,
               control_ids: tuple[str, ...], min_severity: str | None) -> None:
-    """Run the controls on the loaded logs and report the findings.
+    """Run the controls on the loaded logs; report the verdict, the evidence and the findings.
 
-    Exit code 0 when no unwaived finding is at or above --fail-on, 1 when one is, 2 for bad
-    usage or input, 3 when a control could not run (the others still run and report).
+    The verdict is not_compliant (a control failed), incomplete (a control not evaluated or in
+    error, or a gap in the access log not acknowledged) or compliant. Exit code 1 when an
+    unwaived finding is at or above --fail-on; otherwise 3 when the evidence is incomplete;
+    otherwise 0. 2 for bad usage or input.
+
+    Example: auditor check --period 2026-10 --format json --output check-2026-10.json
     """
     config = _config(ctx)
     if period and (date_from or date_to):
@@ -244,14 +256,14 @@ def check_cmd(ctx: click.Context, db_path: str, period: str | None, date_from: s
         def on_control(i: int, control: Control) -> None:
             progress.update(task, description=f"checking {control.id}", completed=i)
 
-        result = run_check(con, config, controls, _parse_as_of(as_of_text), span, waivers, on_control)
+        result = run_check(con, config, controls, _parse_as_of(as_of_text), span, waivers, on_control, unselected(controls))
     with output.open("w", encoding="utf-8") if output else contextlib.nullcontext(sys.stdout) as fh:
         if fmt == "table":
             print_table(Console(soft_wrap=True, file=fh), con, result)
         else:
             fh.write({"json": to_json, "csv": to_csv, "junit": to_junit}[fmt](con, result))
     con.close()
-    ctx.exit(3 if result.errors else 1 if result.failing(fail_on) else 0)
+    ctx.exit(result.exit_code(fail_on))
 
 
 @main.command("report")

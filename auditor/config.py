@@ -34,6 +34,12 @@ class Controls:
     transfer_mechanisms: list[str] = field(default_factory=lambda: ["dpf", "scc", "bcr"])
     retention_grace_hours: float = 0.0
     erasure_deadline_days: int = 30
+    disabled: list[str] = field(default_factory=list)  # control ids turned off: not_evaluated, said in every output
+
+
+@dataclass(frozen=True)
+class Coverage:
+    max_gap_hours: float = 72.0  # a stretch of expected activity with no access event longer than this is a gap
 
 
 @dataclass(frozen=True)
@@ -75,6 +81,7 @@ class DuckDB:
 class Config:
     organisation: Organisation = field(default_factory=Organisation)
     controls: Controls = field(default_factory=Controls)
+    coverage: Coverage = field(default_factory=Coverage)
     time: Time = field(default_factory=Time)
     report: Report = field(default_factory=Report)
     sources: Sources = field(default_factory=Sources)
@@ -95,7 +102,7 @@ class Config:
 
 
 _SECTION_TYPES = {
-    "organisation": Organisation, "controls": Controls, "time": Time, "report": Report, "sources": Sources, "duckdb": DuckDB,
+    "organisation": Organisation, "controls": Controls, "coverage": Coverage, "time": Time, "report": Report, "sources": Sources, "duckdb": DuckDB,
 }
 SECRETS = {("report", "pseudonymize_key")}
 

@@ -1,12 +1,14 @@
 """A check run as the terminal table, JSON, CSV or JUnit XML.
 
 The JSON shape is a contract other tools rely on (README, "auditor check"):
-{"tool": {"name", "version"}, "as_of", "period": {"start", "end"} | null,
- "inputs": [{"log", "file", "sha256", "rows"}],
- "controls": [{"id", "title", "severity", "articles", "status", "findings", "waived", "detail"}],
+{"tool": {"name", "version"}, "verdict", "as_of", "window": {"start", "end"},
+ "period": {"start", "end"} | null, "inputs": [{"log", "file", "sha256", "rows"}],
+ "controls": [{"id", "title", "severity", "articles", "status", "reason", "findings", "waived"}],
+ "evidence": {"span", "state", "logs", "gaps", "expired_gap_acknowledgements"},
  "findings": [{"control", "event_id", "user_id", "occurred_at", "reason", "severity", "waived",
                "waiver", "source", "arose_at"}],
  "expired_waivers": [...]}
+The CSV layout (CSV_COLUMNS) is the one of the report's findings-P.csv and the evidence pack's.
 """
 
 from __future__ import annotations
@@ -23,8 +25,12 @@ from rich.table import Table
 
 from auditor import __version__
 from auditor.check import CheckRun
+from auditor.coverage import Evidence, Gap
 from auditor.db import iso, iso_sql, rows
+from auditor.pseudonym import Pseudonymizer
 
+CSV_COLUMNS = ("control", "severity", "event_id", "user_id", "occurred_at", "arose_at", "reason", "waived",
+               "waiver_reason", "waiver_approved_by", "waiver_expires", "source")
 FINDING_FIELDS = ("control", "event_id", "user_id", "occurred_at", "reason", "severity", "waived", "waiver", "source", "arose_at")
 
 
@@ -52,7 +58,9 @@ def inputs(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
 def to_dict(con: duckdb.DuckDBPyConnection, run: CheckRun) -> dict[str, Any]:
     return {
         "tool": {"name": "auditor", "version": __version__},
+        "verdict": run.verdict,
         "as_of": iso(run.as_of),
+        "window": run.evidence.window.as_dict(),
         "period": {"start": iso(run.period.start), "end": iso(run.period.end)} if run.period else None,
         "inputs": inputs(con),
         "controls": [
@@ -62,12 +70,13 @@ def to_dict(con: duckdb.DuckDBPyConnection, run: CheckRun) -> dict[str, Any]:
                 "severity": r.control.severity,
                 "articles": r.control.articles,
                 "status": r.status,
+                "reason": r.reason,
                 "findings": r.findings,
                 "waived": r.waived,
-                "detail": r.detail,
             }
             for r in run.results
         ],
+        "evidence": run.evidence.as_dict(),
         "findings": findings(con, run),
         "expired_waivers": [w.as_dict() for w in run.expired_waivers],
     }
@@ -77,13 +86,34 @@ def to_json(con: duckdb.DuckDBPyConnection, run: CheckRun) -> str:
     return json.dumps(to_dict(con, run), indent=2) + "\n"
 
 
-def to_csv(con: duckdb.DuckDBPyConnection, run: CheckRun) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(FINDING_FIELDS)
-    for f in findings(con, run):
-        writer.writerow([json.dumps(f[k]) if k == "waiver" and f[k] else f[k] for k in FINDING_FIELDS])
+def findings_frame(con: duckdb.DuckDBPyConnection, run: CheckRun, pseudo: Pseudonymizer | None = None) -> Any:
+    """Every finding of the run's period as a DataFrame (CSV_COLUMNS), in a stable order, ISO times."""
+    pseudo = pseudo or Pseudonymizer(None)
+    reason = "reason" if not pseudo.key else f"replace(reason, user_id, {pseudo.sql('user_id')})"
+    # Ordered by the time itself (findings.occurred_at), not by its text.
+    return con.execute(
+        f"""SELECT control, severity, event_id, {pseudo.sql('user_id')} AS user_id, {iso_sql('occurred_at')} AS occurred_at,
+                   {iso_sql('arose_at')} AS arose_at, {reason} AS reason, waiver IS NOT NULL AS waived,
+                   waiver->>'$.reason' AS waiver_reason, waiver->>'$.approved_by' AS waiver_approved_by,
+                   waiver->>'$.expires' AS waiver_expires, source
+            FROM findings WHERE run_id = $run AND in_period ORDER BY control, findings.occurred_at, event_id, source""",
+        {"run": run.run_id, **({"pkey": pseudo.key} if pseudo.key else {})},
+    ).fetch_df()
+
+
+def findings_csv(frame: Any) -> str:
+    """The findings CSV: booleans written true/false, as in the JSON."""
+    return frame.assign(waived=frame["waived"].map({True: "true", False: "false"})).to_csv(index=False, lineterminator="\n")
+
+
+def findings_parquet(frame: Any) -> bytes:
+    buffer = io.BytesIO()
+    frame.to_parquet(buffer, index=False)
     return buffer.getvalue()
+
+
+def to_csv(con: duckdb.DuckDBPyConnection, run: CheckRun) -> str:
+    return findings_csv(findings_frame(con, run))
 
 
 def to_junit(con: duckdb.DuckDBPyConnection, run: CheckRun) -> str:
@@ -97,9 +127,15 @@ def to_junit(con: duckdb.DuckDBPyConnection, run: CheckRun) -> str:
         tests=str(len(run.results)),
         failures=str(sum(r.status == "fail" for r in run.results)),
         errors=str(sum(r.status == "error" for r in run.results)),
-        skipped=str(sum(r.status == "not-evaluated" for r in run.results)),
+        skipped=str(sum(r.status == "not_evaluated" for r in run.results)),
         timestamp=iso(run.as_of) or "",
     )
+    properties = ET.SubElement(suite, "properties")
+    for name, value in (("verdict", run.verdict), ("window_start", iso(run.evidence.window.start)),
+                        ("window_end", iso(run.evidence.window.end)), ("coverage", run.evidence.state)):
+        ET.SubElement(properties, "property", name=name, value=value or "")
+    for gap in run.evidence.gaps:
+        ET.SubElement(properties, "property", name="gap", value=_gap_text(gap))
     for r in run.results:
         case = ET.SubElement(suite, "testcase", classname=f"auditor.{r.control.severity}", name=r.control.id)
         if r.status == "fail":
@@ -107,9 +143,9 @@ def to_junit(con: duckdb.DuckDBPyConnection, run: CheckRun) -> str:
             failure = ET.SubElement(case, "failure", message=f"{len(open_findings)} finding(s): {r.control.title}")
             failure.text = "\n".join(f"{f['event_id']}: {f['reason']}" for f in open_findings)
         elif r.status == "error":
-            ET.SubElement(case, "error", message=r.detail or "error")
-        elif r.status == "not-evaluated":
-            ET.SubElement(case, "skipped", message=r.detail or "not evaluated")
+            ET.SubElement(case, "error", message=r.reason or "error")
+        elif r.status == "not_evaluated":
+            ET.SubElement(case, "skipped", message=r.reason or "not evaluated")
         if r.waived:
             ET.SubElement(case, "system-out").text = f"{r.waived} finding(s) waived"
     root = ET.Element("testsuites")
@@ -117,18 +153,47 @@ def to_junit(con: duckdb.DuckDBPyConnection, run: CheckRun) -> str:
     return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
 
 
-STATUS_STYLE = {"pass": "green", "fail": "bold red", "waived": "yellow", "not-evaluated": "dim", "error": "bold magenta"}
+STATUS_STYLE = {"pass": "green", "fail": "bold red", "waived": "yellow", "not_evaluated": "dim", "error": "bold magenta"}
+VERDICT_STYLE = {"compliant": "bold green", "not_compliant": "bold red", "incomplete": "bold yellow"}
+
+
+def _gap_text(gap: Gap) -> str:
+    ack = f" (acknowledged: {gap.acknowledged_by.reason}, approved by {gap.acknowledged_by.approved_by})" if gap.acknowledged_by else ""
+    return f"{iso(gap.start)} .. {iso(gap.end)}, {gap.hours:g} h without an access event{ack}"
+
+
+def print_evidence(console: Console, evidence: Evidence) -> None:
+    """The evidence under the window: per log, then every gap."""
+    table = Table(title=f"Evidence (window {iso(evidence.window.start)} .. {iso(evidence.window.end)}: "
+                        f"{evidence.state.replace('_', ' ')})", title_justify="left")
+    for name, justify in (("log", "left"), ("present", "left"), ("rows in window", "right"), ("first", "left"), ("last", "left")):
+        table.add_column(name, justify=justify, no_wrap=True)
+    for e in evidence.logs:
+        table.add_row(e.log, "yes" if e.present else "[bold yellow]absent[/]", f"{e.rows_in_window:,}",
+                      iso(e.first) or "", iso(e.last) or "")
+    console.print(table)
+    for gap in evidence.gaps:
+        style = "" if gap.acknowledged_by else "bold yellow"
+        console.print(f"[{style}]gap[/]" if style else "gap", f"{_gap_text(gap)}", highlight=False)
+    for a in evidence.expired_acknowledgements:
+        console.print(f"expired gap acknowledgement (no longer applies): {iso(a.start)} .. {iso(a.end)}, "
+                      f"expired {a.expires}, approved by {a.approved_by}", markup=False, highlight=False)
 
 
 def print_table(console: Console, con: duckdb.DuckDBPyConnection, run: CheckRun, examples: int = 5) -> None:
-    """The terminal summary: every control, then the first findings of each failing one."""
+    """The terminal summary: the verdict, the evidence, every control, then the first findings of each failing one."""
     period = f"  period {iso(run.period.start)} .. {iso(run.period.end)}" if run.period else ""
     console.print(f"as_of {iso(run.as_of)}{period}  (run {run.run_id})")
+    console.print(f"verdict: [{VERDICT_STYLE[run.verdict]}]{run.verdict}[/]"
+                  + ("; the evidence is incomplete:" if run.incomplete else "; every control ran on logs that cover the window"))
+    for why in run.shortfall():
+        console.print(f"  - {why}", markup=False, highlight=False)
+    print_evidence(console, run.evidence)
     table = Table(show_lines=False)
     for name, justify in (("control", "left"), ("severity", "left"), ("status", "left"), ("findings", "right"), ("waived", "right")):
         table.add_column(name, justify=justify, no_wrap=name == "control")
     for r in run.results:
-        status = r.status + (f" ({r.detail})" if r.detail else "")
+        status = r.status + (f" ({r.reason})" if r.reason else "")
         table.add_row(r.control.id, r.control.severity, f"[{STATUS_STYLE[r.status]}]{status}[/]", str(r.findings), str(r.waived))
     console.print(table)
     for r in run.results:
@@ -139,8 +204,11 @@ def print_table(console: Console, con: duckdb.DuckDBPyConnection, run: CheckRun,
             "ORDER BY occurred_at, event_id, source LIMIT ?",
             [run.run_id, r.control.id, examples],
         ).fetchall()
-        console.print(f"\n[bold]{r.control.id}[/] ({r.control.severity}): {r.findings - r.waived} open finding(s)")
+        unwaived = r.findings - r.waived
+        console.print(f"\n[bold]{r.control.id}[/] ({r.control.severity}): {unwaived} finding(s) not waived")
         for event_id, reason in rows:
             console.print(f"  {event_id}: {reason}", markup=False, highlight=False)
+        if unwaived > len(rows):
+            console.print(f"  ... and {unwaived - len(rows):,} more (--format json or csv lists them all)", highlight=False)
     for w in run.expired_waivers:
         console.print(f"\nexpired waiver (no longer applies): {w.control} {w.event_id or w.user_id}, expired {w.expires}, approved by {w.approved_by}", markup=False)

@@ -10,8 +10,6 @@ holds every finding of the period.
 from __future__ import annotations
 
 import hashlib
-import io
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,12 +18,14 @@ import duckdb
 from markupsafe import Markup
 
 from auditor import __version__, dsr
-from auditor.check import CheckRun, ControlResult, Period, absent_logs, month_period, run_check
+from auditor.check import STATUSES, CheckRun, ControlResult, Period, absent_logs, evidence_of, month_period, run_check
 from auditor.config import Config
 from auditor.controls import catalogue, control_hashes
 from auditor.db import iso_sql, rows
 from auditor.errors import AuditorError
-from auditor.outputs import inputs
+from auditor.coverage import Window, assess
+from auditor.outputs import findings_csv, findings_frame, findings_parquet, inputs
+from auditor.pseudonym import Pseudonymizer, pseudonym_key
 from auditor.render import (CHART_MODULES, PDF_MODULES, Preload, environment, generated_at, html_to_pdf, svg_chart,
                              write_atomic)
 from auditor.waivers import WaiverFile
@@ -33,7 +33,6 @@ from auditor.waivers import WaiverFile
 EXAMPLES = 25  # findings shown per control; the CSV has them all
 TABLE_CAP = 50  # admin changes and requests listed (a PDF lays out about 140 table rows a second)
 TREND_MONTHS = 6
-KEY_ENV = "AUDITOR_PSEUDONYM_KEY"
 SEVERITY_ORDER = ("high", "medium", "low")
 
 
@@ -43,40 +42,6 @@ class ReportFiles:
     pdf: Path | None
     csv: Path
     run_id: int
-
-
-class Pseudonymizer:
-    """Replaces user ids, emails, names and viewer ids with a keyed hash, stable within a key."""
-
-    def __init__(self, key: str | None) -> None:
-        self.key = key
-
-    def sql(self, column: str) -> str:
-        """SQL of the pseudonym of `column` (the key is the bound parameter $pkey)."""
-        if not self.key:
-            return column
-        return f"CASE WHEN {column} IS NULL THEN NULL ELSE 'person-' || left(sha256($pkey || {column}), 10) END"
-
-    def __call__(self, value: str | None) -> str | None:
-        if not self.key or value is None:
-            return value
-        return "person-" + hashlib.sha256((self.key + value).encode()).hexdigest()[:10]
-
-    def text(self, text: str, *values: str | None) -> str:
-        """`text` with each of `values` replaced by its pseudonym."""
-        for value in values:
-            if self.key and value:
-                text = text.replace(value, self(value) or "")
-        return text
-
-
-def pseudonym_key(config: Config) -> str:
-    key = os.environ.get(KEY_ENV) or config.report.pseudonymize_key
-    if not key:
-        raise AuditorError(
-            f"--pseudonymize needs a key: set {KEY_ENV} or report.pseudonymize_key in auditor.toml"
-        )
-    return key
 
 
 def find_or_run(
@@ -102,14 +67,15 @@ def find_or_run(
     run_id, as_of = row
     by_id = {c.id: c for c in controls}
     results = [
-        ControlResult(by_id[cid], status, found, waived, detail)
-        for cid, status, found, waived, detail in con.execute(
+        ControlResult(by_id[cid], status, found, waived, reason)
+        for cid, status, found, waived, reason in con.execute(
             "SELECT control, status, findings, waived, detail FROM control_results WHERE run_id = ? ORDER BY control",
             [run_id],
         ).fetchall()
     ]
     active, expired = waivers.at(as_of)
-    return CheckRun(run_id, as_of, period, results, expired_waivers=expired, active_waivers=active)
+    return CheckRun(run_id, as_of, period, results, evidence_of(con, config, as_of, period, waivers),
+                    expired_waivers=expired, active_waivers=active, waivers=waivers)
 
 
 def month_labels(label: str, n: int) -> list[str]:
@@ -120,6 +86,22 @@ def month_labels(label: str, n: int) -> list[str]:
         out.append(f"{year:04d}-{month:02d}")
         year, month = (year, month - 1) if month > 1 else (year - 1, 12)
     return out[::-1]
+
+
+def verdict_line(run: CheckRun, open_total: int, open_high: int) -> tuple[str, str]:
+    """The cover's verdict: a CSS class and a sentence never stronger than the evidence."""
+    shortfall = []
+    not_run = sum(r.status in ("not_evaluated", "error") for r in run.results)
+    if not_run:
+        shortfall.append(f"{not_run} control(s) not evaluated")
+    if run.evidence.unacknowledged:
+        shortfall.append(f"{len(run.evidence.unacknowledged)} gap(s) in the access log not acknowledged")
+    if run.verdict == "not_compliant":
+        text = f"Not compliant: {open_total:,} open finding(s), {open_high:,} of them high"
+        return "bad", text + (f"; the evidence is also incomplete ({', '.join(shortfall)})" if shortfall else "")
+    if run.verdict == "incomplete":
+        return "warn", f"Incomplete evidence: {', '.join(shortfall)}. No finding, but compliance cannot be shown"
+    return "ok", "Compliant: every control evaluated on logs that cover the period, no open findings"
 
 
 def build_context(
@@ -146,23 +128,23 @@ def build_context(
          "previous": by_sev.get(s, {}).get("previous", 0)}
         for s in SEVERITY_ORDER
     ]
-    status_counts = {s: sum(r.status == s for r in run.results) for s in ("pass", "fail", "waived", "not-evaluated", "error")}
-    open_high = severities[0]["open"]
-    if open_high or severities[1]["open"] or severities[2]["open"]:
-        verdict = ("bad", f"Not compliant: {sum(s['open'] for s in severities):,} open finding(s), {open_high:,} of them high")
-    elif status_counts["not-evaluated"] or status_counts["error"]:
-        verdict = ("warn", "No findings, but some controls could not be evaluated")
-    else:
-        verdict = ("ok", "Compliant: no open findings")
+    status_counts = {s: sum(r.status == s for r in run.results) for s in STATUSES}
+    verdict = verdict_line(run, sum(s["open"] for s in severities), severities[0]["open"])
+    # Each trend month judged on its own evidence: a month the logs do not cover is "no data",
+    # never zero findings; the change against last month only when last month is covered.
+    coverage = [assess(con, config, Window(m.start, min(m.end, run.as_of)), run.as_of, run.waivers)
+                for m in months[:-1]] + [run.evidence]
+    month_states = [e.state for e in coverage]
 
     # 2. Per control: trend over six months from the same run, examples, counts.
     trend_rows = rows(con, """
         SELECT control, strftime(timezone($tz, arose_at), '%Y-%m') AS month, count(*) AS n
         FROM findings WHERE run_id = $run AND arose_at >= $tstart AND arose_at < $end GROUP BY ALL""",
         {**p, "tz": tz, "tstart": months[0].start})
-    trends: dict[str, list[int]] = {}
+    trends: dict[str, list[int | None]] = {}
     for r in trend_rows:
         trends.setdefault(r["control"], [0] * len(months))[labels.index(r["month"])] = r["n"]
+    no_data = [state == "not_covered" for state in month_states]
     examples = rows(con, f"""
         SELECT control, event_id, {pseudo.sql('user_id')} AS user_id, user_id AS real_user, occurred_at, reason,
                waiver IS NOT NULL AS waived
@@ -175,11 +157,12 @@ def build_context(
         by_control.setdefault(e["control"], []).append(e)
     controls = []
     for r in sorted(run.results, key=lambda r: (SEVERITY_ORDER.index(r.control.severity), r.control.id)):
-        counts = trends.get(r.control.id, [0] * len(months))
+        counts = [None if gone else n for n, gone in zip(trends.get(r.control.id, [0] * len(months)), no_data)]
         controls.append({
             "result": r, "c": r.control, "examples": by_control.get(r.control.id, []),
             "trend": counts,
-            "chart": Markup(svg_chart(f"trend-{r.control.id}", lambda ax, c=counts: _bars(ax, labels, c), height=1.4))
+            "chart": Markup(svg_chart(f"trend-{r.control.id}",
+                                      lambda ax, c=counts: _bars(ax, labels, c, month_states), height=1.4))
             if any(counts) else None,
         })
 
@@ -247,7 +230,10 @@ def build_context(
         "config": config, "run": run, "label": label, "period": period, "tool_version": __version__,
         "generated_at": generated_at(), "fingerprint": fingerprint, "verdict": verdict,
         "severities": severities, "status_counts": status_counts, "controls": controls, "examples_cap": EXAMPLES,
-        "month_labels": labels, "previous_label": labels[-2],
+        "month_labels": labels, "previous_label": labels[-2], "previous_covered": month_states[-2] == "covered",
+        "no_data_months": [m for m, gone in zip(labels, no_data) if gone],
+        "partial_months": [m for m, state in zip(labels, month_states) if state == "partly_covered"],
+        "evidence": run.evidence,
         "flows": flows, "apps": apps, "transfers": transfers, "flow_chart": flow_chart, "transfer_chart": transfer_chart,
         "consent": consent, "activity": activity, "hidden": hidden, "org": org[0] if org else None, "changes": changes,
         "changes_total": changes_total, "dsr": dsr_rows, "dsr_statuses": dsr.STATUSES, "dsr_total": sum(dsr_counts.values()), "dsr_summary": dsr_summary, "dsr_received": dsr_received,
@@ -256,8 +242,22 @@ def build_context(
     }
 
 
-def _bars(ax: Any, labels: list[str], counts: list[int]) -> None:
-    ax.bar(labels, counts, color=["#b8c4d6"] * (len(counts) - 1) + ["#9b1c1c" if counts[-1] else "#1d6b2c"])
+def _bars(ax: Any, labels: list[str], counts: list[int | None], states: list[str]) -> None:
+    """Findings per month; a month the logs do not cover is marked "no data" (no bar), one they
+    cover in part is hatched and labelled "partial"."""
+    values = [n or 0 for n in counts]
+    colours = ["#b8c4d6"] * (len(values) - 1) + ["#9b1c1c" if values[-1] else "#1d6b2c"]
+    bars = ax.bar(labels, values, color=colours)
+    top = max(values) or 1
+    for bar, n, state in zip(bars, counts, states):
+        if n is None:
+            ax.text(bar.get_x() + bar.get_width() / 2, top * 0.05, "no data", ha="center", va="bottom",
+                    fontsize=7, color="#6b7280", rotation=90)
+        elif state == "partly_covered":
+            bar.set_hatch("////")
+            bar.set_edgecolor("#6b7280")
+            ax.text(bar.get_x() + bar.get_width() / 2, n, "partial", ha="center", va="bottom", fontsize=7, color="#6b7280")
+    ax.set_ylim(0, top * 1.25)
     ax.set_ylabel("findings")
     ax.yaxis.get_major_locator().set_params(integer=True)
 
@@ -321,27 +321,3 @@ def render_pdf(html: str) -> bytes:
     if refused:  # the page is self-contained; anything it asks for is a bug, not a resource
         raise AuditorError(f"the report asked for outside resources: {', '.join(refused[:3])}")
     return pdf
-
-
-def findings_frame(con: duckdb.DuckDBPyConnection, run: CheckRun, pseudo: Pseudonymizer | None = None) -> Any:
-    """Every finding of the run's period as a DataFrame, in a stable order and with ISO times."""
-    pseudo = pseudo or Pseudonymizer(None)
-    reason = "reason" if not pseudo.key else f"replace(reason, user_id, {pseudo.sql('user_id')})"
-    # Ordered by the time itself (findings.occurred_at), not by its text.
-    return con.execute(
-        f"""SELECT control, severity, event_id, {pseudo.sql('user_id')} AS user_id, {iso_sql('occurred_at')} AS occurred_at,
-                   {iso_sql('arose_at')} AS arose_at, {reason} AS reason, waiver IS NOT NULL AS waived,
-                   waiver->>'$.reason' AS waiver_reason, waiver->>'$.approved_by' AS approved_by, source
-            FROM findings WHERE run_id = $run AND in_period ORDER BY control, findings.occurred_at, event_id, source""",
-        {"run": run.run_id, **({"pkey": pseudo.key} if pseudo.key else {})},
-    ).fetch_df()
-
-
-def findings_csv(frame: Any) -> str:
-    return frame.to_csv(index=False, lineterminator="\n")
-
-
-def findings_parquet(frame: Any) -> bytes:
-    buffer = io.BytesIO()
-    frame.to_parquet(buffer, index=False)
-    return buffer.getvalue()

@@ -519,17 +519,19 @@ class Bench:
                 remove_db(db)  # only the Parquet-loaded database is used further
 
     def check(self) -> None:
+        # Exit 3 (evidence incomplete) is a result, not a failure: five controls of fifteen can
+        # never be complete evidence, and generated logs may hold gaps.
         db = str(self.db_dir / "parquet.duckdb")
         self.measure("check", "auditor check (all controls)",
                      self.auditor_cli("check", "--db", db, "--fail-on", "never", "--format", "json",
-                                      "--output", str(self.logs / "check.json")))
+                                      "--output", str(self.logs / "check.json")), ok_codes=(0, 3))
         if "check-5" in self.args.skip:
             self.skip("check_5", "auditor check (the five controls)", "--skip check-5")
             return
         controls = [x for c in FIVE_CONTROLS for x in ("--control", c)]
         self.measure("check_5", "auditor check (the five controls)",
                      self.auditor_cli("check", "--db", db, *controls, "--fail-on", "never", "--format", "json",
-                                      "--output", str(self.logs / "check-5.json")))
+                                      "--output", str(self.logs / "check-5.json")), ok_codes=(0, 3))
 
     def report(self, busy: bool = False) -> None:
         """On a copy of the loaded database per run, so every run finds no check run of the period

@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -17,22 +18,26 @@ from auditor.cli import main
 
 @pytest.fixture
 def db(tmp_path):
-    """A database with one high finding (a1: access before consent) and one medium (a2: degree 2)."""
+    """A database with one high finding (a1: access before consent) and one medium (a2: degree 2),
+    every log present, and an auditor.toml beside it whose gap limit covers its month-long silence
+    (tests/test_verdicts.py is where coverage is tested)."""
     folder = write_input(
         tmp_path / "in",
         access_events=[access("a1", "2026-08-01T00:00:00Z"),
                        access("a2", "2026-10-01T00:00:00Z", category="connections", connection_degree="2"),
                        access("a3", "2026-10-02T00:00:00Z")],
         consent_events=[consent("c1", "2026-09-01T00:00:00Z")],
-        admin_events=SETUP,
+        admin_events=SETUP, dsr_requests=[], users=[{"user_id": "u1"}],
     )
     path = str(tmp_path / "a.duckdb")
+    (tmp_path / "auditor.toml").write_text("[coverage]\nmax_gap_hours = 100000\n")
     assert CliRunner().invoke(main, ["load", str(folder), "--db", path]).exit_code == 0
     return path
 
 
 def check(db: str, *args: str):
-    return CliRunner().invoke(main, ["check", "--db", db, *args])
+    config = Path(db).with_name("auditor.toml")
+    return CliRunner().invoke(main, [*(["--config", str(config)] if config.exists() else []), "check", "--db", db, *args])
 
 
 @pytest.mark.parametrize("fail_on, code", [("high", 1), ("medium", 1), ("low", 1), ("never", 0)])
@@ -41,13 +46,18 @@ def test_exit_code_follows_fail_on(db, fail_on, code):
 
 
 def test_a_medium_finding_alone_fails_only_from_medium(db):
-    assert check(db, "--control", "first-degree-connections", "--fail-on", "high").exit_code == 0
+    # A run of one control cannot show the others hold: exit 3 (incomplete), not 0.
+    assert check(db, "--control", "first-degree-connections", "--fail-on", "high").exit_code == 3
     assert check(db, "--control", "first-degree-connections", "--fail-on", "medium").exit_code == 1
 
 
-def test_min_severity_runs_a_subset(db):
+def test_min_severity_runs_a_subset_and_lists_the_rest_as_not_evaluated(db):
     data = json.loads(check(db, "--format", "json", "--min-severity", "high").output)
-    assert {c["severity"] for c in data["controls"]} == {"high"}
+    evaluated = {c["severity"] for c in data["controls"] if c["status"] != "not_evaluated"}
+    assert evaluated == {"high"}
+    rest = [c for c in data["controls"] if c["severity"] != "high"]
+    assert rest and all(c["status"] == "not_evaluated" and c["reason"].startswith("not selected") for c in rest)
+    assert data["verdict"] == "not_compliant"  # a1 is a high finding
 
 
 def test_json_has_the_documented_shape(db):
@@ -93,6 +103,7 @@ def test_a_period_run_keeps_the_findings_that_arose_before_its_end(db):
 def test_csv_and_junit(db, tmp_path):
     rows = list(csv.DictReader(io.StringIO(check(db, "--format", "csv").output)))
     assert {r["event_id"] for r in rows} == {"a1", "a2"}
+    assert {r["waived"] for r in rows} == {"false"}  # lower case, as in JSON
     out = tmp_path / "junit.xml"
     assert check(db, "--format", "junit", "--output", str(out)).exit_code == 1
     suite = ET.parse(out).getroot().find("testsuite")
@@ -100,7 +111,9 @@ def test_csv_and_junit(db, tmp_path):
     assert len(cases) == 15
     assert cases["consent-before-access"].find("failure") is not None
     assert cases["consent-scope"].find("failure") is None
-    assert cases["dsr-deadline"].find("skipped") is not None
+    assert cases["dsr-deadline"].find("skipped") is None  # evaluated: its log is present, if empty
+    properties = {p.get("name"): p.get("value") for p in suite.find("properties")}
+    assert properties["verdict"] == "not_compliant" and properties["coverage"] == "covered"
     table = tmp_path / "table.txt"
     assert check(db, "--output", str(table)).exit_code == 1
     assert "consent-before-access" in table.read_text() and "a1" in table.read_text()
@@ -123,8 +136,8 @@ reason = "Pilot before the rollout"
 approved_by = "DPO"
 expires = 2027-01-31
 """)
-    result = check(db, "--waivers", waivers, "--format", "json", "--min-severity", "high")
-    assert result.exit_code == 0
+    result = check(db, "--waivers", waivers, "--format", "json")
+    assert result.exit_code == 0  # the medium a2 is below --fail-on high
     data = json.loads(result.output)
     finding = next(f for f in data["findings"] if f["event_id"] == "a1")
     assert finding["waived"] is True and finding["waiver"]["approved_by"] == "DPO"
@@ -172,11 +185,12 @@ def test_a_control_that_cannot_run_is_an_error_with_exit_3(db, tmp_path, monkeyp
     broken = [c if c.id != "consent-scope" else type(c)(**{**c.__dict__, "sql": "SELECT nonsense FROM nowhere"}) for c in catalogue()]
     monkeypatch.setattr(check_module, "catalogue", lambda: broken)
     result = check(db, "--format", "json")
-    assert result.exit_code == 3
+    assert result.exit_code == 1  # a finding at --fail-on wins over incomplete evidence
     data = json.loads(result.output)
     status = {c["id"]: c for c in data["controls"]}
-    assert status["consent-scope"]["status"] == "error" and "nowhere" in status["consent-scope"]["detail"]
+    assert status["consent-scope"]["status"] == "error" and "nowhere" in status["consent-scope"]["reason"]
     assert status["consent-before-access"]["status"] == "fail"
+    assert check(db, "--fail-on", "never").exit_code == 3
 
 
 @pytest.mark.parametrize(
@@ -228,7 +242,7 @@ def test_a_mistyped_database_path_is_an_error_not_a_new_database(tmp_path):
     assert not missing.exists()
     connect(tmp_path / "empty.duckdb", Config()).close()
     result = check(str(tmp_path / "empty.duckdb"))
-    assert result.exit_code == 2 and "holds no events" in result.output
+    assert result.exit_code == 2 and "no consent_events or access_events was ever loaded" in result.output
 
 
 def test_progress_is_told_before_each_control(db):

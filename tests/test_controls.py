@@ -325,4 +325,5 @@ def test_not_evaluated_without_the_log_it_needs(tmp_path):
     con = connect(":memory:", Config())
     load(con, folder, Config())
     result = run_check(con, Config(), select_controls(("dsr-deadline", "org-enablement")), datetime(2026, 11, 1, tzinfo=timezone.utc))
-    assert [(r.status, r.detail) for r in result.results] == [("not-evaluated", "dsr_requests absent"), ("not-evaluated", "admin_events absent")]
+    assert [(r.status, r.reason) for r in result.results] == [("not_evaluated", "no dsr_requests loaded"),
+                                                              ("not_evaluated", "no admin_events loaded")]

@@ -165,7 +165,7 @@ def test_the_same_inputs_give_identical_findings_and_html(tmp_path):
         assert cli("report", "--period", "2026-08", "--db", db, "--out", str(out), "--format", "html", env=env).exit_code == 0
         files = {p.name: p.read_bytes() for p in out.iterdir()}
         con = duckdb.connect(db, read_only=True)
-        run = CheckRun(1, None, None, [])
+        run = CheckRun(1, None, None, [], None)
         files["findings.parquet"] = findings_parquet(findings_frame(con, run))
         con.close()
         outputs.append(files)

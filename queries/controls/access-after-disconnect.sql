@@ -5,6 +5,7 @@
 -- promise: Users can disconnect their accounts at any time, which removes the data access permissions.
 -- description: No access event of a user happens while that user is disconnected (from the instant of a disconnect until the next connect).
 -- remediation: Make the disconnect revoke the integration's tokens at once and stop every job that still reads this user's data.
+-- requires: consent_events, access_events
 SELECT 'access_events' AS source, a.event_id, a.user_id, a.occurred_at, a.occurred_at AS arose_at,
        describe_access(a.category, a.user_id, a.direction, a.occurred_at)
        || ', after ' || a.user_id || ' disconnected at ' || fmt_ts(s.valid_from) || '.' AS reason

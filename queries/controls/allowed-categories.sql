@@ -5,6 +5,7 @@
 -- promise: LinkedIn gives Microsoft profile, interests, subscriptions and first-degree connections; Microsoft gives LinkedIn profile, calendar, interests, subscriptions and contacts.
 -- description: Every access event carries a category of data allowed for its direction.
 -- remediation: Stop the flow of this category in this direction; it is not part of what users consented to.
+-- requires: access_events
 SELECT 'access_events' AS source, event_id, user_id, occurred_at, occurred_at AS arose_at,
        describe_access(category, user_id, direction, occurred_at)
        || ', but ' || category || ' data is not among the data allowed to flow in that direction.' AS reason

@@ -3,9 +3,9 @@
 -- severity: medium
 -- articles: 13
 -- promise: The administrator must announce the integration to users, with what is shared and how.
--- requires: admin_events
 -- description: Every connect happens at or after an announcement of the integration to users.
 -- remediation: Publish the announcement (what data is shared, and how to connect and disconnect) and record it as an announce event.
+-- requires: admin_events, consent_events
 SELECT 'consent_events' AS source, c.event_id, c.user_id, c.occurred_at, c.occurred_at AS arose_at,
        c.user_id || ' connected their accounts at ' || fmt_ts(c.occurred_at)
        || ' before the organisation had announced the integration to its users.' AS reason

@@ -5,6 +5,7 @@
 -- promise: Calendar data given to LinkedIn covers meetings, their times, places and attendees' contact details, never the agenda, the content or the meeting title.
 -- description: Calendar data sent to LinkedIn carries only the configured calendar fields (by default start, end, timezone, location, attendees, organizer).
 -- remediation: Strip every field but the allowed calendar fields from the calendar export to LinkedIn.
+-- requires: access_events
 SELECT 'access_events' AS source, event_id, user_id, occurred_at, occurred_at AS arose_at,
        describe_access(category, user_id, direction, occurred_at) || ' carrying '
        || array_to_string(list_filter(fields, lambda f: NOT list_contains($calendar_fields, f)), ', ')
