@@ -280,3 +280,42 @@ FROM (SELECT DISTINCT ON (source, event_id) {columns}
         "SELECT count(*), count(waiver) FROM findings WHERE run_id = ? AND control = ? AND in_period",
         [params["run_id"], control.id],
     ).fetchone()
+
+
+def find_or_run(
+    con: duckdb.DuckDBPyConnection,
+    config: Config,
+    period: Period | None,
+    waivers: WaiverFile,
+    as_of: datetime | None = None,
+) -> CheckRun:
+    """The latest finished run of every control for this period (or, without one, at this as_of),
+    made after the last load with the same configuration, controls and waivers; or a new run."""
+    controls = catalogue()
+    if period is None and as_of is None:
+        as_of = latest_moment(con)
+    row = con.execute(
+        """SELECT run_id, as_of FROM check_runs
+           WHERE period_start IS NOT DISTINCT FROM ? AND period_end IS NOT DISTINCT FROM ?
+             AND (CAST(? AS TIMESTAMPTZ) IS NULL OR as_of = ?)
+             AND config_sha256 = ? AND control_sha256::VARCHAR = ?
+             AND waivers_sha256 IS NOT DISTINCT FROM ? AND finished_at IS NOT NULL
+             AND started_at >= (SELECT coalesce(max(loaded_at), '-infinity'::TIMESTAMPTZ) FROM loaded_files)
+           ORDER BY run_id DESC LIMIT 1""",
+        [period.start if period else None, period.end if period else None, as_of, as_of, config.digest(),
+         control_hashes(controls), waivers.sha256],
+    ).fetchone()
+    if row is None:
+        return run_check(con, config, controls, as_of, period, waivers)
+    run_id, as_of = row
+    by_id = {c.id: c for c in controls}
+    results = [
+        ControlResult(by_id[cid], status, found, waived, reason)
+        for cid, status, found, waived, reason in con.execute(
+            "SELECT control, status, findings, waived, detail FROM control_results WHERE run_id = ? ORDER BY control",
+            [run_id],
+        ).fetchall()
+    ]
+    active, expired = waivers.at(as_of)
+    return CheckRun(run_id, as_of, period, results, evidence_of(con, config, as_of, period, waivers),
+                    expired_waivers=expired, active_waivers=active, waivers=waivers)

@@ -419,23 +419,28 @@ def sample_cmd(out_dir: Path, users: int, months: int, start: str, seed: int, fm
 @click.option("--lang", type=click.Choice(languages()), default="en", show_default=True,
               help="Language of the HTML and PDF report (one catalogue per language in auditor/messages/).")
 @click.option("--as-of", "as_of_text", help="The audit moment (ISO 8601 with offset); default: the latest event loaded.")
+@click.option("--waivers", "waivers_path", type=click.Path(dir_okay=False, path_type=Path), help="waivers.toml to apply.")
 @click.pass_context
 def subject_cmd(ctx: click.Context, user: str, db_path: str, out_dir: Path, formats: str, lang: str,
-                as_of_text: str | None) -> None:
+                as_of_text: str | None, waivers_path: Path | None) -> None:
     """Everything the logs hold about one person (USER: a user id or an email), for GDPR Art. 15 and 20.
 
     Writes a readable report (HTML, PDF) and a JSON export of every row about the person. Other
     people are never named: recipients are counted, administrators are "an administrator".
-    Findings come from the latest `auditor check` run in the database (none when no run exists).
+    The findings are those every control gives at the report's as_of (a stored check run at that
+    very as_of, or a new one), with the coverage of the logs they rest on.
+
+    Example: auditor subject alice@example.com --as-of 2026-11-01T00:00:00Z --lang sv
     """
     from auditor.subject import parse_formats, write_subject_report
 
     config = _config(ctx)
     chosen = parse_formats(formats)
     as_of = _parse_as_of(as_of_text)
+    waivers = load_waivers(waivers_path, {c.id for c in catalogue()})
     con = _open_existing(db_path, config)
     try:
-        paths = write_subject_report(con, config, user, out_dir, chosen, lang, as_of)
+        paths = write_subject_report(con, config, user, out_dir, chosen, lang, as_of, waivers)
     finally:
         con.close()
     for path in paths:

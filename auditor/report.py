@@ -18,9 +18,8 @@ import duckdb
 from markupsafe import Markup
 
 from auditor import __version__, dsr
-from auditor.check import STATUSES, CheckRun, ControlResult, Period, absent_logs, evidence_of, month_period, run_check
+from auditor.check import STATUSES, CheckRun, absent_logs, find_or_run, month_period
 from auditor.config import Config
-from auditor.controls import catalogue, control_hashes
 from auditor.db import iso_sql, rows
 from auditor.errors import AuditorError
 from auditor.coverage import Window, assess
@@ -42,40 +41,6 @@ class ReportFiles:
     pdf: Path | None
     csv: Path
     run_id: int
-
-
-def find_or_run(
-    con: duckdb.DuckDBPyConnection,
-    config: Config,
-    period: Period,
-    waivers: WaiverFile,
-) -> CheckRun:
-    """The latest run of this period made after the last load with the same configuration,
-    controls and waivers; or a new run."""
-    controls = catalogue()
-    hashes = control_hashes(controls)
-    row = con.execute(
-        """SELECT run_id, as_of FROM check_runs
-           WHERE period_start = ? AND period_end = ? AND config_sha256 = ? AND control_sha256::VARCHAR = ?
-             AND waivers_sha256 IS NOT DISTINCT FROM ? AND finished_at IS NOT NULL
-             AND started_at >= (SELECT coalesce(max(loaded_at), '-infinity'::TIMESTAMPTZ) FROM loaded_files)
-           ORDER BY run_id DESC LIMIT 1""",
-        [period.start, period.end, config.digest(), hashes, waivers.sha256],
-    ).fetchone()
-    if row is None:
-        return run_check(con, config, controls, None, period, waivers)
-    run_id, as_of = row
-    by_id = {c.id: c for c in controls}
-    results = [
-        ControlResult(by_id[cid], status, found, waived, reason)
-        for cid, status, found, waived, reason in con.execute(
-            "SELECT control, status, findings, waived, detail FROM control_results WHERE run_id = ? ORDER BY control",
-            [run_id],
-        ).fetchall()
-    ]
-    active, expired = waivers.at(as_of)
-    return CheckRun(run_id, as_of, period, results, evidence_of(con, config, as_of, period, waivers),
-                    expired_waivers=expired, active_waivers=active, waivers=waivers)
 
 
 def month_labels(label: str, n: int) -> list[str]:

@@ -30,7 +30,7 @@ import duckdb
 from markupsafe import Markup
 
 from auditor import __version__
-from auditor.check import absent_logs, latest_moment
+from auditor.check import CheckRun, absent_logs, find_or_run
 from auditor.config import Config
 from auditor.db import iso, plain, rows
 from auditor.dsr import received_after, requests
@@ -39,6 +39,7 @@ from auditor.i18n import Messages
 from auditor.render import (CHART_MODULES, PDF_MODULES, Preload, environment, generated_at, html_to_pdf, svg_chart,
                              write_atomic)
 from auditor.schema import LOGS_BY_NAME
+from auditor.waivers import WaiverFile
 
 EXPORT_VERSION = 1
 FORMATS = ("html", "pdf", "json")
@@ -163,16 +164,17 @@ def records(con: duckdb.DuckDBPyConnection, user_id: str) -> dict[str, list[dict
     return out
 
 
-def export(con: duckdb.DuckDBPyConnection, subject: Subject, as_of: datetime) -> dict[str, Any]:
+def export(con: duckdb.DuckDBPyConnection, subject: Subject, run: CheckRun) -> dict[str, Any]:
     """The portability export (README, `auditor subject`, "The JSON export"), version 1."""
     return {
         "version": EXPORT_VERSION,
         "tool": {"name": "auditor", "version": __version__},
         "generated_at": iso(generated_at()),
-        "as_of": iso(as_of),
+        "as_of": iso(run.as_of),
         "subject": asdict(subject),
         "absent_logs": sorted(absent_logs(con)),
         "records": records(con, subject.user_id),
+        "audit": audit(con, run, subject.user_id),
     }
 
 
@@ -252,22 +254,29 @@ def _transfers(con: duckdb.DuckDBPyConnection, user: str, as_of: datetime) -> di
     return {"routes": routes, "regions": regions, "mechanisms": mechanisms}
 
 
-def _findings(con: duckdb.DuckDBPyConnection, user: str) -> dict[str, Any] | None:
-    """The person's findings in the latest finished check run, or None when no run exists.
+def _findings(con: duckdb.DuckDBPyConnection, run: CheckRun, user: str) -> dict[str, Any]:
+    """The person's findings in a run of every control at the report's as_of (README, `auditor
+    subject`), with what the run could not judge and the evidence under it.
 
     Only the control, the row's id and times are used: the findings' own reasons are written for
     the compliance officer and are not repeated to the data subject (the report explains each
     control in its own words, in the report's language).
     """
-    latest = _one(con, """SELECT run_id, as_of, period_start, period_end,
-            (SELECT count(*) FROM control_results c WHERE c.run_id = r.run_id) AS controls
-        FROM check_runs r WHERE finished_at IS NOT NULL ORDER BY run_id DESC LIMIT 1""")
-    if latest is None:
-        return None
     rows = _rows(con, """SELECT control, severity, source, event_id, occurred_at, arose_at, waiver IS NOT NULL AS waived
         FROM findings WHERE run_id = $run AND user_id = $user AND in_period
-        ORDER BY arose_at, control, event_id, source""", run=latest["run_id"], user=user)
-    return {**latest, "rows": rows}
+        ORDER BY arose_at, control, event_id, source""", run=run.run_id, user=user)
+    return {"run_id": run.run_id, "as_of": run.as_of, "rows": rows, "evidence": run.evidence,
+            "not_evaluated": [r.control.id for r in run.results if r.status in ("not_evaluated", "error")],
+            "incomplete": run.incomplete}
+
+
+def audit(con: duckdb.DuckDBPyConnection, run: CheckRun, user: str) -> dict[str, Any]:
+    """The findings part of the JSON export: the as_of judged, the coverage, the person's findings."""
+    found = _findings(con, run, user)
+    return {"as_of": iso(run.as_of), "check_run": run.run_id, "window": run.evidence.window.as_dict(),
+            "evidence": run.evidence.as_dict(), "verdict": run.verdict,
+            "controls_not_evaluated": found["not_evaluated"],
+            "findings": [plain(r) for r in found["rows"]]}
 
 
 def _event_counts(con: duckdb.DuckDBPyConnection, user: str, as_of: datetime) -> tuple[int, int]:
@@ -281,9 +290,9 @@ def _event_counts(con: duckdb.DuckDBPyConnection, user: str, as_of: datetime) ->
                        {"user": user, "as_of": as_of}).fetchone()
 
 
-def report_data(con: duckdb.DuckDBPyConnection, subject: Subject, as_of: datetime) -> dict[str, Any]:
+def report_data(con: duckdb.DuckDBPyConnection, subject: Subject, run: CheckRun) -> dict[str, Any]:
     """Everything the readable report shows, language-neutral (codes, counts, times)."""
-    user = subject.user_id
+    user, as_of = subject.user_id, run.as_of
     p = {"user": user, "as_of": as_of}
     events, later = _event_counts(con, user, as_of)
     return {
@@ -303,7 +312,7 @@ def report_data(con: duckdb.DuckDBPyConnection, subject: Subject, as_of: datetim
         "flows": _flows(con, user, as_of),
         "held": _held(con, user, as_of),
         "transfers": _transfers(con, user, as_of),
-        "findings": _findings(con, user),
+        "findings": _findings(con, run, user),
         "requests": requests(con, as_of, user),
         "requests_later": received_after(con, as_of, user),
     }
@@ -366,10 +375,12 @@ def write_subject_report(
     formats: set[str],
     lang: str = "en",
     as_of: datetime | None = None,
+    waivers: WaiverFile | None = None,
 ) -> list[Path]:
-    """Write subject-<id>.html / .pdf / .json for the person named by `user`; return the paths."""
-    if as_of is None:
-        as_of = latest_moment(con)
+    """Write subject-<id>.html / .pdf / .json for the person named by `user`; return the paths.
+
+    The findings are those of every control at as_of (default: the latest event loaded), from a
+    stored run at that very as_of or a new one: never those of whichever check ran last."""
     subject = find_subject(con, user)
     stem = f"subject-{safe_name(subject.user_id)}"
     # The chart and PDF libraries take a second to import: import them in the background while
@@ -377,12 +388,13 @@ def write_subject_report(
     readable = bool(formats & {"html", "pdf"})
     loading = Preload(*([CHART_MODULES] if readable else []), *([PDF_MODULES] if "pdf" in formats else []))
     content: dict[str, str | bytes] = {}
+    run = find_or_run(con, config, None, waivers or WaiverFile(), as_of)
     if readable:
-        data = report_data(con, subject, as_of)
+        data = report_data(con, subject, run)
         loading.wait(CHART_MODULES)
         content["html"] = render_html(data, config, lang)
     if "json" in formats:
-        content["json"] = json.dumps(export(con, subject, as_of), indent=2, ensure_ascii=False) + "\n"
+        content["json"] = json.dumps(export(con, subject, run), indent=2, ensure_ascii=False) + "\n"
     if "pdf" in formats:
         loading.wait(PDF_MODULES)
         content["pdf"], _refused = html_to_pdf(content["html"])  # self-contained: nothing to fetch, all refused

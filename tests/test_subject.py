@@ -27,6 +27,8 @@ from auditor.i18n import Messages, languages
 from auditor.ingest import load
 from auditor.schema import LOGS_BY_NAME
 from auditor.render import PDF_MODULES, Preload, html_to_pdf
+from auditor.check import find_or_run
+from auditor.waivers import WaiverFile
 from auditor.subject import access_table, find_subject, render_html, report_data, safe_name
 
 # A sample user whose profile card was shown to colleagues and who opened colleagues' cards,
@@ -216,7 +218,8 @@ def test_swedish_and_english_reports_carry_the_same_numbers(sample_db, user, mon
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1790000000")
     con = connect(sample_db, Config())
     try:
-        data = report_data(con, find_subject(con, user), datetime(2026, 10, 28, 12, tzinfo=timezone.utc))
+        run = find_or_run(con, Config(), None, WaiverFile(), datetime(2026, 10, 28, 12, tzinfo=timezone.utc))
+        data = report_data(con, find_subject(con, user), run)
     finally:
         con.close()
     english, swedish = render_html(data, Config(), "en"), render_html(data, Config(), "sv")
@@ -333,7 +336,7 @@ def test_the_report_judges_at_as_of_and_names_nobody_else(small_db, tmp_path):
     assert "Settings & Privacy > Data privacy > Manage synced contacts" in text  # contacts still held by LinkedIn
     assert "SE" in text and "between the EEA and the US" in text and "EU-US Data Privacy Framework" in text
     assert "An administrator added you to the group g1" in text
-    assert "No audit check has been run" in text
+    assert "Judged as of 2026-03-15 00:00 UTC" in text  # the report's own as_of, not a stored run's
     for other in ("u2", "u3", "Bo Berg", "bo@example.com", "admin-secret-7", "admin1"):
         assert other not in html.replace("u1", ""), other
     data = json.loads((tmp_path / "subject-u1.json").read_text(encoding="utf-8"))
@@ -344,6 +347,7 @@ def test_the_report_judges_at_as_of_and_names_nobody_else(small_db, tmp_path):
                                                 "actor_role": "global_administrator", "action": "group_add",
                                                 "group_id": "g1", "target_user_id": "u1"}]
     assert "admin-secret-7" not in json.dumps(data)
+    assert data["audit"]["as_of"] == AS_OF == data["as_of"] and data["audit"]["evidence"]["logs"]
 
 
 def test_findings_of_the_latest_check_are_told_in_plain_words(small_db, tmp_path):
