@@ -308,36 +308,47 @@ def report_cmd(ctx: click.Context, db_path: str, period: str, out_dir: Path, for
 @click.option("--include-inputs", is_flag=True, help="Put the input files themselves in the pack (needed for verify --rerun).")
 @click.option("--sign-key", type=click.Path(dir_okay=False, path_type=Path), help="Ed25519 private key (PEM) to sign the manifest.")
 @click.option("--waivers", "waivers_path", type=click.Path(dir_okay=False, path_type=Path), help="waivers.toml to apply.")
+@click.option("--previous", "previous_pack", type=click.Path(dir_okay=False, path_type=Path),
+              help="The pack this one follows (default: the latest earlier period's, in --out's folder or the database).")
 @click.pass_context
 def evidence_cmd(ctx: click.Context, db_path: str, period: str, out: Path, include_inputs: bool,
-                 sign_key: Path | None, waivers_path: Path | None) -> None:
+                 sign_key: Path | None, waivers_path: Path | None, previous_pack: Path | None) -> None:
     """Pack the evidence of a period: inputs' hashes, control SQL, configuration, waivers,
     findings, reports and the run's metadata, listed with SHA-256 in a (signed) manifest."""
-    from auditor.evidence import make_pack
+    from auditor.evidence import make_pack, short
 
     config = _config(ctx)
     span = month_period(period, config.time.report_timezone)
     con = _open_existing(db_path, config)
     with Console(stderr=True).status("packing the evidence", spinner="dots"):
-        made = make_pack(con, config, period, span, out, waivers_path, include_inputs, sign_key)
+        made = make_pack(con, config, period, span, out, waivers_path, include_inputs, sign_key, previous_pack)
     con.close()
-    chain = f"follows manifest {made['previous'][:16]}…" if made["previous"] else "first pack of this database"
-    click.echo(f"wrote {out}: {made['files']} files, manifest SHA-256 {made['manifest_sha256']} ({chain})")
+    chain = f"follows {made['previous'].describe()}" if made["previous"] else "the first pack of its chain"
+    if made["supersedes"]:
+        old = made["supersedes"]
+        chain += f"; re-issues {period}, superseding manifest {short(old.manifest_sha256)}" + (f" ({old.file})" if old.file else "")
+    click.echo(f"wrote {out}: {made['files']} files, manifest SHA-256 {made['manifest_sha256']}; {chain}")
+    for later in made["stale"]:
+        # Said at issue time: verifying that pack against this one would otherwise be the first sign.
+        click.echo(f"note: {later.describe()} follows the superseded issue of {period}; "
+                   f"re-issue {later.period} to follow this one")
 
 
 @main.command("verify")
 @click.argument("pack", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--public-key", type=click.Path(dir_okay=False, path_type=Path), help="The signer's public key (PEM) you trust.")
 @click.option("--rerun", is_flag=True, help="Re-load the packed inputs and re-run the packed controls; compare the findings.")
-@click.option("--previous", type=click.Path(dir_okay=False, path_type=Path), help="The previous month's pack: check the chain.")
-def verify_cmd(pack: Path, public_key: Path | None, rerun: bool, previous: Path | None) -> None:
-    """Verify an evidence pack: every hash, the signature, optionally the chain and a re-run.
+@click.option("--previous", type=click.Path(dir_okay=False, path_type=Path), help="The previous period's pack: check the chain.")
+@click.option("--supersedes", type=click.Path(dir_okay=False, path_type=Path),
+              help="The earlier issue of the same period: check that this pack re-issues it.")
+def verify_cmd(pack: Path, public_key: Path | None, rerun: bool, previous: Path | None, supersedes: Path | None) -> None:
+    """Verify an evidence pack: every hash, the signature, optionally the chain, a re-issue and a re-run.
 
     Exit 0 when everything holds, 1 with the list of discrepancies, 2 for bad usage.
     """
     from auditor.evidence import verify
 
-    result = verify(pack, public_key, rerun, previous)
+    result = verify(pack, public_key, rerun, previous, supersedes)
     for note in result.notes:
         click.echo(f"ok: {note}")
     for problem in result.problems:

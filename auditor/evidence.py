@@ -1,11 +1,14 @@
 """Evidence packs an auditor can verify: `auditor evidence`, `auditor verify`, `auditor keygen`.
 
 Modelled on the integrity validation of cloud audit trails: every file in the pack is hashed
-(SHA-256) in `manifest.json`; the manifest names the previous pack's manifest hash for the same
-database, so months form a chain; with a key, the manifest is signed with Ed25519.
+(SHA-256) in `manifest.json`; the manifest names the pack of the latest earlier period (its
+period, manifest hash and file name), so months form a chain whatever order they were made in;
+a pack re-issuing a period names the pack it supersedes; with a key, the manifest is signed
+with Ed25519.
 
 Pack layout:
-    manifest.json            version, tool, period, as_of, files [{path, sha256, size}], chain
+    manifest.json            version, tool, period, as_of, files [{path, sha256, size}],
+                             previous and supersedes ({period, manifest_sha256, file} or null)
     manifest.sig             Ed25519 signature of manifest.json (when signed)
     public_key.pem           the signer's public key (when signed; verify with a key you trust)
     run.json                 the check run: as_of, period, versions, hashes, control results
@@ -29,7 +32,7 @@ import zipfile
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import duckdb
 
@@ -53,7 +56,10 @@ from auditor.report import (
 from auditor.resources import queries_dir
 from auditor.waivers import load_waivers
 
-PACK_VERSION = 1
+# Version 2 names the previous pack by period, hash and file, and a re-issue's superseded pack;
+# version 1 named the previous manifest's hash alone (of the pack made last). verify reads both.
+PACK_VERSION = 2
+KNOWN_VERSIONS = (1, 2)
 UNLISTED = {"manifest.json", "manifest.sig", "public_key.pem"}
 # Fixed zip entry time, so the same contents give the same zip bytes.
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
@@ -163,21 +169,28 @@ def _json(data: Any) -> bytes:
 
 
 def make_pack(con: duckdb.DuckDBPyConnection, config: Config, label: str, period: Period, out: Path,
-              waivers_path: Path | None, include_inputs: bool, sign_key: Path | None) -> dict[str, Any]:
-    """Write the evidence pack of a period to `out` and record it in the database's chain."""
+              waivers_path: Path | None, include_inputs: bool, sign_key: Path | None,
+              previous_pack: Path | None = None) -> dict[str, Any]:
+    """Write the evidence pack of a period to `out` and record it in the database's chain.
+
+    The pack follows `previous_pack` when given, else the pack of the latest earlier period
+    (see `chain_links`); a pack for a period that already has one supersedes it.
+    """
     controls = catalogue()
     waivers = load_waivers(waivers_path, {c.id for c in controls})
     key = _load_private_key(sign_key) if sign_key else None
+    # Read before any work: the superseded pack may be the very file about to be replaced.
+    links = chain_links(con, label, out, previous_pack)
     run = find_or_run(con, config, period, waivers)
     files = pack_files(con, config, run, label, waivers.raw, include_inputs)
-    previous = con.execute("SELECT manifest_sha256 FROM evidence_packs ORDER BY pack_id DESC LIMIT 1").fetchone()
     manifest = {
         "version": PACK_VERSION,
         "tool": {"name": "auditor", "version": __version__, "duckdb": duckdb.__version__},
         "period": label,
         "as_of": iso(run.as_of),
         "created_at": iso(generated_at()),
-        "previous_manifest_sha256": previous[0] if previous else None,
+        "previous": links.previous.as_json() if links.previous else None,
+        "supersedes": links.supersedes.as_json() if links.supersedes else None,
         "signed": key is not None,
         "files": [{"path": p, "sha256": _sha(d), "size": len(d)} for p, d in sorted(files.items())],
     }
@@ -198,9 +211,222 @@ def make_pack(con: duckdb.DuckDBPyConnection, config: Config, label: str, period
     con.execute(
         "INSERT INTO evidence_packs (period, run_id, manifest_sha256, previous_manifest_sha256, path, created_at) "
         "VALUES (?, ?, ?, ?, ?, ?)",
-        [label, run.run_id, digest, manifest["previous_manifest_sha256"], str(out.resolve()), datetime.now(timezone.utc)],
+        [label, run.run_id, digest, links.previous.manifest_sha256 if links.previous else None,
+         str(out.resolve()), datetime.now(timezone.utc)],
     )
-    return {"manifest_sha256": digest, "files": len(files), "run_id": run.run_id, "previous": manifest["previous_manifest_sha256"]}
+    return {"manifest_sha256": digest, "files": len(files), "run_id": run.run_id, "previous": links.previous,
+            "supersedes": links.supersedes, "stale": links.stale}
+
+
+# ---------------------------------------------------------------------------------------------
+# The chain: which pack a new one follows, and which one it supersedes
+
+
+@dataclass(frozen=True)
+class Link:
+    """A pack a manifest names: the previous one of the chain, or the one a re-issue supersedes."""
+
+    period: str | None  # None only when read from a version-1 manifest, which kept the hash alone
+    manifest_sha256: str
+    file: str | None  # base name: where the pack was written says nothing to the auditor reading it
+
+    def as_json(self) -> dict[str, str | None]:
+        return {"period": self.period, "manifest_sha256": self.manifest_sha256, "file": self.file}
+
+    @classmethod
+    def from_json(cls, data: Any) -> Link | None:
+        """The link a manifest holds (null: none); ValueError when it is not a link."""
+        if data is None:
+            return None
+        if not isinstance(data, dict) or not isinstance(data.get("manifest_sha256"), str):
+            raise ValueError("not a link")
+        period, file = data.get("period"), data.get("file")
+        if not isinstance(period, str) or _period_key(period) is None or not isinstance(file, (str, type(None))):
+            raise ValueError("not a link")
+        return cls(period, data["manifest_sha256"], file)
+
+    def where(self) -> str:
+        """`pack-2026-08.zip, manifest 1a2b…` (the file when known)."""
+        return ", ".join(part for part in (self.file, f"manifest {short(self.manifest_sha256)}") if part)
+
+    def describe(self) -> str:
+        """`2026-08 (pack-2026-08.zip, manifest 1a2b…)`, as much of it as is known."""
+        return f"{self.period} ({self.where()})" if self.period else self.where()
+
+
+def short(digest: str) -> str:
+    """A manifest hash as people compare it by eye."""
+    return f"{digest[:16]}…"
+
+
+def _period_key(label: str) -> tuple[int, int] | None:
+    """(year, month) of a YYYY-MM label, so `2026-8` sorts before `2026-10`; None if not one."""
+    try:
+        first = datetime.strptime(label, "%Y-%m")
+    except (TypeError, ValueError):
+        return None
+    return first.year, first.month
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """A pack's manifest.json as read, with its hash (what the next pack and a re-issue name)."""
+
+    data: dict[str, Any]
+    sha256: str
+    period: str
+    key: tuple[int, int]  # the period's, to compare
+    previous: Link | None
+    supersedes: Link | None
+
+    @property
+    def created_at(self) -> str:
+        return str(self.data.get("created_at") or "")
+
+
+def _parse_manifest(path: Path, raw: bytes | None) -> Manifest:
+    """The manifest of the pack at `path`, or an AuditorError saying why it is not one."""
+    if raw is None:
+        raise AuditorError(f"{path}: no manifest.json: not an auditor evidence pack")
+    try:
+        data = json.loads(raw)
+        data["files"]  # noqa: B018 - must exist
+        version = data.get("version")
+    except (ValueError, KeyError, TypeError, AttributeError):
+        raise AuditorError(f"{path}: manifest.json is not a valid manifest") from None
+    if type(version) is not int or version not in KNOWN_VERSIONS:  # not `true`, which equals 1
+        raise AuditorError(f"{path}: pack version {version!r} is not one this auditor {__version__} reads "
+                           f"({', '.join(map(str, KNOWN_VERSIONS))}); verify it with the version that made it")
+    try:
+        key = _period_key(data.get("period"))
+        if key is None:
+            raise ValueError("no period")
+        if version == 1:
+            # Version 1 named the hash of the pack made last, whatever its period.
+            named = data.get("previous_manifest_sha256")
+            previous = Link(None, named, None) if isinstance(named, str) else None
+            supersedes = None
+        else:
+            previous, supersedes = Link.from_json(data.get("previous")), Link.from_json(data.get("supersedes"))
+    except ValueError:
+        raise AuditorError(f"{path}: manifest.json is not a valid manifest") from None
+    return Manifest(data, _sha(raw), data["period"], key, previous, supersedes)
+
+
+def read_manifest(path: Path) -> Manifest:
+    """The manifest of the pack at `path`, reading that one entry only (a pack with its inputs is large)."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            raw = zf.read("manifest.json") if "manifest.json" in zf.namelist() else None
+    except FileNotFoundError:
+        raise AuditorError(f"{path}: no such file") from None
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise AuditorError(f"{path}: not a readable zip file ({exc})") from None
+    return _parse_manifest(path, raw)
+
+
+@dataclass(frozen=True)
+class _Known:
+    """A pack found in the output folder or in evidence_packs."""
+
+    link: Link
+    key: tuple[int, int]  # its period's
+    newest: tuple[Any, ...]  # orders the packs of one source, newest last
+    supersedes: str | None  # the manifest hash it supersedes, when known
+    follows: str | None  # the manifest hash it names as previous
+
+
+def _folder_packs(folder: Path) -> list[_Known]:
+    """Every auditor pack among the *.zip files of `folder`; anything else there is not ours to judge."""
+    found = []
+    for path in sorted(folder.glob("*.zip")) if folder.is_dir() else []:
+        try:
+            manifest = read_manifest(path)
+        except AuditorError:
+            continue
+        found.append(_Known(
+            Link(manifest.period, manifest.sha256, path.name), manifest.key,
+            # created_at is to the second, and the same for all under SOURCE_DATE_EPOCH.
+            (manifest.created_at, path.stat().st_mtime_ns, path.name),
+            manifest.supersedes.manifest_sha256 if manifest.supersedes else None,
+            manifest.previous.manifest_sha256 if manifest.previous else None,
+        ))
+    return found
+
+
+def _stored_packs(con: duckdb.DuckDBPyConnection) -> list[_Known]:
+    """Every pack made from this database; the table keeps no supersedes link, but of one period's
+    packs the current issue is the one made last."""
+    rows = con.execute("SELECT period, manifest_sha256, previous_manifest_sha256, path, pack_id FROM evidence_packs").fetchall()
+    return [_Known(Link(period, digest, Path(path).name), key, (pack_id,), None, follows)
+            for period, digest, follows, path, pack_id in rows if (key := _period_key(period)) is not None]
+
+
+def _current(packs: list[_Known], wanted: Callable[[tuple[int, int]], bool]) -> _Known | None:
+    """Of the packs whose period is `wanted`, the latest period's current issue: the newest one no
+    other pack supersedes (a superseded issue may still lie in the folder under another name)."""
+    matching = [p for p in packs if wanted(p.key)]
+    if not matching:
+        return None
+    latest = max(p.key for p in matching)
+    issues = [p for p in matching if p.key == latest]
+    superseded = {p.supersedes for p in packs if p.supersedes}
+    return max([p for p in issues if p.link.manifest_sha256 not in superseded] or issues, key=lambda p: p.newest)
+
+
+@dataclass(frozen=True)
+class ChainLinks:
+    """What a new pack names, and the later packs that follow the issue it supersedes."""
+
+    previous: Link | None
+    supersedes: Link | None
+    stale: list[Link]
+
+
+def chain_links(con: duckdb.DuckDBPyConnection, label: str, out: Path, previous_pack: Path | None) -> ChainLinks:
+    """The previous pack of a new pack of `label` written to `out`, and the pack it supersedes.
+
+    Previous: `previous_pack` when given; else the current issue of the latest earlier period
+    among the packs in out's folder; failing that, in the database's evidence_packs. Superseded:
+    the current issue of `label` itself, found the same way.
+    """
+    key = _period_key(label)
+    assert key is not None  # the CLI checked the period
+    folder, stored = _folder_packs(out.parent), _stored_packs(con)
+    for pack in folder:
+        if pack.link.file == out.name and pack.key != key:
+            raise AuditorError(f"{out}: is the evidence pack of {pack.link.period}; write the pack of {label} "
+                               "to another file rather than lose that one")
+    if previous_pack is not None:
+        previous: Link | None = _explicit_previous(previous_pack, key)
+    else:
+        found = _current(folder, lambda k: k < key) or _current(stored, lambda k: k < key)
+        previous = found.link if found else None
+    current = _current(folder, lambda k: k == key) or _current(stored, lambda k: k == key)
+    supersedes = current.link if current else None
+    # A pack both in the folder and in the table is told once.
+    stale = {p.link.manifest_sha256: p for p in _stale(supersedes, key, stored) + _stale(supersedes, key, folder)}
+    return ChainLinks(previous, supersedes, [p.link for p in sorted(stale.values(), key=lambda p: p.key)])
+
+
+def _explicit_previous(path: Path, key: tuple[int, int]) -> Link:
+    manifest = read_manifest(path)
+    if manifest.key >= key:
+        raise AuditorError(f"--previous {path}: is the pack of {manifest.period}, not of an earlier period")
+    return Link(manifest.period, manifest.sha256, path.name)
+
+
+def _stale(superseded: Link | None, after: tuple[int, int], packs: list[_Known]) -> list[_Known]:
+    """The current issues of periods after `after` that follow the issue being superseded: they
+    keep following it until they are re-issued themselves."""
+    if superseded is None:
+        return []
+    stale = []
+    for key in sorted({p.key for p in packs if p.key > after}):
+        current = _current(packs, lambda k, key=key: k == key)
+        if current is not None and current.follows == superseded.manifest_sha256:
+            stale.append(current)
+    return stale
 
 
 # ---------------------------------------------------------------------------------------------
@@ -227,24 +453,15 @@ def _read_pack(path: Path) -> dict[str, bytes]:
         raise AuditorError(f"{path}: not a readable zip file ({exc})") from None
 
 
-def _manifest(path: Path, files: dict[str, bytes]) -> dict[str, Any]:
-    if "manifest.json" not in files:
-        raise AuditorError(f"{path}: no manifest.json: not an auditor evidence pack")
-    try:
-        manifest = json.loads(files["manifest.json"])
-        manifest["files"]  # noqa: B018 - must exist
-    except (ValueError, KeyError, TypeError):
-        raise AuditorError(f"{path}: manifest.json is not a valid manifest") from None
-    return manifest
-
-
-def verify(pack: Path, public_key: Path | None = None, rerun: bool = False, previous: Path | None = None) -> Verification:
-    """Check every hash, the signature, optionally the chain and a re-run; list what does not hold."""
+def verify(pack: Path, public_key: Path | None = None, rerun: bool = False, previous: Path | None = None,
+           supersedes: Path | None = None) -> Verification:
+    """Check every hash, the signature, optionally the chain, the re-issue and a re-run; list what
+    does not hold."""
     files = _read_pack(pack)
-    manifest = _manifest(pack, files)
+    manifest = _parse_manifest(pack, files.get("manifest.json"))
     result = Verification()
     listed = {}
-    for entry in manifest["files"]:
+    for entry in manifest.data["files"]:
         listed[entry["path"]] = entry
         data = files.get(entry["path"])
         if data is None:
@@ -253,24 +470,85 @@ def verify(pack: Path, public_key: Path | None = None, rerun: bool = False, prev
             result.problems.append(f"altered: {entry['path']} does not match its SHA-256 in the manifest")
     for name in sorted(set(files) - set(listed) - UNLISTED):
         result.problems.append(f"extra: {name} is in the pack but not in the manifest")
-    _verify_signature(files, manifest, public_key, result)
+    _verify_signature(files, manifest.data, public_key, result)
     if previous is not None:
-        prior = _read_pack(previous)
-        _manifest(previous, prior)
-        digest = _sha(prior["manifest.json"])
-        if manifest.get("previous_manifest_sha256") != digest:
-            result.problems.append(
-                f"chain broken: this pack names previous manifest {manifest.get('previous_manifest_sha256')}, "
-                f"but {previous.name} has manifest {digest}"
-            )
-        else:
-            result.notes.append(f"chain: follows {previous.name} (manifest {digest[:16]}…)")
+        _verify_previous(manifest, previous, result)
+    elif manifest.previous is None:
+        result.notes.append("chain: the first pack of its chain (it names no previous pack)")
+    else:
+        result.notes.append(f"chain: names previous {manifest.previous.describe()}; give --previous to check it")
+    if supersedes is not None:
+        _verify_supersedes(manifest, supersedes, result)
+    elif manifest.supersedes is not None:
+        result.notes.append(f"re-issue: supersedes {manifest.supersedes.describe()}; give --supersedes to check it")
     if rerun:
         if result.problems:
             result.notes.append("re-run skipped: the pack's files do not match its manifest")
         else:
-            _rerun(files, manifest, result)
+            _rerun(files, manifest.data, result)
     return result
+
+
+def _verify_previous(this: Manifest, path: Path, result: Verification) -> None:
+    """Does this pack follow the pack at `path`: the hash and period it names are that pack's?"""
+    given = read_manifest(path)
+    named = this.previous
+    seen = f"{given.period} ({path.name}, manifest {short(given.sha256)})"
+    if named is not None and named.period is None:
+        _verify_previous_v1(named, given, seen, result)
+    elif given.key >= this.key:
+        result.problems.append(f"chain broken: {path.name} is a pack of {given.period}, "
+                               f"not of a period before this pack's {this.period}")
+    elif named is None:
+        result.problems.append(
+            f"chain broken: this pack is the first of its chain (it names no previous pack), so it does not "
+            f"follow {seen}; a pack made before its predecessor cannot name it: re-issue {this.period} to chain it"
+        )
+    elif named.manifest_sha256 == given.sha256 and named.period == given.period:
+        result.notes.append(f"chain: follows {seen}")
+    elif named.manifest_sha256 == given.sha256:
+        result.problems.append(f"chain broken: this pack names {named.describe()}, but that manifest is of {given.period}")
+    elif named.period == given.period:
+        result.problems.append(_other_issue(this, named, given, path))
+    else:
+        result.problems.append(f"chain broken: this pack follows {named.describe()}, not {seen}")
+
+
+def _verify_previous_v1(named: Link, given: Manifest, seen: str, result: Verification) -> None:
+    """A version-1 pack named the hash of the pack made before it, whatever its period."""
+    if named.manifest_sha256 == given.sha256:
+        result.notes.append(f"chain: follows {seen} (a version-1 pack: chained in the order packs were made)")
+    else:
+        result.problems.append(f"chain broken: this pack names previous {named.describe()}, not {seen}")
+
+
+def _other_issue(this: Manifest, named: Link, given: Manifest, path: Path) -> str:
+    """The words for a pack that follows one issue of a period while --previous gives another."""
+    other = f"{path.name} (manifest {short(given.sha256)})"
+    if given.supersedes is not None and given.supersedes.manifest_sha256 == named.manifest_sha256:
+        return (f"chain: this pack follows the earlier issue of {given.period} ({named.where()}), not {other}, "
+                f"the re-issue that supersedes it; give the earlier issue as --previous, or re-issue "
+                f"{this.period} to follow the re-issue")
+    return (f"chain: this pack follows another issue of {given.period} ({named.where()}), not {other}: "
+            f"{given.period} was re-issued; give the issue it names as --previous")
+
+
+def _verify_supersedes(this: Manifest, path: Path, result: Verification) -> None:
+    """Does this pack re-issue its period superseding the pack at `path`?"""
+    given = read_manifest(path)
+    named = this.supersedes
+    seen = f"{given.period} manifest {short(given.sha256)} ({path.name})"
+    if given.key != this.key:
+        result.problems.append(f"re-issue: {path.name} is a pack of {given.period}; this pack of {this.period} "
+                               f"can supersede only a pack of {this.period}")
+    elif named is None:
+        result.problems.append(f"re-issue: this pack supersedes no pack (it is not a re-issue), "
+                               f"so it does not supersede {seen}")
+    elif named.manifest_sha256 == given.sha256:
+        result.notes.append(f"re-issue: supersedes {seen}")
+    else:
+        result.problems.append(f"re-issue: this pack supersedes another issue of {this.period} "
+                               f"({named.where()}), not {seen}")
 
 
 def _verify_signature(files: dict[str, bytes], manifest: dict[str, Any], public_key: Path | None, result: Verification) -> None:

@@ -183,7 +183,9 @@ CREATE TABLE IF NOT EXISTS findings (
 -- the rows in_period.
 
 -- Every evidence pack made from this database, newest last: each pack's manifest names the
--- previous one's hash, so the months form a chain.
+-- pack it follows (previous_manifest_sha256 here; unless given, the pack of the latest earlier
+-- period), so the months form a chain; of several packs of one period, the last made is its
+-- current issue. The columns are unchanged: a re-issue's superseded pack is in its manifest.
 CREATE SEQUENCE IF NOT EXISTS evidence_packs_seq START 1;
 
 CREATE TABLE IF NOT EXISTS evidence_packs (

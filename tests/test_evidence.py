@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 import zipfile
 from pathlib import Path
 
@@ -50,7 +51,7 @@ def test_a_signed_pack_verifies_and_reruns(packs):
 def test_an_unsigned_pack_verifies_and_the_chain_holds(packs):
     result = verify(str(packs / "2026-09.zip"), "--previous", str(packs / "2026-08.zip"))
     assert result.exit_code == 0, result.output
-    assert "not signed" in result.output and "chain: follows 2026-08.zip" in result.output
+    assert "not signed" in result.output and "chain: follows 2026-08 (2026-08.zip, manifest " in result.output
 
 
 def test_a_broken_chain_is_detected(packs):
@@ -172,3 +173,131 @@ def test_the_same_inputs_give_identical_findings_and_html(tmp_path):
     assert outputs[0] == outputs[1]
     assert set(outputs[0]) == {"report-2026-08.html", "findings-2026-08.csv", "findings.parquet"}
     assert b"2027-01-15 08:00 UTC" in outputs[0]["report-2026-08.html"]  # SOURCE_DATE_EPOCH is the generated-at time
+
+
+# ---------------------------------------------------------------------------------------------
+# The chain: by period, not by the order packs were made; re-issues
+
+
+@pytest.fixture(scope="module")
+def loaded(tmp_path_factory) -> Path:
+    """The sample data loaded once; each chain test packs from its own copy, since the database's
+    evidence_packs is one of the places a pack's previous is found."""
+    db = tmp_path_factory.mktemp("chain") / "loaded.duckdb"
+    assert cli("load", str(SAMPLE), "--db", str(db)).exit_code == 0
+    return db
+
+
+@pytest.fixture
+def chain_db(loaded, tmp_path, monkeypatch) -> str:
+    shutil.copy(loaded, tmp_path / "audit.duckdb")
+    # The chain does not depend on the report, whose charts and PDF take seconds to render.
+    monkeypatch.setattr("auditor.evidence.render_html", lambda *args: "<html>not rendered in this test</html>")
+    monkeypatch.setattr("auditor.evidence.render_pdf", lambda html: b"%PDF not rendered in this test")
+    return str(tmp_path / "audit.duckdb")
+
+
+def pack(db: str, period: str, out: Path, *extra: str) -> str:
+    made = cli("evidence", "--period", period, "--db", db, "--out", str(out), *extra)
+    assert made.exit_code == 0, made.output
+    return made.output
+
+
+def manifest_of(path: Path) -> tuple[dict, str]:
+    """A pack's manifest and its SHA-256 (what the next pack and a re-issue name)."""
+    with zipfile.ZipFile(path) as zf:
+        raw = zf.read("manifest.json")
+    return json.loads(raw), hashlib.sha256(raw).hexdigest()
+
+
+def test_a_reissued_month_supersedes_the_earlier_issue_and_verify_tells_them_apart(chain_db, tmp_path):
+    a, b, a2 = tmp_path / "pack-2026-08.zip", tmp_path / "pack-2026-09.zip", tmp_path / "pack-2026-08-again.zip"
+    assert "the first pack of its chain" in pack(chain_db, "2026-08", a)
+    pack(chain_db, "2026-09", b)
+    reissued = pack(chain_db, "2026-08", a2)
+    (ma, ha), (mb, hb), (ma2, ha2) = manifest_of(a), manifest_of(b), manifest_of(a2)
+    assert ma["previous"] is None and ma["supersedes"] is None and ma["version"] == 2
+    assert mb["previous"] == {"period": "2026-08", "manifest_sha256": ha, "file": "pack-2026-08.zip"}
+    assert ma2["previous"] is None  # nothing earlier than August: not September, made before it
+    assert ma2["supersedes"] == {"period": "2026-08", "manifest_sha256": ha, "file": "pack-2026-08.zip"}
+    assert f"re-issues 2026-08, superseding manifest {ha[:16]}… (pack-2026-08.zip)" in reissued
+    assert "note: 2026-09 (pack-2026-09.zip" in reissued and "re-issue 2026-09 to follow this one" in reissued
+
+    follows = verify(str(b), "--previous", str(a))
+    assert follows.exit_code == 0, follows.output
+    assert f"ok: chain: follows 2026-08 (pack-2026-08.zip, manifest {ha[:16]}…)" in follows.output
+    supersedes = verify(str(a2), "--supersedes", str(a))
+    assert supersedes.exit_code == 0, supersedes.output
+    assert f"ok: re-issue: supersedes 2026-08 manifest {ha[:16]}… (pack-2026-08.zip)" in supersedes.output
+    wrong = verify(str(b), "--previous", str(a2))
+    assert wrong.exit_code == 1, wrong.output
+    assert "FAIL: chain: this pack follows the earlier issue of 2026-08 (pack-2026-08.zip" in wrong.output
+    assert "not pack-2026-08-again.zip" in wrong.output and "the re-issue that supersedes it" in wrong.output
+    named = verify(str(a2))  # without the options: what the pack names, for a reader to see
+    assert "ok: chain: the first pack of its chain" in named.output and "None" not in named.output
+    assert "ok: re-issue: supersedes 2026-08 (pack-2026-08.zip" in named.output
+    assert "ok: chain: names previous 2026-08 (pack-2026-08.zip" in verify(str(b)).output
+    not_reissue = verify(str(b), "--supersedes", str(a))
+    assert not_reissue.exit_code == 1 and "can supersede only a pack of 2026-09" in not_reissue.output
+
+    # September again follows August's current issue (a2), not the superseded one still in the folder.
+    pack(chain_db, "2026-09", tmp_path / "pack-2026-09-again.zip")
+    mb2, _ = manifest_of(tmp_path / "pack-2026-09-again.zip")
+    assert mb2["previous"] == {"period": "2026-08", "manifest_sha256": ha2, "file": "pack-2026-08-again.zip"}
+    assert mb2["supersedes"] == {"period": "2026-09", "manifest_sha256": hb, "file": "pack-2026-09.zip"}
+
+
+def test_a_pack_made_before_its_predecessor_is_first_of_its_chain_until_reissued(chain_db, tmp_path):
+    september, august = tmp_path / "pack-2026-09.zip", tmp_path / "pack-2026-08.zip"
+    pack(chain_db, "2026-09", september)
+    pack(chain_db, "2026-08", august)
+    (ms, hs), (ma, ha) = manifest_of(september), manifest_of(august)
+    assert ms["previous"] is None and ma["previous"] is None  # August does not follow September
+    unlinked = verify(str(september), "--previous", str(august))
+    assert unlinked.exit_code == 1
+    assert "this pack is the first of its chain" in unlinked.output and "re-issue 2026-09 to chain it" in unlinked.output
+
+    # Re-issued over its own file: the old pack is read before it is replaced.
+    assert "superseding manifest" in pack(chain_db, "2026-09", september)
+    again, _ = manifest_of(september)
+    assert again["previous"] == {"period": "2026-08", "manifest_sha256": ha, "file": "pack-2026-08.zip"}
+    assert again["supersedes"] == {"period": "2026-09", "manifest_sha256": hs, "file": "pack-2026-09.zip"}
+    assert verify(str(september), "--previous", str(august)).exit_code == 0
+
+
+def test_the_database_names_the_previous_pack_when_the_folder_has_none(chain_db, tmp_path):
+    pack(chain_db, "2026-08", tmp_path / "aug" / "pack.zip")
+    out = pack(chain_db, "2026-09", tmp_path / "sep" / "pack.zip")
+    (_, ha), (ms, _) = manifest_of(tmp_path / "aug" / "pack.zip"), manifest_of(tmp_path / "sep" / "pack.zip")
+    assert ms["previous"] == {"period": "2026-08", "manifest_sha256": ha, "file": "pack.zip"}  # never the path
+    assert f"follows 2026-08 (pack.zip, manifest {ha[:16]}…)" in out
+    # Given, the previous pack wins over the folder and the database; it must be of an earlier period.
+    pack(chain_db, "2026-07", tmp_path / "jul.zip")
+    pack(chain_db, "2026-09", tmp_path / "sep" / "other.zip", "--previous", str(tmp_path / "jul.zip"))
+    assert manifest_of(tmp_path / "sep" / "other.zip")[0]["previous"]["period"] == "2026-07"
+    later = cli("evidence", "--period", "2026-08", "--db", chain_db, "--out", str(tmp_path / "x.zip"),
+                "--previous", str(tmp_path / "sep" / "pack.zip"))
+    assert later.exit_code == 2 and "not of an earlier period" in later.output and len(later.output.splitlines()) == 1
+    over = cli("evidence", "--period", "2026-08", "--db", chain_db, "--out", str(tmp_path / "sep" / "pack.zip"))
+    assert over.exit_code == 2 and "is the evidence pack of 2026-09" in over.output
+
+
+def test_a_version_1_pack_still_verifies_and_an_unknown_version_is_refused(packs, tmp_path):
+    _, previous = manifest_of(packs / "2026-08.zip")
+
+    def version(number, named):
+        def change(files):
+            manifest = json.loads(files["manifest.json"])
+            del manifest["previous"], manifest["supersedes"]
+            manifest.update(version=number, previous_manifest_sha256=named)
+            files["manifest.json"] = json.dumps(manifest).encode()
+        return change
+
+    rewrite(packs / "2026-09.zip", tmp_path / "v1.zip", version(1, previous))
+    ok = verify(str(tmp_path / "v1.zip"), "--previous", str(packs / "2026-08.zip"))
+    assert ok.exit_code == 0 and "version-1 pack" in ok.output, ok.output
+    rewrite(packs / "2026-09.zip", tmp_path / "v1-first.zip", version(1, None))
+    assert "the first pack of its chain" in verify(str(tmp_path / "v1-first.zip")).output
+    rewrite(packs / "2026-09.zip", tmp_path / "v99.zip", version(99, previous))
+    refused = verify(str(tmp_path / "v99.zip"))
+    assert refused.exit_code == 2 and "pack version 99" in refused.output and len(refused.output.splitlines()) == 1
