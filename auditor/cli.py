@@ -327,7 +327,7 @@ def evidence_cmd(ctx: click.Context, db_path: str, period: str, out: Path, inclu
     if made["supersedes"]:
         old = made["supersedes"]
         chain += f"; re-issues {period}, superseding manifest {short(old.manifest_sha256)}" + (f" ({old.file})" if old.file else "")
-    click.echo(f"wrote {out}: {made['files']} files, manifest SHA-256 {made['manifest_sha256']}; {chain}")
+    click.echo(f"wrote {out}: {made['files']} files, verdict {made['verdict']}, manifest SHA-256 {made['manifest_sha256']}; {chain}")
     for later in made["stale"]:
         # Said at issue time: verifying that pack against this one would otherwise be the first sign.
         click.echo(f"note: {later.describe()} follows the superseded issue of {period}; "

@@ -37,22 +37,16 @@ from typing import Any, Callable
 import duckdb
 
 from auditor import __version__
-from auditor.check import CheckRun, Period, run_check
+from auditor.check import CheckRun, Period, find_or_run, run_check
 from auditor.config import Config, load_config, to_toml
 from auditor.controls import catalogue
 from auditor.db import connect, iso
 from auditor.errors import AuditorError
 from auditor.ingest import load
 from auditor.render import generated_at, write_atomic
-from auditor.report import (
-    Pseudonymizer,
-    find_or_run,
-    findings_csv,
-    findings_frame,
-    findings_parquet,
-    render_html,
-    render_pdf,
-)
+from auditor.outputs import findings_csv, findings_frame, findings_parquet
+from auditor.pseudonym import Pseudonymizer
+from auditor.report import render_html, render_pdf
 from auditor.resources import queries_dir
 from auditor.waivers import load_waivers
 
@@ -112,8 +106,8 @@ def pack_files(con: duckdb.DuckDBPyConnection, config: Config, run: CheckRun, la
     """Every file of the pack but the manifest, by its path in the pack."""
     files: dict[str, bytes] = {}
     controls = catalogue()
-    for name in ("schema.sql", "views.sql"):
-        files[f"queries/{name}"] = (queries_dir() / name).read_bytes()
+    for path in [queries_dir() / "schema.sql", queries_dir() / "views.sql", *sorted((queries_dir() / "coverage").glob("*.sql"))]:
+        files[f"queries/{path.relative_to(queries_dir()).as_posix()}"] = path.read_bytes()
     for c in controls:
         files[f"queries/controls/{c.path.name}"] = c.sql.encode("utf-8")
     files["config/auditor.toml"] = to_toml(config).encode("utf-8")
@@ -139,7 +133,8 @@ def pack_files(con: duckdb.DuckDBPyConnection, config: Config, run: CheckRun, la
         "period_end": iso(run.period.end) if run.period else None,
         "config_sha256": meta[0], "control_sha256": json.loads(meta[1]), "waivers_sha256": meta[2],
         "tool_version": meta[3], "duckdb_version": meta[4],
-        "controls": [dict(zip(("id", "severity", "status", "findings", "waived", "detail"), r)) for r in results],
+        "controls": [dict(zip(("id", "severity", "status", "findings", "waived", "reason"), r)) for r in results],
+        "verdict": run.verdict, "window": run.evidence.window.as_dict(), "evidence": run.evidence.as_dict(),
     })
     loaded = con.execute(
         "SELECT file_id, log, path, format, size_bytes, sha256, rows_read, rows_loaded, rows_rejected, duplicates "
@@ -188,6 +183,10 @@ def make_pack(con: duckdb.DuckDBPyConnection, config: Config, label: str, period
         "tool": {"name": "auditor", "version": __version__, "duckdb": duckdb.__version__},
         "period": label,
         "as_of": iso(run.as_of),
+        "verdict": run.verdict,
+        "window": run.evidence.window.as_dict(),
+        "coverage": run.evidence.state,
+        "gaps": [g.as_dict() for g in run.evidence.gaps],
         "created_at": iso(generated_at()),
         "previous": links.previous.as_json() if links.previous else None,
         "supersedes": links.supersedes.as_json() if links.supersedes else None,
@@ -214,7 +213,8 @@ def make_pack(con: duckdb.DuckDBPyConnection, config: Config, label: str, period
         [label, run.run_id, digest, links.previous.manifest_sha256 if links.previous else None,
          str(out.resolve()), datetime.now(timezone.utc)],
     )
-    return {"manifest_sha256": digest, "files": len(files), "run_id": run.run_id, "previous": links.previous,
+    return {"manifest_sha256": digest, "files": len(files), "run_id": run.run_id, "verdict": run.verdict,
+            "previous": links.previous,
             "supersedes": links.supersedes, "stale": links.stale}
 
 
@@ -618,6 +618,11 @@ def _rerun(files: dict[str, bytes], manifest: dict[str, Any], result: Verificati
             again = findings_csv(findings_frame(con, run)).splitlines()
         finally:
             con.close()
+    claimed = run_meta.get("verdict")  # packs of version 1 state none
+    if claimed is not None and claimed != run.verdict:
+        result.problems.append(f"re-run differs: the pack states the verdict {claimed}, the re-run gives {run.verdict}")
+    elif claimed is not None:
+        result.notes.append(f"re-run: verdict {run.verdict} reproduced")
     packed = files["findings/findings.csv"].decode("utf-8").splitlines()
     if again == packed:
         result.notes.append(f"re-run: {len(packed) - 1} finding(s) reproduced row for row")

@@ -46,6 +46,12 @@ def test_a_signed_pack_verifies_and_reruns(packs):
     result = verify(str(packs / "2026-08.zip"), "--public-key", str(packs / "keys" / "auditor-signing-key.pub.pem"), "--rerun")
     assert result.exit_code == 0, result.output
     assert "signature: valid" in result.output and "reproduced row for row" in result.output
+    assert "verdict not_compliant reproduced" in result.output
+    with zipfile.ZipFile(packs / "2026-08.zip") as zf:
+        manifest = json.loads(zf.read("manifest.json"))
+        assert "queries/coverage/gaps.sql" in zf.namelist()
+    assert (manifest["verdict"], manifest["coverage"], manifest["gaps"]) == ("not_compliant", "covered", [])
+    assert manifest["window"] == {"start": "2026-08-01T00:00:00Z", "end": "2026-09-01T00:00:00Z"}
 
 
 def test_an_unsigned_pack_verifies_and_the_chain_holds(packs):
