@@ -178,10 +178,30 @@ def load_cmd(ctx: click.Context, input_dir: Path, db_path: str, fmt: str) -> Non
     Real exports in INPUT (or INPUT itself, when it is one) are recognised by content and
     mapped: Microsoft Graph directoryAudit JSON, the Microsoft 365 audit log CSV and LinkedIn
     setting snapshots. Rejected rows are kept in the table rejected_rows; exact duplicates are
-    skipped; a file already loaded (same SHA-256) is not loaded again.
+    skipped; a file already loaded (same SHA-256) is not loaded again. A file-level error (a
+    missing column, a file cut off in its last record) fails the whole load: the database stays
+    as it was, and one the load would have made is not left behind.
     """
     config = _config(ctx)
-    con = connect(db_path, config)
+    # A failed load rolls back, but DuckDB has made the file by then: one the command made is
+    # removed (with its write-ahead log), so a failure leaves no empty database behind to be
+    # taken for a loaded one. An existing database's log is never touched: it may hold data.
+    new = db_path != ":memory:" and not Path(db_path).exists()
+    made = [p for p in (Path(db_path), Path(db_path + ".wal")) if new and not p.exists()]
+    try:
+        con = connect(db_path, config)
+        try:
+            _load_and_print(con, input_dir, config, fmt)
+        finally:
+            con.close()
+    except BaseException:
+        for path in made:
+            path.unlink(missing_ok=True)
+        raise
+
+
+def _load_and_print(con: Any, input_dir: Path, config: Config, fmt: str) -> None:
+    """Load INPUT into the open database, with a progress bar on a terminal, and say what it held."""
     console = Console(soft_wrap=True)
     # The bar advances file by file over the bytes to read.
     with _progress(DownloadColumn()) as progress:
@@ -192,7 +212,6 @@ def load_cmd(ctx: click.Context, input_dir: Path, db_path: str, fmt: str) -> Non
 
         result = load(con, input_dir, config, on_file=on_file, fmt=fmt)
     _print_load(console, result, con)
-    con.close()
 
 
 def _progress(*columns: ProgressColumn) -> Progress:

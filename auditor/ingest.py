@@ -11,7 +11,8 @@ Each file goes through the same three steps, all in DuckDB SQL:
 
 For every file, rows read = rows loaded + rows rejected + exact duplicates skipped. A file
 whose SHA-256 is already in `loaded_files` is not read again. A whole load runs in one
-transaction: a file-level error (missing column, unreadable file) leaves the database as it was.
+transaction: a file-level error (missing column, unreadable file, a file cut off in its last
+record) leaves the database as it was.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import csv
 import gzip
 import hashlib
 import json
+import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -624,6 +626,65 @@ WHERE _checked._ord = fixed._ord"""
     )
 
 
+# A file cut off (a copy or download that stopped early) ends in an incomplete record that no
+# line break ends. The reader has already parsed that record as its last malformed one, so the
+# check asks the reader rather than counting quotes over the whole file (which a quote kept as
+# text inside an unquoted value, `5" screen`, would throw off); only then is the file's end read,
+# to see that no line break follows. A complete last record without one is fine: many tools
+# write none.
+_CUT_LAST_RECORD = {
+    # CSV: the last malformed record, with no good record after it, has fewer fields than the
+    # header or an odd number of quotes (a quoted value never closed: a quote inside one is
+    # written twice).
+    "csv": """
+        SELECT line FROM _rejects
+        WHERE line_byte_position = (SELECT max(line_byte_position) FROM _rejects)
+          AND line > (SELECT coalesce(max(_line), 0) FROM _checked)
+          AND (error_type = 'MISSING COLUMNS' OR (length(csv_line) - length(replace(csv_line, '"', ''))) % 2 = 1)
+        LIMIT 1""",
+    # JSON Lines: the last line is not JSON (a valid non-object is a bad_json row, not a cut),
+    # or one the reader could not read as text (cut inside a character).
+    "jsonl": """
+        WITH records AS (
+          SELECT _line AS line, _fate = 'rejected' AND NOT json_valid(_raw) AS cut FROM _checked
+          UNION ALL SELECT line, true FROM _rejects)
+        SELECT line FROM records WHERE cut AND line = (SELECT max(line) FROM records)
+        LIMIT 1""",
+}
+
+
+def _tail(path: Path, size: int = 1 << 16) -> bytes:
+    """The last `size` bytes of a (decompressed) file. A plain file is read at its end only; a
+    gzip stream has no end to seek to, so it is read through."""
+    if not path.name.lower().endswith(".gz"):
+        with path.open("rb") as fh:
+            fh.seek(max(fh.seek(0, os.SEEK_END) - size, 0))
+            return fh.read()
+    tail = b""
+    with _open_bytes(path) as fh:
+        while chunk := fh.read(1 << 20):
+            tail = (tail + chunk)[-size:]
+    return tail
+
+
+def _ends_unbroken(path: Path) -> bool:
+    """Whether the file's last line holds text and no line break ends it (CR alone counts as one:
+    a CRLF file may be cut between the two)."""
+    tail = _tail(path)
+    return not tail.endswith((b"\n", b"\r")) and bool(tail.rsplit(b"\n", 1)[-1].strip())
+
+
+def _refuse_truncated(con: duckdb.DuckDBPyConnection, src: SourceFile) -> None:
+    """Fail the file when it is cut off in its last record, naming the line where that record
+    starts (the header being line 1); see _CUT_LAST_RECORD. The file's end is read only when
+    the reader found such a record (a gzip file is then decompressed once more)."""
+    found = con.execute(_CUT_LAST_RECORD[src.format]).fetchone()
+    if found and _ends_unbroken(src.path):
+        raise AuditorError(
+            f"{src.path}: truncated at line {found[0]}: the last record is incomplete and not ended by a line break"
+        )
+
+
 # ---------------------------------------------------------------------------------------------
 # Step 3: keep.
 
@@ -664,6 +725,8 @@ def _load_file(
         _fix_lines(con, staged, blanks)
         if staged.source_lines:
             con.execute("UPDATE _checked SET _line = _stage._src_line FROM _stage WHERE _stage._ord = _checked._ord")
+        if stager is None and src.format in _CUT_LAST_RECORD:
+            _refuse_truncated(con, src)
     except duckdb.Error as exc:
         first = str(exc).strip().splitlines()[0]
         raise AuditorError(f"{src.path}: cannot read as {src.format}: {first}") from None

@@ -6,7 +6,7 @@ import tomllib
 
 import pytest
 from click.testing import CliRunner
-from conftest import ACCESS, write_input, write_log
+from conftest import ACCESS, CONSENT, write_input, write_log
 
 from auditor.cli import main
 from auditor.config import Config, load_config, to_toml
@@ -55,6 +55,67 @@ def test_a_truncated_file_exits_2(tmp_path):
     result = run("load", str(folder), "--db", ":memory:")
     _no_traceback(result)
     assert "access_events.parquet" in result.output
+
+
+def _cut(folder, fmt: str = "csv"):
+    """Cut the access_events file of `folder` inside its last record; return the folder."""
+    path = folder / f"access_events.{fmt}"
+    path.write_bytes(path.read_bytes()[:-10])
+    return folder
+
+
+@pytest.mark.parametrize("fmt, line", [("csv", 2), ("jsonl", 1)])
+def test_a_cut_file_exits_2_naming_the_line(tmp_path, fmt, line):
+    folder = _cut(write_input(tmp_path / "in", fmt), fmt)
+    result = run("load", str(folder), "--db", ":memory:")
+    _no_traceback(result)
+    assert result.stderr == (f"error: {folder / f'access_events.{fmt}'}: truncated at line {line}: the last record is "
+                             "incomplete and not ended by a line break\n")
+
+
+def test_a_parquet_file_cut_in_half_exits_2(tmp_path):
+    folder = write_input(tmp_path / "in", "parquet", access_events=[{**ACCESS, "event_id": f"a{i}"} for i in range(100)])
+    path = folder / "access_events.parquet"
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    result = run("load", str(folder), "--db", ":memory:")
+    _no_traceback(result)
+    assert "access_events.parquet: cannot read as parquet" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda p: (p / "empty").mkdir() or p / "empty",  # no logs at all
+        lambda p: _cut(write_input(p / "in")),
+    ],
+    ids=["empty folder", "cut file"],
+)
+def test_a_failed_load_leaves_no_database_it_made(tmp_path, make):
+    db = tmp_path / "new.duckdb"
+    result = run("load", str(make(tmp_path)), "--db", str(db))
+    _no_traceback(result)
+    assert not db.exists() and not (tmp_path / "new.duckdb.wal").exists()
+
+
+def test_a_failed_load_leaves_an_existing_database_as_it_was(tmp_path):
+    import duckdb
+
+    db = tmp_path / "a.duckdb"
+    assert run("load", str(write_input(tmp_path / "first")), "--db", str(db)).exit_code == 0
+
+    def contents() -> dict[str, list[tuple]]:
+        con = duckdb.connect(str(db), read_only=True)
+        tables = [t for (t,) in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()]
+        rows = {t: con.execute(f'SELECT * FROM "{t}" ORDER BY ALL').fetchall() for t in tables}
+        con.close()
+        return rows
+
+    before = contents()
+    folder = _cut(write_input(tmp_path / "next", consent_events=[{**CONSENT, "event_id": "c2"}], access_events=[{**ACCESS, "event_id": "a2"}]))
+    result = run("load", str(folder), "--db", str(db))
+    _no_traceback(result)
+    assert "truncated at line 2" in result.stderr
+    assert db.exists() and contents() == before
 
 
 def test_a_database_of_another_version_is_refused_by_name(tmp_path):

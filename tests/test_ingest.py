@@ -328,6 +328,135 @@ def test_a_truncated_gzip_file_is_a_clear_error(tmp_path, con):
         load_into(con, tmp_path)
 
 
+# A file cut off (a copy or download that stopped early) ends in an incomplete record with no
+# line break after it: the whole load fails. Records before it span lines and a blank line, so
+# the line named is the physical line where the cut record starts.
+CSV_HEAD = (
+    "event_id,occurred_at,user_id,direction,category,session_id\n"
+    'a1,2026-10-01T10:00:00Z,u1,linkedin_to_microsoft,profile,"s1\nsecond line"\n'
+    "\n"
+    "a2,2026-10-01T10:00:00Z,u1,linkedin_to_microsoft,profile,s2\n"
+)  # the next record starts on line 6
+JSONL_HEAD = '{"event_id": "a1", "occurred_at": "2026-10-01T10:00:00Z", "user_id": "u1", "direction": "linkedin_to_microsoft", "category": "profile", "session_id": "s1"}\n\n'  # next: line 3
+
+
+def _access_file(folder, name: str, data: str | bytes):
+    """An input folder whose access_events file is `data` (gzip-compressed for a .gz name)."""
+    write_input(folder)
+    (folder / "access_events.csv").unlink()
+    raw = data.encode() if isinstance(data, str) else data
+    (folder / name).write_bytes(gzip.compress(raw) if name.endswith(".gz") else raw)
+    return folder
+
+
+@pytest.mark.parametrize("name", ["access_events.csv", "access_events.csv.gz"])
+@pytest.mark.parametrize(
+    "tail",
+    [
+        'a3,2026-10-01T10:00:00Z,u1,linkedin_to_microsoft,profile,"s3 and\na value cut',  # inside a quoted value
+        'a3,2026-10-01T10:00:00Z,u1,linkedin_to_microsoft,"profile\n",s3,"cut ""here""',  # ... after escaped quotes
+        "a3,2026-10-01T10:00:00Z,u1,linked",  # too few fields
+        "a3,2026-10-01T10:00:00Z,u1,L\u00efnked".encode()[:-5],  # too few fields, in the middle of a character
+    ],
+)
+def test_a_csv_file_cut_in_its_last_record_fails_the_load(tmp_path, con, name, tail):
+    head = CSV_HEAD.encode() if isinstance(tail, bytes) else CSV_HEAD
+    _access_file(tmp_path, name, head + tail)
+    with pytest.raises(AuditorError) as caught:
+        load_into(con, tmp_path)
+    assert str(caught.value) == (f"{tmp_path / name}: truncated at line 6: the last record is incomplete "
+                                 "and not ended by a line break")
+    assert con.execute("SELECT count(*) FROM loaded_files").fetchone()[0] == 0
+
+
+@pytest.mark.parametrize("name", ["access_events.csv", "access_events.csv.gz"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        CSV_HEAD + "a3,2026-10-01T10:00:00Z,u1,linkedin_to_microsoft,profile,s3",
+        CSV_HEAD + 'a3,2026-10-01T10:00:00Z,u1,linkedin_to_microsoft,profile,"s3, ""quoted""\nand on two lines"',
+        (CSV_HEAD + "a3,2026-10-01T10:00:00Z,u1,linkedin_to_microsoft,profile,s3\r").replace("\n", "\r\n"),  # CRLF, cut before LF
+    ],
+)
+def test_a_complete_csv_file_without_a_final_line_break_loads(tmp_path, con, name, text):
+    _access_file(tmp_path, name, text)
+    result = load_into(con, tmp_path)
+    assert_reconciled(result)
+    assert rejected(con) == []
+    assert con.execute("SELECT list(event_id ORDER BY _line) FROM access_events").fetchone()[0] == ["a1", "a2", "a3"]
+
+
+@pytest.mark.parametrize(
+    "tail, rule",
+    [
+        ("a3,2026-10-01T10:00:00Z,u1,linked\n", "malformed_record"),  # ended by a line break: not cut
+        ("a3,2026-10-01T10:00:00Z,u1,linkedin_to_microsoft,profile,s3,extra", "malformed_record"),  # too many fields
+        ("   ", "malformed_record"),  # a blank last line holds no record to be cut
+        ("a3,2026-10-01T10:00:00Z,u1,linkedin_to_microsoft,profil,s3", "bad_enum"),
+    ],
+)
+def test_a_bad_last_csv_record_that_is_not_cut_is_rejected_as_before(tmp_path, con, tail, rule):
+    _access_file(tmp_path, "access_events.csv", CSV_HEAD + tail)
+    assert_reconciled(load_into(con, tmp_path))
+    assert [r[1::2] for r in rejected(con)] == [(6, rule)]
+
+
+def test_a_stray_quote_in_an_earlier_value_does_not_make_a_complete_csv_file_cut(tmp_path, con):
+    # 5" is a quote inside an unquoted value, which the reader keeps as text: the quotes of the
+    # whole file are odd in number, but the last record is complete.
+    text = CSV_HEAD.replace(",s2\n", ',5" screen\n') + "a3,2026-10-01T10:00:00Z,u1,linkedin_to_microsoft,profile,s3"
+    _access_file(tmp_path, "access_events.csv", text)
+    load_into(con, tmp_path)
+    assert rejected(con) == []
+    assert con.execute("SELECT list(session_id ORDER BY _line) FROM access_events").fetchone()[0] == [
+        "s1\nsecond line", '5" screen', "s3"]
+
+
+@pytest.mark.parametrize("name", ["access_events.jsonl", "access_events.jsonl.gz"])
+@pytest.mark.parametrize("tail", ['{"event_id": "a3", "occurred_at": "2026-10-01T1', '{"event_id": "a3", "user_id": "\u00ef'.encode()[:-1]])
+def test_a_jsonl_file_cut_in_its_last_object_fails_the_load(tmp_path, con, name, tail):
+    head = JSONL_HEAD.encode() if isinstance(tail, bytes) else JSONL_HEAD
+    _access_file(tmp_path, name, head + tail)
+    with pytest.raises(AuditorError, match=r"access_events\.jsonl(\.gz)?: truncated at line 3: the last record is incomplete"):
+        load_into(con, tmp_path)
+
+
+@pytest.mark.parametrize(
+    "tail, rejections",
+    [
+        (JSONL_HEAD.replace("a1", "a3").rstrip("\n"), []),  # complete, without a final line break
+        ('{"event_id": "a3", "occurred_at": "2026-10-01T1\n', [(3, "bad_json")]),  # ended by a line break
+        ("[1, 2]", [(3, "bad_json")]),  # valid JSON, not an object: not cut
+        ('{"event_id": "a3", "occurred_at": "2026-10-01T1\n  ', [(3, "bad_json")]),  # a blank last line
+    ],
+)
+def test_a_jsonl_file_whose_last_line_is_not_cut_loads_as_before(tmp_path, con, tail, rejections):
+    _access_file(tmp_path, "access_events.jsonl", JSONL_HEAD + tail)
+    assert_reconciled(load_into(con, tmp_path))
+    assert [r[1::2] for r in rejected(con)] == rejections
+
+
+def _contents(con) -> dict[str, list[tuple]]:
+    """Every row of every table of the database."""
+    tables = [t for (t,) in con.execute("SELECT table_name FROM duckdb_tables() WHERE NOT temporary").fetchall()]
+    return {t: con.execute(f'SELECT * FROM "{t}" ORDER BY ALL').fetchall() for t in tables}
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl"])
+def test_a_failed_load_of_a_cut_file_leaves_an_existing_database_as_it_was(tmp_path, con, fmt):
+    load_into(con, write_input(tmp_path / "first", users=[{"user_id": "u1", "country": "SE"}]))
+    before = _contents(con)
+    assert before["loaded_files"] and before["access_events"]
+    # The next month: good new files, and a cut one loaded after them.
+    folder = write_input(tmp_path / "next", fmt, users=[{"user_id": "u2"}], consent_events=[{**CONSENT, "event_id": "c2"}],
+                         access_events=[{**ACCESS, "event_id": "a2"}])
+    path = folder / f"access_events.{fmt}"
+    path.write_bytes(path.read_bytes()[:-10])
+    with pytest.raises(AuditorError, match=f"truncated at line {2 if fmt == 'csv' else 1}:"):  # CSV: after the header
+        load_into(con, folder)
+    assert _contents(con) == before
+
+
 def test_garbage_in_a_parquet_file_is_a_clear_error(tmp_path, con):
     write_input(tmp_path)
     (tmp_path / "access_events.csv").unlink()
