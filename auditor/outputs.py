@@ -1,7 +1,7 @@
 """A check run as the terminal table, JSON, CSV or JUnit XML.
 
 The JSON shape is a contract other tools rely on (README, "auditor check"):
-{"tool": {"name", "version"}, "verdict", "as_of", "window": {"start", "end"},
+{"tool": {"name", "version"}, "verdict", "shortfall", "as_of", "window": {"start", "end"},
  "period": {"start", "end"} | null, "inputs": [{"log", "file", "sha256", "rows"}],
  "controls": [{"id", "title", "severity", "articles", "status", "reason", "findings", "waived"}],
  "evidence": {"span", "state", "logs", "gaps", "expired_gap_acknowledgements"},
@@ -59,6 +59,7 @@ def to_dict(con: duckdb.DuckDBPyConnection, run: CheckRun) -> dict[str, Any]:
     return {
         "tool": {"name": "auditor", "version": __version__},
         "verdict": run.verdict,
+        "shortfall": run.shortfall(),
         "as_of": iso(run.as_of),
         "window": run.evidence.window.as_dict(),
         "period": {"start": iso(run.period.start), "end": iso(run.period.end)} if run.period else None,
