@@ -31,7 +31,6 @@ class Period:
 
 
 STATUSES = ("pass", "fail", "waived", "not_evaluated", "error")
-VERDICTS = ("compliant", "not_compliant", "incomplete")
 
 
 @dataclass

@@ -2,8 +2,7 @@
 
 A verdict is never stronger than its evidence. access_events is the activity log, so a silence
 in it is either a quiet organisation or missing logs; this module says which silences the audit
-cannot explain (gaps), per the rules in README "Coverage and gaps". The SQL is in
-queries/coverage/.
+cannot explain (gaps), per the rules in docs/verdicts.md. The SQL is in queries/coverage/.
 """
 
 from __future__ import annotations
@@ -20,7 +19,6 @@ from auditor.resources import queries_dir
 from auditor.waivers import GapAcknowledgement, WaiverFile
 
 LOGS = ("users", "admin_events", "consent_events", "access_events", "dsr_requests")
-STATES = ("covered", "partly_covered", "not_covered")
 
 
 @dataclass(frozen=True)
@@ -86,10 +84,6 @@ class Evidence:
             return "covered"
         access = next(e for e in self.logs if e.log == "access_events")
         return "partly_covered" if access.rows_in_window else "not_covered"
-
-    @property
-    def absent(self) -> list[str]:
-        return [e.log for e in self.logs if not e.present]
 
     def as_dict(self) -> dict[str, Any]:
         return {

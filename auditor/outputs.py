@@ -13,7 +13,6 @@ The CSV layout (CSV_COLUMNS) is the one of the report's findings-P.csv and the e
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import xml.etree.ElementTree as ET

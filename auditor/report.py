@@ -20,10 +20,10 @@ from markupsafe import Markup
 from auditor import __version__, dsr
 from auditor.check import STATUSES, CheckRun, absent_logs, find_or_run, month_period
 from auditor.config import Config
-from auditor.db import iso_sql, rows
+from auditor.db import rows
 from auditor.errors import AuditorError
 from auditor.coverage import Window, assess
-from auditor.outputs import findings_csv, findings_frame, findings_parquet, inputs
+from auditor.outputs import findings_csv, findings_frame, inputs
 from auditor.pseudonym import Pseudonymizer, pseudonym_key
 from auditor.render import (CHART_MODULES, PDF_MODULES, Preload, environment, generated_at, html_to_pdf, svg_chart,
                              write_atomic)

@@ -14,6 +14,7 @@ from conftest import write_input
 from test_controls import SETUP, access, consent
 
 from auditor.cli import main
+from auditor.outputs import CSV_COLUMNS
 
 
 @pytest.fixture
@@ -104,6 +105,7 @@ def test_csv_and_junit(db, tmp_path):
     rows = list(csv.DictReader(io.StringIO(check(db, "--format", "csv").output)))
     assert {r["event_id"] for r in rows} == {"a1", "a2"}
     assert {r["waived"] for r in rows} == {"false"}  # lower case, as in JSON
+    assert tuple(rows[0]) == CSV_COLUMNS  # the layout of the report's findings CSV
     out = tmp_path / "junit.xml"
     assert check(db, "--format", "junit", "--output", str(out)).exit_code == 1
     suite = ET.parse(out).getroot().find("testsuite")

@@ -16,7 +16,7 @@ import duckdb
 
 from auditor.check import CheckRun
 from auditor.cli import main
-from auditor.report import findings_frame, findings_parquet
+from auditor.outputs import findings_frame, findings_parquet
 
 
 def cli(*args: str, env: dict | None = None):
