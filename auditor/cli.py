@@ -363,7 +363,10 @@ def evidence_cmd(ctx: click.Context, db_path: str, period: str, out: Path, inclu
 def verify_cmd(pack: Path, public_key: Path | None, rerun: bool, previous: Path | None, supersedes: Path | None) -> None:
     """Verify an evidence pack: every hash, the signature, optionally the chain, a re-issue and a re-run.
 
-    Exit 0 when everything holds, 1 with the list of discrepancies, 2 for bad usage.
+    Exit 0 when everything holds and the signature verifies with --public-key (the key you
+    trust); 1 with the list of discrepancies; 3 when nothing is wrong but the pack is not
+    authenticated (unsigned, or no --public-key given); 2 for bad usage or a pack refused unread.
+    A re-run runs this auditor's SQL only, and refuses a pack whose SQL differs from it.
     """
     from auditor.evidence import verify
 
@@ -372,8 +375,14 @@ def verify_cmd(pack: Path, public_key: Path | None, rerun: bool, previous: Path 
         click.echo(f"ok: {note}")
     for problem in result.problems:
         click.echo(f"FAIL: {problem}")
-    click.echo(f"{pack}: " + ("verified" if result.ok else f"{len(result.problems)} discrepancy(ies)"))
-    sys.exit(0 if result.ok else 1)
+    if not result.ok:
+        click.echo(f"{pack}: {len(result.problems)} discrepancy(ies)")
+        sys.exit(1)
+    if not result.verified:
+        click.echo(f"{pack}: not verified: {result.unauthenticated} (its files match its manifest)")
+        sys.exit(3)
+    click.echo(f"{pack}: verified")
+    sys.exit(0)
 
 
 @main.command("keygen")

@@ -23,16 +23,20 @@ Pack layout:
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import json
 import os
+import re
+import stat
 import tempfile
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable
+from typing import IO, Any, Callable
 
 import duckdb
 
@@ -42,6 +46,7 @@ from auditor.config import Config, load_config, to_toml
 from auditor.controls import catalogue
 from auditor.db import connect, iso
 from auditor.errors import AuditorError
+from auditor.files import read_regular
 from auditor.ingest import load
 from auditor.render import generated_at, write_atomic
 from auditor.outputs import findings_csv, findings_frame, findings_parquet
@@ -87,7 +92,7 @@ def _load_private_key(path: Path) -> Any:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
     try:
-        key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+        key = serialization.load_pem_private_key(read_regular(path, "signing key", MAX_SMALL), password=None)
     except (OSError, ValueError, TypeError) as exc:
         raise AuditorError(f"{path}: not a readable PEM private key ({exc})") from None
     if not isinstance(key, Ed25519PrivateKey):
@@ -96,9 +101,8 @@ def _load_private_key(path: Path) -> Any:
 
 
 def _public_pem(key: Any) -> bytes:
-    from cryptography.hazmat.primitives import serialization
-
-    return key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    """The PEM of a private key's public half, as a pack holds it."""
+    return _public_pem_of(key.public_key())
 
 
 def pack_files(con: duckdb.DuckDBPyConnection, config: Config, run: CheckRun, label: str,
@@ -269,6 +273,15 @@ def _period_key(label: str) -> tuple[int, int] | None:
 
 
 @dataclass(frozen=True)
+class Listed:
+    """A file the manifest lists: its path in the pack, SHA-256 and size."""
+
+    path: str
+    sha256: str
+    size: int
+
+
+@dataclass(frozen=True)
 class Manifest:
     """A pack's manifest.json as read, with its hash (what the next pack and a re-issue name)."""
 
@@ -278,6 +291,7 @@ class Manifest:
     key: tuple[int, int]  # the period's, to compare
     previous: Link | None
     supersedes: Link | None
+    files: tuple[Listed, ...] = ()  # what `files` lists, checked
 
     @property
     def created_at(self) -> str:
@@ -292,7 +306,7 @@ def _parse_manifest(path: Path, raw: bytes | None) -> Manifest:
         data = json.loads(raw)
         data["files"]  # noqa: B018 - must exist
         version = data.get("version")
-    except (ValueError, KeyError, TypeError, AttributeError):
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
         raise AuditorError(f"{path}: manifest.json is not a valid manifest") from None
     if type(version) is not int or version not in KNOWN_VERSIONS:  # not `true`, which equals 1
         raise AuditorError(f"{path}: pack version {version!r} is not one this auditor {__version__} reads "
@@ -310,18 +324,39 @@ def _parse_manifest(path: Path, raw: bytes | None) -> Manifest:
             previous, supersedes = Link.from_json(data.get("previous")), Link.from_json(data.get("supersedes"))
     except ValueError:
         raise AuditorError(f"{path}: manifest.json is not a valid manifest") from None
-    return Manifest(data, _sha(raw), data["period"], key, previous, supersedes)
+    return Manifest(data, _sha(raw), data["period"], key, previous, supersedes, _listed_files(path, data["files"]))
+
+
+def _listed_files(path: Path, files: Any) -> tuple[Listed, ...]:
+    """The manifest's `files`, each checked: a list of {path, sha256, size}, every path once and
+    safe to extract, never one of the unlisted names."""
+    where = f"{path}: manifest.json is not a valid manifest"
+    if not isinstance(files, list):
+        raise AuditorError(f"{where}: files is not a list")
+    listed: list[Listed] = []
+    seen: set[str] = set()
+    for n, entry in enumerate(files):
+        if not isinstance(entry, dict):
+            raise AuditorError(f"{where}: files[{n}] is not an object")
+        name, digest, size = entry.get("path"), entry.get("sha256"), entry.get("size")
+        if not isinstance(name, str) or not _safe_name(name) or name in UNLISTED:
+            raise AuditorError(f"{where}: files[{n}]: path {name!r} is not a file name a pack may hold")
+        if not isinstance(digest, str) or not re.fullmatch(r"[0-9a-f]{64}", digest):
+            raise AuditorError(f"{where}: files[{n}] ({name}): sha256 is not a SHA-256")
+        if type(size) is not int or size < 0:
+            raise AuditorError(f"{where}: files[{n}] ({name}): size is not a byte count")
+        if name.casefold() in seen:
+            raise AuditorError(f"{where}: {name} is listed twice")
+        seen.add(name.casefold())
+        listed.append(Listed(name, digest, size))
+    return tuple(listed)
 
 
 def read_manifest(path: Path) -> Manifest:
     """The manifest of the pack at `path`, reading that one entry only (a pack with its inputs is large)."""
-    try:
-        with zipfile.ZipFile(path) as zf:
-            raw = zf.read("manifest.json") if "manifest.json" in zf.namelist() else None
-    except FileNotFoundError:
-        raise AuditorError(f"{path}: no such file") from None
-    except (zipfile.BadZipFile, OSError) as exc:
-        raise AuditorError(f"{path}: not a readable zip file ({exc})") from None
+    with _open_pack(path) as zf:
+        entries = _entries(zf, path)
+        raw = _read_entry(zf, entries.get("manifest.json"), MAX_MANIFEST, path)
     return _parse_manifest(path, raw)
 
 
@@ -437,40 +472,170 @@ def _stale(superseded: Link | None, after: tuple[int, int], packs: list[_Known])
 class Verification:
     problems: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # Why the pack is not authenticated (unsigned, or checked only against the key inside it);
+    # None once its signature is checked against the key the auditor gave.
+    unauthenticated: str | None = None
 
     @property
     def ok(self) -> bool:
+        """No discrepancy was found (the pack may still be unauthenticated)."""
         return not self.problems
 
+    @property
+    def verified(self) -> bool:
+        """Everything holds, and the signature was checked against the auditor's own key."""
+        return self.ok and self.unauthenticated is None
 
-def _read_pack(path: Path) -> dict[str, bytes]:
+
+def _open_pack(path: Path) -> zipfile.ZipFile:
+    """The pack as a zip file (its central directory read, no entry yet), or an AuditorError."""
     try:
-        with zipfile.ZipFile(path) as zf:
-            return {info.filename: zf.read(info) for info in zf.infolist() if not info.is_dir()}
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # a FIFO would block a plain open
     except FileNotFoundError:
         raise AuditorError(f"{path}: no such file") from None
-    except (zipfile.BadZipFile, OSError) as exc:
+    except OSError as exc:
+        raise AuditorError(f"{path}: cannot read: {exc.strerror}") from None
+    fh = os.fdopen(fd, "rb")
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise AuditorError(f"{path}: not a regular file")
+        return zipfile.ZipFile(fh)
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+        fh.close()
         raise AuditorError(f"{path}: not a readable zip file ({exc})") from None
+    except BaseException:
+        fh.close()
+        raise
+
+
+def _safe_name(name: str) -> bool:
+    """Whether an entry name is a plain relative path: no absolute or drive name, no `..` or `.`
+    part, no backslash (a separator to Windows tools), no control character."""
+    return (bool(name) and not name.startswith("/") and "\\" not in name and ":" not in name
+            and not any(ord(c) < 32 or ord(c) == 127 for c in name)
+            and all(part not in ("", ".", "..") for part in name.split("/")))
+
+
+def _entries(zf: zipfile.ZipFile, path: Path) -> dict[str, zipfile.ZipInfo]:
+    """The pack's file entries by name, from the zip's directory alone (nothing is read yet).
+
+    A pack with two entries of one name (`unzip` extracts one, a reader may take the other),
+    a name that would land outside the folder it is extracted to, or a link is refused.
+    """
+    entries: dict[str, zipfile.ZipInfo] = {}
+    seen: set[str] = set()
+    for info in zf.infolist():
+        name = info.filename[:-1] if info.is_dir() else info.filename
+        if not _safe_name(name):
+            raise AuditorError(f"{path}: refused: the entry {info.filename!r} would be extracted outside its folder")
+        if stat.S_ISLNK(info.external_attr >> 16):
+            raise AuditorError(f"{path}: refused: the entry {info.filename!r} is a symbolic link")
+        if name.casefold() in seen:
+            raise AuditorError(f"{path}: refused: two entries are named {name!r} (a zip tool would extract one of them, "
+                               "unseen)")
+        seen.add(name.casefold())
+        if not info.is_dir():
+            entries[name] = info
+    return entries
+
+
+def _read_entry(zf: zipfile.ZipFile, info: zipfile.ZipInfo | None, cap: int, path: Path) -> bytes | None:
+    """A small entry's bytes (None when absent); one larger than `cap` is refused unread."""
+    if info is None:
+        return None
+    if info.file_size > cap:
+        raise AuditorError(f"{path}: {info.filename} is {info.file_size:,} bytes, more than an auditor pack holds "
+                           f"({cap:,})")
+    sink = io.BytesIO()
+    if _copy_entry(zf, info, sink) is None:
+        raise AuditorError(f"{path}: {info.filename} cannot be read (a damaged or forged zip entry)")
+    return sink.getvalue()
+
+
+def _copy_entry(zf: zipfile.ZipFile, info: zipfile.ZipInfo, sink: IO[bytes] | None = None) -> str | None:
+    """SHA-256 of an entry, read in chunks (copied to `sink` when given); None when it cannot be
+    read (a bad CRC, a corrupt stream, an encrypted or unknown method).
+
+    Memory stays bounded whatever the entry inflates to: zipfile stops at the size the zip's
+    directory states, which the caller has compared with the manifest's before reading.
+    """
+    digest = hashlib.sha256()
+    try:
+        with zf.open(info) as fh:
+            while chunk := fh.read(1 << 20):
+                digest.update(chunk)
+                if sink is not None:
+                    sink.write(chunk)
+    except (zipfile.BadZipFile, zlib.error, EOFError, RuntimeError, NotImplementedError, ValueError):
+        return None
+    return digest.hexdigest()
+
+
+# Caps on what verify reads into memory; every other entry is streamed.
+MAX_MANIFEST = 64 << 20
+MAX_SMALL = 1 << 20  # manifest.sig, public_key.pem
 
 
 def verify(pack: Path, public_key: Path | None = None, rerun: bool = False, previous: Path | None = None,
            supersedes: Path | None = None) -> Verification:
     """Check every hash, the signature, optionally the chain, the re-issue and a re-run; list what
-    does not hold."""
-    files = _read_pack(pack)
-    manifest = _parse_manifest(pack, files.get("manifest.json"))
-    result = Verification()
-    listed = {}
-    for entry in manifest.data["files"]:
-        listed[entry["path"]] = entry
-        data = files.get(entry["path"])
-        if data is None:
-            result.problems.append(f"missing: {entry['path']} is in the manifest but not in the pack")
-        elif _sha(data) != entry["sha256"] or len(data) != entry["size"]:
-            result.problems.append(f"altered: {entry['path']} does not match its SHA-256 in the manifest")
-    for name in sorted(set(files) - set(listed) - UNLISTED):
+    does not hold.
+
+    Nothing of the pack is extracted but into a temporary folder of its own, for a re-run, and
+    only after the zip's directory was checked (no duplicate, unsafe or linked name; see
+    `_entries`) and each entry's size matched the manifest's; an entry is read in chunks.
+    """
+    with _open_pack(pack) as zf:
+        entries = _entries(zf, pack)
+        raw = _read_entry(zf, entries.get("manifest.json"), MAX_MANIFEST, pack)
+        manifest = _parse_manifest(pack, raw)
+        assert raw is not None  # _parse_manifest refuses a pack without one
+        result = Verification()
+        with (tempfile.TemporaryDirectory(prefix="auditor-verify-") if rerun else contextlib.nullcontext()) as tmp:
+            root = Path(tmp) if tmp else None
+            _check_files(zf, entries, manifest, result, root)
+            signature = _read_entry(zf, entries.get("manifest.sig"), MAX_SMALL, pack)
+            embedded = _read_entry(zf, entries.get("public_key.pem"), MAX_SMALL, pack)
+            _verify_signature(raw, signature, embedded, manifest.data, public_key, result)
+            _verify_links(manifest, previous, supersedes, result)
+            if root is not None:
+                if result.problems:
+                    result.notes.append("re-run skipped: the pack's files do not match its manifest")
+                else:
+                    _rerun(pack, root, manifest, result)
+    return result
+
+
+def _check_files(zf: zipfile.ZipFile, entries: dict[str, zipfile.ZipInfo], manifest: Manifest, result: Verification,
+                 root: Path | None) -> None:
+    """Every listed file is in the pack with its size and SHA-256, and nothing else is; with a
+    `root`, each is also copied there (for a re-run), never beside it."""
+    listed = {f.path for f in manifest.files}
+    for item in manifest.files:
+        info = entries.get(item.path)
+        if info is None:
+            result.problems.append(f"missing: {item.path} is in the manifest but not in the pack")
+            continue
+        if info.file_size != item.size:
+            # Not read: an entry larger than its manifest says could be a decompression bomb.
+            result.problems.append(f"altered: {item.path} does not match its SHA-256 in the manifest "
+                                   f"({info.file_size:,} bytes, the manifest says {item.size:,})")
+            continue
+        if root is None or item.path.startswith("reports/"):
+            digest = _copy_entry(zf, info)
+        else:
+            target = root / item.path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with open(target, "xb") as sink:  # never over a file already there
+                digest = _copy_entry(zf, info, sink)
+        if digest != item.sha256:
+            result.problems.append(f"altered: {item.path} does not match its SHA-256 in the manifest")
+    for name in sorted(set(entries) - listed - UNLISTED):
         result.problems.append(f"extra: {name} is in the pack but not in the manifest")
-    _verify_signature(files, manifest.data, public_key, result)
+
+
+def _verify_links(manifest: Manifest, previous: Path | None, supersedes: Path | None, result: Verification) -> None:
+    """The chain (with --previous, else what the pack names) and the re-issue (with --supersedes)."""
     if previous is not None:
         _verify_previous(manifest, previous, result)
     elif manifest.previous is None:
@@ -481,12 +646,6 @@ def verify(pack: Path, public_key: Path | None = None, rerun: bool = False, prev
         _verify_supersedes(manifest, supersedes, result)
     elif manifest.supersedes is not None:
         result.notes.append(f"re-issue: supersedes {manifest.supersedes.describe()}; give --supersedes to check it")
-    if rerun:
-        if result.problems:
-            result.notes.append("re-run skipped: the pack's files do not match its manifest")
-        else:
-            _rerun(files, manifest.data, result)
-    return result
 
 
 def _verify_previous(this: Manifest, path: Path, result: Verification) -> None:
@@ -551,83 +710,168 @@ def _verify_supersedes(this: Manifest, path: Path, result: Verification) -> None
                                f"({named.where()}), not {seen}")
 
 
-def _verify_signature(files: dict[str, bytes], manifest: dict[str, Any], public_key: Path | None, result: Verification) -> None:
-    from cryptography.exceptions import InvalidSignature
+def _public_key(pem: bytes, source: str) -> Any:
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-    signature = files.get("manifest.sig")
-    if signature is None:
-        if public_key is not None or manifest.get("signed"):
-            result.problems.append("unsigned: the pack has no manifest.sig")
-        else:
-            result.notes.append("the pack is not signed")
-        return
-    if public_key is not None:
-        try:
-            key_pem = public_key.read_bytes()
-        except OSError as exc:
-            raise AuditorError(f"{public_key}: cannot read the public key: {exc.strerror}") from None
-        source = str(public_key)
-    elif "public_key.pem" in files:
-        key_pem, source = files["public_key.pem"], "the key inside the pack (give --public-key for authenticity)"
-    else:
-        result.problems.append("signed, but no public key is in the pack or given with --public-key")
-        return
     try:
-        key = serialization.load_pem_public_key(key_pem)
-    except ValueError:
-        raise AuditorError("the public key is not a PEM public key") from None
+        key = serialization.load_pem_public_key(pem)
+    except (ValueError, TypeError):
+        raise AuditorError(f"{source}: not a PEM public key") from None
     if not isinstance(key, Ed25519PublicKey):
-        raise AuditorError("the public key is not an Ed25519 key")
+        raise AuditorError(f"{source}: not an Ed25519 public key")
+    return key
+
+
+def _verify_signature(manifest_bytes: bytes, signature: bytes | None, embedded: bytes | None,
+                      manifest: dict[str, Any], public_key: Path | None, result: Verification) -> None:
+    """The signature of manifest.json, against the auditor's key (--public-key) when given.
+
+    Only a signature checked against the auditor's key authenticates a pack; the key inside the
+    pack proves integrity at most (anyone can sign with a key of their own). With the auditor's
+    key, the pack's public_key.pem, which no hash covers, must be that very key, byte for byte.
+    """
+    from cryptography.exceptions import InvalidSignature
+
+    if public_key is None:
+        if signature is None:
+            result.unauthenticated = "the pack is not signed"
+            if manifest.get("signed"):
+                result.problems.append("unsigned: the pack has no manifest.sig, though its manifest says it is signed")
+            else:
+                result.notes.append("the pack is not signed")
+            if embedded is not None:
+                result.problems.append("extra: public_key.pem is in an unsigned pack")
+            return
+        result.unauthenticated = "its signature was checked only against the key inside the pack; give --public-key"
+        if embedded is None:
+            result.problems.append("signed, but no public key is in the pack or given with --public-key")
+            return
+        key, source = _public_key(embedded, "public_key.pem in the pack"), "the key inside the pack (give --public-key for authenticity)"
+    else:
+        try:
+            supplied = read_regular(public_key, "public key", MAX_SMALL)
+        except FileNotFoundError:
+            raise AuditorError(f"{public_key}: no such file") from None
+        key, source = _public_key(supplied, str(public_key)), str(public_key)
+        if signature is None:
+            result.unauthenticated = "the pack is not signed"
+            result.problems.append("unsigned: the pack has no manifest.sig")
+            return
+        if embedded is not None and embedded != _public_pem_of(key):
+            result.problems.append(f"altered: public_key.pem in the pack is not the key {public_key}")
     try:
-        key.verify(signature, files["manifest.json"])
-        result.notes.append(f"signature: valid, checked with {source}")
+        key.verify(signature, manifest_bytes)
     except InvalidSignature:
         result.problems.append(f"signature: manifest.sig does not verify with {source}")
+        return
+    result.notes.append(f"signature: valid, checked with {source}")
 
 
-def _rerun(files: dict[str, bytes], manifest: dict[str, Any], result: Verification) -> None:
-    """Load the packed inputs into a fresh in-memory database, run the packed SQL with the packed
-    configuration and as_of, and compare the findings row for row."""
-    inputs = json.loads(files["inputs.json"])
-    if not inputs or any(i["packed_as"] is None for i in inputs):
+def _public_pem_of(public: Any) -> bytes:
+    from cryptography.hazmat.primitives import serialization
+
+    return public.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+
+
+def _installed_queries() -> dict[str, Path]:
+    """This installation's SQL files, by their path in a pack (what pack_files packs)."""
+    root = queries_dir()
+    paths = [root / "schema.sql", root / "views.sql", *(root / "coverage").glob("*.sql"), *(root / "controls").glob("*.sql")]
+    return {f"queries/{p.relative_to(root).as_posix()}": p for p in paths}
+
+
+def _refuse_foreign_sql(pack: Path, root: Path, manifest: Manifest) -> None:
+    """A re-run runs this installation's SQL, never the pack's: the pack's must be the same bytes.
+
+    Whoever signed a pack, SQL that came in it could read or write any file or attach a
+    database; so its queries/ are only compared with the installed ones, and a pack whose SQL
+    differs (made by another version, or forged) is refused.
+    """
+    installed = _installed_queries()
+    packed = {f.path for f in manifest.files if f.path.startswith("queries/")}
+    for name in sorted(packed | set(installed)):
+        if name not in installed:
+            why = "is not a query of"
+        elif name not in packed:
+            why = "is missing, though a query of"
+        elif (root / name).read_bytes() != installed[name].read_bytes():
+            why = "differs from"
+        else:
+            continue
+        raise AuditorError(f"{pack}: re-run refused: {name} {why} this auditor {__version__}; only the installed SQL "
+                           "is ever run: re-run with the version that made the pack")
+
+
+def _packed_json(pack: Path, root: Path, name: str) -> Any:
+    try:
+        return json.loads((root / name).read_bytes())
+    except FileNotFoundError:
+        raise AuditorError(f"{pack}: re-run impossible: {name} is not in the pack") from None
+    except (ValueError, RecursionError):
+        raise AuditorError(f"{pack}: re-run impossible: {name} is not valid JSON") from None
+
+
+def _rerun_plan(pack: Path, root: Path) -> tuple[bool, datetime, Period | None, str | None]:
+    """From inputs.json and run.json: whether every input is packed, the as_of, the period and
+    the verdict the pack states (None in packs of version 1)."""
+    inputs, run_meta = _packed_json(pack, root, "inputs.json"), _packed_json(pack, root, "run.json")
+    try:
+        complete = bool(inputs) and all(i["packed_as"] is not None for i in inputs)
+        as_of = _moment(run_meta["as_of"])
+        period = None
+        if run_meta.get("period_start"):
+            period = Period(_moment(run_meta["period_start"]), _moment(run_meta["period_end"]))
+        claimed = run_meta.get("verdict")
+        if not isinstance(claimed, (str, type(None))):
+            raise TypeError("verdict")
+    except (KeyError, TypeError, ValueError, AttributeError):
+        raise AuditorError(f"{pack}: re-run impossible: inputs.json or run.json is not what auditor writes") from None
+    return complete, as_of, period, claimed
+
+
+def _moment(text: Any) -> datetime:
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        raise ValueError("naive")
+    return moment
+
+
+def _rerun(pack: Path, root: Path, manifest: Manifest, result: Verification) -> None:
+    """Load the packed inputs (extracted to `root`) into a fresh in-memory database, run this
+    installation's SQL (the pack's must be the same) with the packed configuration, waivers
+    and as_of, and compare the findings row for row."""
+    complete, as_of, period, claimed = _rerun_plan(pack, root)
+    if not complete:
         result.problems.append("re-run impossible: the input files are not in the pack (make it with --include-inputs)")
         return
-    run_meta = json.loads(files["run.json"])
-    with tempfile.TemporaryDirectory(prefix="auditor-verify-") as tmp:
-        root = Path(tmp)
-        for name, data in files.items():
-            if name.startswith(("inputs/", "queries/", "config/")) or name == "waivers.toml":
-                target = root / name
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_bytes(data)
-        config = load_config(root / "config" / "auditor.toml")
-        con = connect(":memory:", config, queries=root / "queries")
-        try:
-            load(con, root / "inputs", config)
-            controls = catalogue(root / "queries" / "controls")
-            packed = root / "waivers.toml"
-            waivers = load_waivers(packed if packed.exists() else None, {c.id for c in controls})
-            as_of = datetime.fromisoformat(run_meta["as_of"].replace("Z", "+00:00"))
-            period = None
-            if run_meta["period_start"]:
-                period = Period(datetime.fromisoformat(run_meta["period_start"].replace("Z", "+00:00")),
-                                datetime.fromisoformat(run_meta["period_end"].replace("Z", "+00:00")))
-            run = run_check(con, config, controls, as_of, period, waivers)
-            again = findings_csv(findings_frame(con, run)).splitlines()
-        finally:
-            con.close()
-    claimed = run_meta.get("verdict")  # packs of version 1 state none
+    _refuse_foreign_sql(pack, root, manifest)
+    config = load_config(root / "config" / "auditor.toml")
+    con = connect(":memory:", config)
+    try:
+        load(con, root / "inputs", config)
+        # The inputs are in: from here on nothing needs a file, so none can be touched.
+        con.execute("SET enable_external_access = false")
+        con.execute("SET lock_configuration = true")
+        controls = catalogue()
+        packed = root / "waivers.toml"
+        waivers = load_waivers(packed if packed.exists() else None, {c.id for c in controls})
+        run = run_check(con, config, controls, as_of, period, waivers)
+        again = findings_csv(findings_frame(con, run)).splitlines()
+    finally:
+        con.close()
     if claimed is not None and claimed != run.verdict:
         result.problems.append(f"re-run differs: the pack states the verdict {claimed}, the re-run gives {run.verdict}")
     elif claimed is not None:
         result.notes.append(f"re-run: verdict {run.verdict} reproduced")
-    packed = files["findings/findings.csv"].decode("utf-8").splitlines()
-    if again == packed:
-        result.notes.append(f"re-run: {len(packed) - 1} finding(s) reproduced row for row")
+    try:
+        packed_rows = (root / "findings" / "findings.csv").read_bytes().decode("utf-8").splitlines()
+    except (FileNotFoundError, UnicodeDecodeError):
+        raise AuditorError(f"{pack}: re-run impossible: findings/findings.csv is missing or not UTF-8") from None
+    if again == packed_rows:
+        result.notes.append(f"re-run: {len(packed_rows) - 1} finding(s) reproduced row for row")
         return
-    missing, extra = sorted(set(packed) - set(again)), sorted(set(again) - set(packed))
+    missing, extra = sorted(set(packed_rows) - set(again)), sorted(set(again) - set(packed_rows))
     result.problems.append(f"re-run differs: {len(missing)} packed finding(s) not reproduced, {len(extra)} new")
     result.problems.extend(f"  only in the pack: {line}" for line in missing[:10])
     result.problems.extend(f"  only in the re-run: {line}" for line in extra[:10])

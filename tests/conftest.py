@@ -87,3 +87,25 @@ def rejected(con: duckdb.DuckDBPyConnection) -> list[tuple]:
 def assert_reconciled(result: LoadResult) -> None:
     for f in result.files:
         assert f.rows_read == f.rows_loaded + f.rows_rejected + f.duplicates, f
+
+
+def run_auditor(*args: str, env: dict | None = None, timeout: float = 120) -> tuple[int, str, str, float]:
+    """Run `auditor ARGS` in a child process; return its exit code, stdout, stderr and peak RSS in MB.
+
+    The child is started by a fresh Python process that reports resource.getrusage(RUSAGE_CHILDREN)
+    once it has waited for it: the peak of that one child, not of any process this test run
+    started before.
+    """
+    import os
+    import subprocess
+    import sys
+
+    wrapper = (
+        "import json, resource, subprocess, sys\n"
+        "p = subprocess.run(sys.argv[1:], capture_output=True, text=True)\n"
+        "print(json.dumps([p.returncode, p.stdout, p.stderr, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss]))\n"
+    )
+    command = [sys.executable, "-c", wrapper, sys.executable, "-c", "from auditor.cli import main; main()", *args]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, env={**os.environ, **(env or {})})
+    code, out, err, peak_kb = json.loads(done.stdout)
+    return code, out, err, peak_kb / 1024

@@ -54,10 +54,11 @@ def test_a_signed_pack_verifies_and_reruns(packs):
     assert manifest["window"] == {"start": "2026-08-01T00:00:00Z", "end": "2026-09-01T00:00:00Z"}
 
 
-def test_an_unsigned_pack_verifies_and_the_chain_holds(packs):
+def test_an_unsigned_pack_holds_together_and_its_chain_holds_but_is_not_verified(packs):
     result = verify(str(packs / "2026-09.zip"), "--previous", str(packs / "2026-08.zip"))
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 3, result.output
     assert "not signed" in result.output and "chain: follows 2026-08 (2026-08.zip, manifest " in result.output
+    assert "not verified: the pack is not signed" in result.output.splitlines()[-1]
 
 
 def test_a_broken_chain_is_detected(packs):
@@ -94,7 +95,7 @@ def test_a_pack_holds_the_waivers_whose_hash_its_run_records_and_reruns_with_the
         run = json.loads(zf.read("run.json"))
     assert run["waivers_sha256"] == hashlib.sha256(waivers.read_bytes()).hexdigest()
     result = verify(str(tmp_path / "p.zip"), "--rerun")
-    assert result.exit_code == 0 and "reproduced row for row" in result.output, result.output
+    assert result.exit_code == 3 and "reproduced row for row" in result.output, result.output
 
 
 def test_a_rerun_needs_the_inputs(packs):
@@ -230,10 +231,10 @@ def test_a_reissued_month_supersedes_the_earlier_issue_and_verify_tells_them_apa
     assert "note: 2026-09 (pack-2026-09.zip" in reissued and "re-issue 2026-09 to follow this one" in reissued
 
     follows = verify(str(b), "--previous", str(a))
-    assert follows.exit_code == 0, follows.output
+    assert follows.exit_code == 3, follows.output
     assert f"ok: chain: follows 2026-08 (pack-2026-08.zip, manifest {ha[:16]}…)" in follows.output
     supersedes = verify(str(a2), "--supersedes", str(a))
-    assert supersedes.exit_code == 0, supersedes.output
+    assert supersedes.exit_code == 3, supersedes.output
     assert f"ok: re-issue: supersedes 2026-08 manifest {ha[:16]}… (pack-2026-08.zip)" in supersedes.output
     wrong = verify(str(b), "--previous", str(a2))
     assert wrong.exit_code == 1, wrong.output
@@ -268,7 +269,7 @@ def test_a_pack_made_before_its_predecessor_is_first_of_its_chain_until_reissued
     again, _ = manifest_of(september)
     assert again["previous"] == {"period": "2026-08", "manifest_sha256": ha, "file": "pack-2026-08.zip"}
     assert again["supersedes"] == {"period": "2026-09", "manifest_sha256": hs, "file": "pack-2026-09.zip"}
-    assert verify(str(september), "--previous", str(august)).exit_code == 0
+    assert verify(str(september), "--previous", str(august)).exit_code == 3
 
 
 def test_the_database_names_the_previous_pack_when_the_folder_has_none(chain_db, tmp_path):
@@ -301,9 +302,130 @@ def test_a_version_1_pack_still_verifies_and_an_unknown_version_is_refused(packs
 
     rewrite(packs / "2026-09.zip", tmp_path / "v1.zip", version(1, previous))
     ok = verify(str(tmp_path / "v1.zip"), "--previous", str(packs / "2026-08.zip"))
-    assert ok.exit_code == 0 and "version-1 pack" in ok.output, ok.output
+    assert ok.exit_code == 3 and "version-1 pack" in ok.output, ok.output
     rewrite(packs / "2026-09.zip", tmp_path / "v1-first.zip", version(1, None))
     assert "the first pack of its chain" in verify(str(tmp_path / "v1-first.zip")).output
     rewrite(packs / "2026-09.zip", tmp_path / "v99.zip", version(99, previous))
     refused = verify(str(tmp_path / "v99.zip"))
     assert refused.exit_code == 2 and "pack version 99" in refused.output and len(refused.output.splitlines()) == 1
+
+
+# ---------------------------------------------------------------------------------------------
+# Hostile packs (issue 18, cases 1 and 2): nothing written outside, nothing of the pack run,
+# nothing verified without the auditor's key, every byte covered, bounded memory, one line.
+
+
+def forge(src: Path, dst: Path, change, entries: list[tuple[str, bytes]] | None = None) -> None:
+    """A pack whose manifest agrees with `change(files)` (hashes and sizes recomputed), unsigned:
+    what anyone can make without the signing key. `entries` are written as they are, unlisted."""
+    with zipfile.ZipFile(src) as zf:
+        files = {i.filename: zf.read(i) for i in zf.infolist()}
+    for name in ("manifest.sig", "public_key.pem"):
+        files.pop(name, None)
+    manifest = json.loads(files.pop("manifest.json"))
+    change(files)
+    manifest["signed"] = False
+    manifest["files"] = [{"path": p, "sha256": hashlib.sha256(d).hexdigest(), "size": len(d)} for p, d in sorted(files.items())]
+    with zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in [*files.items(), ("manifest.json", json.dumps(manifest).encode()), *(entries or [])]:
+            zf.writestr(name, data)
+
+
+def one_line_error(result) -> bool:
+    return result.exit_code == 2 and len(result.output.splitlines()) == 1 and result.output.startswith("error: ")
+
+
+def test_a_pack_never_writes_outside_its_temporary_folder(packs, tmp_path):
+    import tempfile
+    import uuid
+
+    name = f"auditor-escaped-{uuid.uuid4().hex}"
+    outside = [Path(tempfile.gettempdir()) / name, Path(tempfile.gettempdir()).parent / name]
+    for listed in (f"inputs/../../{name}", f"queries/../../../{name}", f"/{tempfile.gettempdir().strip('/')}/{name}"):
+        forge(packs / "2026-08.zip", tmp_path / "evil.zip", lambda files: files.update({listed: b"escaped\n"}))
+        result = verify(str(tmp_path / "evil.zip"), "--rerun")
+        assert one_line_error(result) and "refused" in result.output, result.output
+        assert not any(p.exists() for p in outside), listed
+
+
+def test_no_sql_from_a_pack_is_run_even_when_its_hashes_agree(packs, tmp_path):
+    written = tmp_path / "written-by-the-pack.csv"
+
+    def inject(files):
+        files["queries/views.sql"] += f"\nCOPY (SELECT 42 AS x) TO '{written}';\n".encode()
+
+    forge(packs / "2026-08.zip", tmp_path / "sql.zip", inject)
+    result = verify(str(tmp_path / "sql.zip"), "--rerun")
+    assert one_line_error(result), result.output
+    assert "re-run refused: queries/views.sql differs from this auditor" in result.output
+    assert not written.exists()
+
+
+def test_only_a_signature_checked_with_the_auditors_key_verifies(packs, tmp_path):
+    unsigned = verify(str(packs / "2026-09.zip"))
+    assert unsigned.exit_code == 3 and "not verified: the pack is not signed" in unsigned.output
+    assert "verified" not in unsigned.output.replace("not verified", "")
+    embedded_only = verify(str(packs / "2026-08.zip"))
+    assert embedded_only.exit_code == 3, embedded_only.output
+    assert "not verified: its signature was checked only against the key inside the pack" in embedded_only.output
+    forged = tmp_path / "forged.zip"
+    forge(packs / "2026-08.zip", forged, lambda files: files.update({"findings/findings.csv": b"control\n"}))
+    assert verify(str(forged)).exit_code == 3  # consistent, but nobody vouches for it
+
+
+@pytest.mark.filterwarnings("ignore:Duplicate name")
+def test_a_pack_with_two_entries_of_one_name_is_refused_unread(packs, tmp_path):
+    with zipfile.ZipFile(packs / "2026-08.zip") as zf:
+        files = [(i.filename, zf.read(i)) for i in zf.infolist()]
+    with zipfile.ZipFile(tmp_path / "twice.zip", "w") as zf:
+        for name, data in files:
+            if name == "findings/findings.csv":
+                zf.writestr(name, b"control\nforged,row\n")  # what `unzip` would leave on disk, over the real one
+            zf.writestr(name, data)
+    result = verify(str(tmp_path / "twice.zip"), "--public-key", str(packs / "keys" / "auditor-signing-key.pub.pem"))
+    assert one_line_error(result) and "two entries are named 'findings/findings.csv'" in result.output, result.output
+
+
+def test_every_byte_of_a_pack_is_covered_including_its_public_key(packs, tmp_path):
+    def flip_key(files):
+        pem = bytearray(files["public_key.pem"])
+        pem[40] ^= 0x01
+        files["public_key.pem"] = bytes(pem)
+
+    rewrite(packs / "2026-08.zip", tmp_path / "key.zip", flip_key)
+    result = verify(str(tmp_path / "key.zip"), "--public-key", str(packs / "keys" / "auditor-signing-key.pub.pem"))
+    assert result.exit_code == 1 and "public_key.pem in the pack is not the key" in result.output, result.output
+
+
+@pytest.mark.parametrize("manifest, rerun", [
+    ({"files": 5}, False), ({"files": []}, True), ({"files": [{"path": "run.json"}]}, False),
+    ({"files": [{"path": "x", "sha256": "0" * 64, "size": True}]}, False), ("[" * 100_000 + "]" * 100_000, False),
+])
+def test_a_malformed_manifest_is_one_line(packs, tmp_path, manifest, rerun):
+    with zipfile.ZipFile(tmp_path / "m.zip", "w") as zf:
+        base = {"version": 2, "period": "2026-08", "previous": None, "supersedes": None}
+        zf.writestr("manifest.json", manifest if isinstance(manifest, str) else json.dumps({**base, **manifest}))
+    result = verify(str(tmp_path / "m.zip"), *(["--rerun"] if rerun else []))
+    assert one_line_error(result), result.output
+    assert "manifest" in result.output or "re-run impossible" in result.output, result.output
+
+
+def test_an_entry_inflating_beyond_its_manifest_size_is_not_read(packs, tmp_path):
+    """A pack of a few MB holding an entry of hundreds of MB of zeros (a decompression bomb) in
+    place of the PDF: named as altered from the zip's directory, without inflating it."""
+    from conftest import run_auditor
+
+    bomb = tmp_path / "bomb.zip"
+    with zipfile.ZipFile(packs / "2026-08.zip") as src, zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            if info.filename != "reports/report-2026-08.pdf":
+                dst.writestr(info.filename, src.read(info))
+                continue
+            with dst.open(info.filename, "w", force_zip64=True) as fh:
+                zeros = bytes(1 << 20)
+                for _ in range(384):
+                    fh.write(zeros)
+    assert bomb.stat().st_size < 10 << 20
+    code, out, err, peak_mb = run_auditor("verify", str(bomb))
+    assert code == 1 and "altered: reports/report-2026-08.pdf" in out, (out, err)
+    assert peak_mb < 250, peak_mb
