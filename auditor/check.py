@@ -196,13 +196,43 @@ def run_check(
             datetime.now(timezone.utc),
         ],
     ).fetchone()[0]
-    _store_waivers(con, active)
     params = {
         **parameters(config, as_of),
         "run_id": run_id,
         "period_start": period.start if period else None,
         "period_end": period.end if period else None,
     }
+    try:
+        _store_waivers(con, active)
+        results = _run_controls(con, controls, params, disabled, on_control)
+        results += [ControlResult(c, "not_evaluated", reason="not selected (--control, --min-severity)") for c in unselected]
+        con.executemany(
+            "INSERT INTO control_results VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [[run_id, r.control.id, r.control.severity, r.status, r.findings, r.waived, r.reason] for r in results],
+        )
+        con.execute("UPDATE check_runs SET finished_at = ? WHERE run_id = ?", [datetime.now(timezone.utc), run_id])
+    except BaseException:
+        _discard_run(con, run_id)
+        raise
+    return CheckRun(run_id, as_of, period, results, evidence_of(con, config, as_of, period, waivers), expired, active,
+                    waivers)
+
+
+def _discard_run(con: duckdb.DuckDBPyConnection, run_id: int) -> None:
+    """Remove what an interrupted or failed run stored. Never used anyway (find_or_run takes
+    finished runs only), it would still sit in the database as a run that never was. Best
+    effort: on a second Ctrl-C or a broken connection the unfinished row stays, and is ignored."""
+    try:
+        for table in ("findings", "control_results", "check_runs"):
+            con.execute(f"DELETE FROM {table} WHERE run_id = ?", [run_id])
+    except (duckdb.Error, KeyboardInterrupt):
+        pass
+
+
+def _run_controls(con: duckdb.DuckDBPyConnection, controls: list[Control], params: dict[str, object],
+                  disabled: set[str], on_control: Callable[[int, Control], None] | None) -> list[ControlResult]:
+    """Run each control of a run; a control the database cannot run is in error, the rest go on.
+    An interruption (Ctrl-C) is not an error of the control: it stops the run."""
     absent = absent_logs(con)
     results = []
     for i, control in enumerate(controls):
@@ -217,20 +247,15 @@ def run_check(
             continue
         try:
             counts = _run_one(con, control, {**params, "control": control.id, "severity": control.severity})
+        except duckdb.InterruptException:
+            raise
         except duckdb.Error as exc:
             results.append(ControlResult(control, "error", reason=str(exc).strip().splitlines()[0]))
             continue
         found, waived = counts
         status = "pass" if found == 0 else ("waived" if waived == found else "fail")
         results.append(ControlResult(control, status, found, waived))
-    results += [ControlResult(c, "not_evaluated", reason="not selected (--control, --min-severity)") for c in unselected]
-    con.executemany(
-        "INSERT INTO control_results VALUES (?, ?, ?, ?, ?, ?, ?)",
-        [[run_id, r.control.id, r.control.severity, r.status, r.findings, r.waived, r.reason] for r in results],
-    )
-    con.execute("UPDATE check_runs SET finished_at = ? WHERE run_id = ?", [datetime.now(timezone.utc), run_id])
-    return CheckRun(run_id, as_of, period, results, evidence_of(con, config, as_of, period, waivers), expired, active,
-                    waivers)
+    return results
 
 
 def evidence_of(con: duckdb.DuckDBPyConnection, config: Config, as_of: datetime, period: Period | None,

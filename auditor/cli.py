@@ -1,18 +1,23 @@
 """The `auditor` command line: a thin layer over the stage modules.
 
 Exit codes: 0 clean on complete evidence, 1 findings at or above the chosen severity, 2 bad usage
-or input, 3 evidence incomplete (a control not evaluated or in error, a gap not acknowledged).
+or input (and a full disk, or any other error the system reports), 3 evidence incomplete (a
+control not evaluated or in error, a gap not acknowledged), 130 interrupted (Ctrl-C). Every
+error is one line on stderr, never a traceback.
 """
 
 from __future__ import annotations
 
-import contextlib
+import io
+import signal
 import sys
+import threading
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import click
+import duckdb
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, ProgressColumn, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -23,6 +28,7 @@ from auditor.config import Config, load_config, to_toml
 from auditor.controls import Control, catalogue
 from auditor.db import connect
 from auditor.errors import AuditorError
+from auditor.files import write_all_atomic
 from auditor.i18n import languages
 from auditor.ingest import LoadResult, SourceFile, load
 from auditor.outputs import print_table, to_csv, to_json, to_junit
@@ -31,21 +37,51 @@ from auditor.waivers import load_waivers
 DEFAULT_DB = "audit.duckdb"
 
 
+INTERRUPTED = 130  # 128 + SIGINT, as shells report a command stopped by Ctrl-C
+_interrupted = threading.Event()
+
+
+def _on_sigint(signum: int, frame: Any) -> None:
+    """Ctrl-C: remembered, then raised as usual. DuckDB turns it into its own InterruptException,
+    which a caller may have wrapped in an AuditorError: the flag says what really happened."""
+    _interrupted.set()
+    raise KeyboardInterrupt
+
+
+def _error_line(exc: BaseException) -> str:
+    """What went wrong, in one line."""
+    if isinstance(exc, OSError):
+        where = f"{exc.filename}: " if exc.filename is not None else ""
+        return f"{where}{exc.strerror or exc}"
+    if isinstance(exc, MemoryError):
+        return "out of memory (set a lower [duckdb] memory_limit, or give the machine more memory)"
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
 class AuditorGroup(click.Group):
-    """Turns a user mistake into one line on stderr and exit code 2: an AuditorError, or a file
-    the system would not open or write (a missing folder, no permission, a full disk)."""
+    """Turns every failure into one line on stderr and an exit code, never a traceback: a user
+    mistake (AuditorError), a file the system would not open or write (a missing folder, no
+    permission, a full disk) or a database error are 2; Ctrl-C is 130."""
 
     def invoke(self, ctx: click.Context) -> Any:
+        _interrupted.clear()
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGINT, _on_sigint)
         try:
             return super().invoke(ctx)
-        except AuditorError as exc:
-            click.echo(f"error: {exc}", err=True)
+        except (KeyboardInterrupt, duckdb.InterruptException):
+            self._interrupt(ctx)
+        except (AuditorError, OSError, duckdb.Error, MemoryError) as exc:
+            if _interrupted.is_set():
+                self._interrupt(ctx)
+            message = str(exc) if isinstance(exc, AuditorError) else _error_line(exc)
+            click.echo(f"error: {message}", err=True)
             ctx.exit(2)
-        except OSError as exc:
-            if exc.filename is None:
-                raise
-            click.echo(f"error: {exc.filename}: {exc.strerror}", err=True)
-            ctx.exit(2)
+
+    @staticmethod
+    def _interrupt(ctx: click.Context) -> None:
+        click.echo("error: interrupted; the database and the files written before are as they were", err=True)
+        ctx.exit(INTERRUPTED)
 
 
 def _config(ctx: click.Context) -> Config:
@@ -267,6 +303,8 @@ def check_cmd(ctx: click.Context, db_path: str, period: str | None, date_from: s
             else date_period(date_from, date_to, config.time.report_timezone) if date_from else None)
     controls = select_controls(control_ids, min_severity)
     waivers = load_waivers(waivers_path, {c.id for c in catalogue()})
+    if output and not output.parent.is_dir():  # said before the work, not after
+        raise AuditorError(f"{output}: No such file or directory")
     con = _open_existing(db_path, config)
     # The bar advances control by control (at 100M events the controls take minutes).
     with _progress() as progress:
@@ -276,12 +314,17 @@ def check_cmd(ctx: click.Context, db_path: str, period: str | None, date_from: s
             progress.update(task, description=f"checking {control.id}", completed=i)
 
         result = run_check(con, config, controls, _parse_as_of(as_of_text), span, waivers, on_control, unselected(controls))
-    with output.open("w", encoding="utf-8") if output else contextlib.nullcontext(sys.stdout) as fh:
-        if fmt == "table":
-            print_table(Console(soft_wrap=True, file=fh), con, result)
-        else:
-            fh.write({"json": to_json, "csv": to_csv, "junit": to_junit}[fmt](con, result))
+    if fmt == "table":
+        text = io.StringIO()
+        print_table(Console(soft_wrap=True, file=text if output else None), con, result)
+        text = text.getvalue()
+    else:
+        text = {"json": to_json, "csv": to_csv, "junit": to_junit}[fmt](con, result)
     con.close()
+    if output:
+        write_all_atomic({output: text})  # a full disk or Ctrl-C leaves the earlier file, not half a new one
+    elif text:
+        sys.stdout.write(text)
     ctx.exit(result.exit_code(fail_on))
 
 

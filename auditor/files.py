@@ -69,27 +69,49 @@ def write_all_atomic(files: dict[Path, bytes | str]) -> None:
 
     A failure while writing (a full disk, an interruption) removes the temporary files and
     leaves every old file as it was; the renames run with SIGINT held back, so the new files
-    replace the old ones together.
+    replace the old ones together. A path that is not a regular file (/dev/stdout, a FIFO) is
+    written to directly: a rename would replace the device itself.
     """
     written: list[tuple[str, Path]] = []
     try:
         for path, data in files.items():
-            path.parent.mkdir(parents=True, exist_ok=True)
             raw = data.encode("utf-8") if isinstance(data, str) else data
+            if _special(path):
+                with open(path, "wb") as fh:
+                    fh.write(raw)
+                continue
+            path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
             written.append((tmp, path))
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(raw)
-                fh.flush()
-                os.fsync(fh.fileno())  # a full disk shows here, not after the rename
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(tmp, 0o666 & ~umask)  # an output is an ordinary file, not a private temporary one
+            _write_temp(fd, tmp, raw)
         with sigint_deferred():
             while written:
                 tmp, path = written[0]
                 os.replace(tmp, path)
                 written.pop(0)
+    except OSError as exc:
+        if exc.filename is None:  # a write or flush names no file: say which one
+            raise OSError(exc.errno, exc.strerror, str(path)) from None
+        raise
     finally:
         for tmp, _ in written:
             Path(tmp).unlink(missing_ok=True)
+
+
+def _special(path: Path) -> bool:
+    """Whether `path` exists and is not a regular file (or a link to one)."""
+    try:
+        return not stat.S_ISREG(os.stat(path).st_mode)
+    except FileNotFoundError:
+        return False
+
+
+def _write_temp(fd: int, tmp: str, raw: bytes) -> None:
+    """Fill a new temporary file and make it an ordinary file, readable as the umask allows."""
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(raw)
+        fh.flush()
+        os.fsync(fh.fileno())  # a full disk shows here, before any old file is replaced
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)

@@ -727,6 +727,8 @@ def _load_file(
             con.execute("UPDATE _checked SET _line = _stage._src_line FROM _stage WHERE _stage._ord = _checked._ord")
         if stager is None and src.format in _CUT_LAST_RECORD:
             _refuse_truncated(con, src)
+    except duckdb.InterruptException:
+        raise
     except duckdb.Error as exc:
         first = str(exc).strip().splitlines()[0]
         raise AuditorError(f"{src.path}: cannot read as {src.format}: {first}") from None
@@ -781,6 +783,15 @@ def _load_file(
     return result
 
 
+def _rollback(con: duckdb.DuckDBPyConnection) -> None:
+    """Undo the load; a COMMIT that failed (a full disk) has already ended the transaction, and
+    the error that ended it is the one to report, not this one."""
+    try:
+        con.execute("ROLLBACK")
+    except duckdb.Error:
+        pass
+
+
 @dataclass
 class LoadResult:
     """The outcome of one `auditor load`: a result per file and the optional logs absent.
@@ -820,22 +831,35 @@ def load(
     total = sum(src.path.stat().st_size for src in sources) + sum(e.path.stat().st_size for e in exports)
     done = 0
     results = []
+    reading: list[Path] = []  # the file being read, to name it in an error raised without its name
+
+    def at_file(src: SourceFile, done: int, total: int) -> None:
+        reading[:] = [src.path]
+        if on_file:
+            on_file(src, done, total)
+
     con.execute("BEGIN TRANSACTION")
     try:
-        for src in sources:
-            # A CSV's lines are counted with its hash (to find blank lines), unless it is gzip.
-            sha, size, lines = sha256_of(src.path, count_lines=src.format == "csv" and src.path.suffix.lower() == ".csv")
-            if on_file:
-                on_file(src, done, total)
-            done += size
-            if already_loaded(con, sha):
-                results.append(FileResult(log=src.log.name, file=src.name, skipped=True))
-                continue
-            results.append(_load_file(con, src, config, sha, size, lines))
-        export_results, roles_changed, overlaps = adapters.load_exports(con, exports, config, results, on_file, done, total)
+        try:
+            for src in sources:
+                # A CSV's lines are counted with its hash (to find blank lines), unless it is gzip.
+                sha, size, lines = sha256_of(src.path, count_lines=src.format == "csv" and src.path.suffix.lower() == ".csv")
+                at_file(src, done, total)
+                done += size
+                if already_loaded(con, sha):
+                    results.append(FileResult(log=src.log.name, file=src.name, skipped=True))
+                    continue
+                results.append(_load_file(con, src, config, sha, size, lines))
+            export_results, roles_changed, overlaps = adapters.load_exports(con, exports, config, results, at_file, done,
+                                                                             total)
+        except RecursionError:
+            # Python's JSON parser recurses once per level: a document nested thousands deep.
+            where = reading[0] if reading else input_dir
+            raise AuditorError(f"{where}: nested too deeply to read (thousands of levels of arrays or objects); "
+                               "not an export auditor reads") from None
         _drop_temp(con)
         con.execute("COMMIT")
     except BaseException:
-        con.execute("ROLLBACK")
+        _rollback(con)
         raise
     return LoadResult(results, absent, export_results, ignored, roles_changed, overlaps)

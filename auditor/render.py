@@ -13,7 +13,6 @@ import io
 import os
 import re
 import sys
-import tempfile
 import threading
 from datetime import datetime, timezone
 from pathlib import Path
@@ -21,6 +20,7 @@ from typing import Any
 
 import jinja2
 
+from auditor.files import write_all_atomic
 from auditor.resources import templates_dir
 
 
@@ -49,19 +49,7 @@ def generated_at() -> datetime:
 
 def write_atomic(path: Path, data: bytes | str) -> None:
     """Write `path` through a temporary file and a rename: never a half-written report."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    raw = data.encode("utf-8") if isinstance(data, str) else data
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(raw)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # a report is an ordinary file, not a private temporary one
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_all_atomic({path: data})
 
 
 # What svg_chart and html_to_pdf import: about 0.45 s and 0.6 s of a report's start-up.
@@ -167,8 +155,12 @@ def svg_chart(key: str, draw: Any, width: float = 6.5, height: float = 2.2) -> s
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
+    # Every text reaches the chart literally: a value from a log such as `$x^$` would otherwise be
+    # parsed as math text and stop the report (parse_math is read when each text is made, and
+    # every text of the chart is made inside this context).
     with matplotlib.rc_context(
-        {"svg.fonttype": "none", "svg.hashsalt": "auditor", "font.size": 8, "font.family": "DejaVu Sans"}
+        {"svg.fonttype": "none", "svg.hashsalt": "auditor", "font.size": 8, "font.family": "DejaVu Sans",
+         "text.parse_math": False, "text.usetex": False}
     ):
         fig = Figure(figsize=(width, height))
         FigureCanvasAgg(fig)

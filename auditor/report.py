@@ -25,8 +25,8 @@ from auditor.errors import AuditorError
 from auditor.coverage import Window, assess
 from auditor.outputs import findings_csv, findings_frame, inputs
 from auditor.pseudonym import Pseudonymizer, pseudonym_key
-from auditor.render import (CHART_MODULES, PDF_MODULES, Preload, environment, generated_at, html_to_pdf, svg_chart,
-                             write_atomic)
+from auditor.files import write_all_atomic
+from auditor.render import CHART_MODULES, PDF_MODULES, Preload, environment, generated_at, html_to_pdf, svg_chart
 from auditor.waivers import WaiverFile
 
 EXAMPLES = 25  # findings shown per control; the CSV has them all
@@ -266,12 +266,17 @@ def write_report(
     html_path = out_dir / f"report-{period_text}.html"
     pdf_path = out_dir / f"report-{period_text}.pdf"
     csv_path = out_dir / f"findings-{period_text}.csv"
+    # Everything is made before anything is written, then written together: an interruption or
+    # a full disk leaves the earlier report's files as they were, never a new HTML beside an
+    # old PDF.
+    files: dict[Path, bytes | str] = {}
     if "html" in formats:
-        write_atomic(html_path, html)
+        files[html_path] = html
     if "pdf" in formats:
         loading.wait(PDF_MODULES)
-        write_atomic(pdf_path, render_pdf(html))
-    write_atomic(csv_path, findings_csv(findings_frame(con, run, pseudo)))
+        files[pdf_path] = render_pdf(html)
+    files[csv_path] = findings_csv(findings_frame(con, run, pseudo))
+    write_all_atomic(files)
     return ReportFiles(html_path if "html" in formats else None, pdf_path if "pdf" in formats else None, csv_path, run.run_id)
 
 

@@ -36,8 +36,8 @@ from auditor.db import iso, plain, rows
 from auditor.dsr import received_after, requests
 from auditor.errors import AuditorError
 from auditor.i18n import Messages
-from auditor.render import (CHART_MODULES, PDF_MODULES, Preload, environment, generated_at, html_to_pdf, svg_chart,
-                             write_atomic)
+from auditor.files import write_all_atomic
+from auditor.render import CHART_MODULES, PDF_MODULES, Preload, environment, generated_at, html_to_pdf, svg_chart
 from auditor.schema import LOGS_BY_NAME
 from auditor.waivers import WaiverFile
 
@@ -398,7 +398,6 @@ def write_subject_report(
     if "pdf" in formats:
         loading.wait(PDF_MODULES)
         content["pdf"], _refused = html_to_pdf(content["html"])  # self-contained: nothing to fetch, all refused
-    paths = [(out_dir / f"{stem}.{fmt}", content[fmt]) for fmt in FORMATS if fmt in formats]
-    for path, text in paths:
-        write_atomic(path, text)
-    return [path for path, _ in paths]
+    paths = {out_dir / f"{stem}.{fmt}": content[fmt] for fmt in FORMATS if fmt in formats}
+    write_all_atomic(paths)  # together: never a new HTML beside an old PDF
+    return list(paths)

@@ -1,0 +1,159 @@
+"""Hostile and broken input (issue 18): nothing lost, nothing run, nothing written outside,
+bounded memory, one-line errors. Evidence packs are in test_evidence.py."""
+
+from __future__ import annotations
+
+import os
+import resource
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+from click.testing import CliRunner
+from conftest import SAMPLE, write_input
+from test_controls import SETUP, access, consent
+
+from auditor.cli import main
+
+
+def cli(*args: str, env: dict | None = None):
+    return CliRunner().invoke(main, list(args), env=env)
+
+
+def one_line_error(result, code: int = 2) -> bool:
+    """Exit `code` with one line on stderr (CliRunner mixes stderr into output) and no traceback."""
+    return (result.exit_code == code and len(result.output.splitlines()) == 1 and result.output.startswith("error: ")
+            and "Traceback" not in result.output)
+
+
+@pytest.fixture(scope="module")
+def sample_db(tmp_path_factory) -> str:
+    db = str(tmp_path_factory.mktemp("hostile") / "audit.duckdb")
+    assert cli("load", str(SAMPLE), "--db", db).exit_code == 0
+    return db
+
+
+# --- Case 6: any text that reaches a chart is literal ----------------------------------------
+
+def test_a_dollar_sign_in_a_log_value_reaches_the_charts_as_text(tmp_path, monkeypatch):
+    rows = [access("a1", "2026-10-02T00:00:00Z", source_region="SE", destination_region="US", transfer_mechanism="$x^$"),
+            access("a2", "2026-10-03T00:00:00Z", source_region="SE", destination_region="US", transfer_mechanism=r"$\frac{$")]
+    folder = write_input(tmp_path / "in", access_events=rows, consent_events=[consent("c1", "2026-10-01T00:00:00Z")],
+                         admin_events=SETUP)
+    db = str(tmp_path / "a.duckdb")
+    assert cli("load", str(folder), "--db", db).exit_code == 0
+    report = cli("report", "--period", "2026-10", "--db", db, "--out", str(tmp_path / "out"), "--format", "html")
+    assert report.exit_code == 0, report.output
+    assert "$x^$" in (tmp_path / "out" / "report-2026-10.html").read_text()
+    monkeypatch.setattr("auditor.evidence.render_pdf", lambda html: b"%PDF not rendered in this test")
+    pack = cli("evidence", "--period", "2026-10", "--db", db, "--out", str(tmp_path / "pack.zip"))
+    assert pack.exit_code == 0, pack.output
+
+
+# --- Case 7: interruption, full disk, recursion ------------------------------------------------
+
+def test_an_interrupted_report_is_one_line_exit_130_and_leaves_the_old_files_and_no_unfinished_run(
+        sample_db, tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    before = _old_report(out, "2026-08")
+    args = ["report", "--period", "2026-08", "--db", sample_db, "--out", str(out), "--format", "html,pdf"]
+
+    def interrupted(html: str) -> bytes:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("auditor.report.render_pdf", interrupted)
+    result = cli(*args, "--pseudonymize", env={"AUDITOR_PSEUDONYM_KEY": "k"})
+    assert one_line_error(result, 130) and "interrupted" in result.output, result.output
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before  # no new HTML beside the old PDF
+
+    import auditor.check as check
+
+    calls = []
+
+    def stopped_at_the_third(*a, **kw):
+        calls.append(1)
+        if len(calls) == 3:
+            raise duckdb.InterruptException("INTERRUPT Error: Interrupted!")
+        return real(*a, **kw)
+
+    real = check._run_one
+    monkeypatch.setattr(check, "_run_one", stopped_at_the_third)
+    result = cli("check", "--db", sample_db, "--period", "2026-07")
+    assert one_line_error(result, 130), result.output
+    con = duckdb.connect(sample_db, read_only=True)
+    assert con.execute("SELECT count(*) FROM check_runs WHERE finished_at IS NULL").fetchone()[0] == 0
+    con.close()
+
+
+def _old_report(out: Path, period: str) -> dict[str, bytes]:
+    """The files of an earlier report of `period` in `out`, by name (what must stay untouched)."""
+    out.mkdir(parents=True, exist_ok=True)
+    for name in (f"report-{period}.html", f"report-{period}.pdf", f"findings-{period}.csv"):
+        (out / name).write_bytes(f"the earlier {name}\n".encode())
+    return {p.name: p.read_bytes() for p in out.iterdir()}
+
+
+def _big_access_log(folder: Path, rows: int) -> Path:
+    """A valid access_events.csv of `rows` rows, made by DuckDB in a second."""
+    folder.mkdir(parents=True, exist_ok=True)
+    write_input(folder, access_events=[access("a0", "2026-10-01T10:00:00Z")])
+    duckdb.sql(f"""COPY (SELECT 'a' || i AS event_id, '2026-10-01T10:00:00Z' AS occurred_at, 'u' || (i % 1000) AS user_id,
+        'linkedin_to_microsoft' AS direction, 'profile' AS category, 's' || i AS session_id
+        FROM range({rows}) t(i)) TO '{folder / "access_events.csv"}' (HEADER)""")
+    return folder
+
+
+def test_ctrl_c_during_a_load_is_one_line_exit_130_and_leaves_no_database(tmp_path):
+    folder = _big_access_log(tmp_path / "in", 3_000_000)
+    db = tmp_path / "new.duckdb"
+    child = subprocess.Popen([sys.executable, "-c", "from auditor.cli import main; main()", "load", str(folder), "--db", str(db)],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not db.exists() and time.monotonic() < deadline and child.poll() is None:
+        time.sleep(0.02)
+    time.sleep(0.5)  # well into the load (connected, hashing or reading)
+    child.send_signal(signal.SIGINT)
+    out, err = child.communicate(timeout=60)
+    assert child.returncode == 130, (out, err)
+    assert err.startswith("error: interrupted") and len(err.splitlines()) == 1, err
+    assert not db.exists()
+
+
+def _limited_file_size(kb: int):
+    """For a child: files it writes may grow to `kb` KB, then writes fail (EFBIG, as on a full disk:
+    Python ignores SIGXFSZ)."""
+    return lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (kb * 1024, kb * 1024))
+
+
+def _auditor(*args: str, kb: int, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", "from auditor.cli import main; main()", *args], capture_output=True,
+                          text=True, preexec_fn=_limited_file_size(kb), cwd=cwd, timeout=120)
+
+
+def test_a_full_disk_is_one_line_exit_2_during_load_report_sample_and_check(sample_db, tmp_path):
+    load = _auditor("load", str(SAMPLE), "--db", "full.duckdb", kb=1024, cwd=tmp_path)
+    assert load.returncode == 2 and len(load.stderr.splitlines()) == 1 and "too large" in load.stderr, load.stderr
+    assert not (tmp_path / "full.duckdb").exists()
+    sample = _auditor("sample", "--out", "smp", kb=64, cwd=tmp_path)
+    assert sample.returncode == 2 and len(sample.stderr.splitlines()) == 1, sample.stderr
+    out = tmp_path / "out"
+    before = _old_report(out, "2026-09")
+    report = _auditor("report", "--period", "2026-09", "--db", sample_db, "--out", str(out), "--format", "html", kb=64,
+                      cwd=tmp_path)
+    assert report.returncode == 2 and report.stderr.startswith(f"error: {out}") and len(report.stderr.splitlines()) == 1
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before  # and no temporary file left
+    check = cli("check", "--db", sample_db, "--period", "2026-08", "--format", "csv", "--output", "/dev/full")
+    assert one_line_error(check) and "No space left on device" in check.output, check.output
+
+
+def test_a_deeply_nested_export_is_one_line_naming_the_file(tmp_path):
+    depth = 100_000
+    export = tmp_path / "directoryAudits.json"
+    export.write_text('{"@odata.context": "x/directoryAudits", "value": [{"activityDisplayName": "Add member to group",'
+                      f' "x": {"[" * depth}{"]" * depth}}}')
+    result = cli("load", str(export), "--db", str(tmp_path / "a.duckdb"))
+    assert one_line_error(result) and str(export) in result.output and "nested too deeply" in result.output, result.output
