@@ -69,11 +69,17 @@ class AuditorGroup(click.Group):
             signal.signal(signal.SIGINT, _on_sigint)
         try:
             return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
         except (KeyboardInterrupt, duckdb.InterruptException):
             self._interrupt(ctx)
-        except (AuditorError, OSError, duckdb.Error, MemoryError) as exc:
+        except Exception as exc:
+            # Ctrl-C inside a query comes back as whatever DuckDB makes of it (an InterruptException,
+            # a RuntimeError "Query interrupted", or either wrapped in an AuditorError).
             if _interrupted.is_set():
                 self._interrupt(ctx)
+            if not isinstance(exc, (AuditorError, OSError, duckdb.Error, MemoryError)):
+                raise
             message = str(exc) if isinstance(exc, AuditorError) else _error_line(exc)
             click.echo(f"error: {message}", err=True)
             ctx.exit(2)
