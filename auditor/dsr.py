@@ -20,6 +20,7 @@ from rich.table import Table
 from rich.text import Text
 
 from auditor.db import iso, plain, rows
+from auditor.outputs import neutralised_cell
 
 # Each status and its words in the DPO's overview and the monthly report.
 STATUSES = {"done_in_time": "done in time", "done_late": "done late", "open": "open", "overdue": "overdue"}
@@ -76,7 +77,9 @@ def to_csv(rows: list[dict[str, Any]]) -> str:
     writer.writerow(FIELDS)
     for row in rows:
         values = plain(row)
-        writer.writerow(["true" if values[k] is True else "false" if values[k] is False else values[k] for k in FIELDS])
+        # A request id or user id a spreadsheet would run as a formula is written with a leading `'`.
+        writer.writerow(["true" if values[k] is True else "false" if values[k] is False else neutralised_cell(values[k])
+                         for k in FIELDS])
     return buffer.getvalue()
 
 

@@ -101,9 +101,31 @@ def findings_frame(con: duckdb.DuckDBPyConnection, run: CheckRun, pseudo: Pseudo
     ).fetch_df()
 
 
+# A cell a spreadsheet would take for a formula (OWASP, "CSV injection"): =, +, -, @, tab or CR first.
+FORMULA_START = r"^[=+\-@\t\r]"
+
+
+def neutralised(column: Any) -> Any:
+    """A text column with a `'` before each value a spreadsheet would run as a formula
+    (`=HYPERLINK(...)` is written `'=HYPERLINK(...)`); other values and non-text columns as they are."""
+    from pandas.api.types import is_object_dtype, is_string_dtype
+
+    if not (is_object_dtype(column.dtype) or is_string_dtype(column.dtype)):
+        return column
+    text = column.astype("string")
+    return column.where(~text.str.contains(FORMULA_START, regex=True).fillna(False), "'" + text)
+
+
+def neutralised_cell(value: Any) -> Any:
+    """One CSV cell, neutralised as `neutralised` does a column (for the few rows of `auditor dsr`)."""
+    return "'" + value if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
 def findings_csv(frame: Any) -> str:
-    """The findings CSV: booleans written true/false, as in the JSON."""
-    return frame.assign(waived=frame["waived"].map({True: "true", False: "false"})).to_csv(index=False, lineterminator="\n")
+    """The findings CSV: booleans written true/false, as in the JSON; a text that a spreadsheet
+    would run as a formula is written with a leading `'` (neutralised)."""
+    frame = frame.assign(waived=frame["waived"].map({True: "true", False: "false"}))
+    return frame.apply(neutralised).to_csv(index=False, lineterminator="\n")
 
 
 def findings_parquet(frame: Any) -> bytes:

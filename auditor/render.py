@@ -19,19 +19,37 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from markupsafe import Markup
 
 from auditor.files import write_all_atomic
 from auditor.resources import templates_dir
 
 
+# Characters HTML has no use for and a log value may still hold (NUL, escape, the C1 controls):
+# tab, line feed and carriage return are kept.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def without_control_characters(value: Any) -> Any:
+    """What `{{ value }}` prints, without control characters; markup stays markup (removing a
+    character cannot make a tag)."""
+    if isinstance(value, Markup):
+        return Markup(CONTROL_CHARACTERS.sub("", value))
+    if isinstance(value, str):
+        return CONTROL_CHARACTERS.sub("", value)
+    return value
+
+
 def environment() -> jinja2.Environment:
-    """The template environment: autoescaping on for .html templates (and strings)."""
+    """The template environment: autoescaping on for .html templates (and strings); control
+    characters removed from every value printed."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(templates_dir()),
         autoescape=jinja2.select_autoescape(["html", "htm", "j2"], default_for_string=True),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        finalize=without_control_characters,
     )
     env.filters["ts"] = lambda t: "" if t is None else t.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     env.filters["day"] = lambda t: "" if t is None else t.astimezone(timezone.utc).strftime("%Y-%m-%d")

@@ -115,7 +115,7 @@ def test_ctrl_c_during_a_load_is_one_line_exit_130_and_leaves_no_database(tmp_pa
     deadline = time.monotonic() + 60
     while not db.exists() and time.monotonic() < deadline and child.poll() is None:
         time.sleep(0.02)
-    time.sleep(0.5)  # well into the load (connected, hashing or reading)
+    time.sleep(1.0)  # well into the load (hashing or reading; the load takes seconds)
     child.send_signal(signal.SIGINT)
     out, err = child.communicate(timeout=60)
     assert child.returncode == 130, (out, err)
@@ -157,3 +157,63 @@ def test_a_deeply_nested_export_is_one_line_naming_the_file(tmp_path):
                       f' "x": {"[" * depth}{"]" * depth}}}')
     result = cli("load", str(export), "--db", str(tmp_path / "a.duckdb"))
     assert one_line_error(result) and str(export) in result.output and "nested too deeply" in result.output, result.output
+
+
+# --- Case 9: spreadsheet formulas in CSV outputs, control characters in HTML -------------------
+
+FORMULAS = ['=HYPERLINK("http://evil.example","x")', "+cmd|' /C calc'!A0", "-2+3", "@SUM(1+1)"]  # a tab or CR is trimmed on load
+
+
+def test_a_leading_tab_or_carriage_return_is_neutralised_too():
+    import pandas as pd
+
+    from auditor.outputs import findings_csv
+
+    frame = pd.DataFrame({"event_id": ["\tx", "\rx", "a-1", None], "waived": [False, False, True, False]})
+    assert findings_csv(frame).split("\n")[1:3] == ["'\tx,false", "'\rx,false"]
+    assert findings_csv(frame).endswith("a-1,true\n,false\n")
+
+
+def test_formula_cells_are_neutralised_in_every_csv_auditor_writes(tmp_path, monkeypatch):
+    import csv
+    import io
+    import zipfile
+
+    from test_controls import request
+
+    rows = [access(f"{f}", "2026-10-02T00:00:00Z", user_id="u1") for f in FORMULAS]  # no consent: each a finding
+    folder = write_input(tmp_path / "in", access_events=rows, consent_events=[consent("c1", "2026-10-09T00:00:00Z", user="u2")],
+                         admin_events=SETUP, dsr_requests=[request("@SUM(1)", "2026-10-01T00:00:00Z", user_id="=1+1")])
+    db = str(tmp_path / "a.duckdb")
+    assert cli("load", str(folder), "--db", db).exit_code == 0
+
+    def cells(text: str, column: str) -> set[str]:
+        return {r[column] for r in csv.DictReader(io.StringIO(text))}
+
+    wanted = {"'" + f for f in FORMULAS}
+    check = cli("check", "--db", db, "--period", "2026-10", "--format", "csv", "--control", "consent-before-access")
+    assert cells(check.output, "event_id") == wanted, check.output
+    assert cli("report", "--period", "2026-10", "--db", db, "--out", str(tmp_path / "out"), "--format", "html").exit_code == 0
+    report_csv = (tmp_path / "out" / "findings-2026-10.csv").read_text()
+    assert wanted <= cells(report_csv, "event_id")
+    monkeypatch.setattr("auditor.evidence.render_pdf", lambda html: b"%PDF not rendered in this test")
+    assert cli("evidence", "--period", "2026-10", "--db", db, "--out", str(tmp_path / "p.zip")).exit_code == 0
+    with zipfile.ZipFile(tmp_path / "p.zip") as zf:
+        assert zf.read("findings/findings.csv").decode() == report_csv
+    dsr = cli("dsr", "--db", db, "--format", "csv", "--as-of", "2026-10-05T00:00:00Z")
+    assert cells(dsr.output, "request_id") == {"'@SUM(1)"} and cells(dsr.output, "user_id") == {"'=1+1"}
+    assert cells(dsr.output, "days_left") == {"27"}  # numbers stay numbers
+
+
+def test_control_characters_never_reach_the_html(tmp_path):
+    import json
+
+    folder = write_input(tmp_path / "in", access_events=[access("a1", "2026-10-02T00:00:00Z")],
+                         consent_events=[consent("c1", "2026-10-01T00:00:00Z")])
+    (folder / "users.jsonl").write_text(json.dumps({"user_id": "u1", "display_name": "Al\u0000ice\u001b[2J\u0085"}) + "\n")
+    db = str(tmp_path / "a.duckdb")
+    assert cli("load", str(folder), "--db", db).exit_code == 0
+    result = cli("subject", "u1", "--db", db, "--out", str(tmp_path / "out"), "--format", "html")
+    assert result.exit_code == 0, result.output
+    html = (tmp_path / "out" / "subject-u1.html").read_text()
+    assert "Alice[2J" in html and not any(c in html for c in "\u0000\u001b\u0085")
