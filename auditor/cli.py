@@ -231,7 +231,7 @@ def load_cmd(ctx: click.Context, input_dir: Path, db_path: str, fmt: str) -> Non
     new = db_path != ":memory:" and not Path(db_path).exists()
     made = [p for p in (Path(db_path), Path(db_path + ".wal")) if new and not p.exists()]
     try:
-        con = connect(db_path, config)
+        con = connect(db_path, config, write=True)
         try:
             _load_and_print(con, input_dir, config, fmt)
         finally:

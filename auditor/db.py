@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from datetime import datetime, timezone
 from pathlib import Path
@@ -14,48 +15,115 @@ from auditor.errors import AuditorError
 from auditor.resources import queries_dir
 
 
-def connect(path: str | Path, config: Config, queries: Path | None = None) -> duckdb.DuckDBPyConnection:
+def connect(path: str | Path, config: Config, write: bool = False) -> duckdb.DuckDBPyConnection:
     """Open (or create) the database at `path` (or ":memory:"), apply settings, create tables.
 
-    `queries` is the folder with schema.sql and views.sql (default: the installed ones; an
-    evidence pack's re-run uses the packed ones).
+    A database that cannot be written (a read-only file, folder or file system: an archived
+    audit) is opened read-only, unless `write` (a load) needs it writable: then it is refused.
+    Read-only, the shared views and macros are made as temporary ones, and a command's check
+    run and pack record go to temporary tables that shadow the stored ones for the connection's
+    life: a read-only database is never written, and its stored runs are not reused.
     """
     settings: dict[str, str | int] = {}
     if config.duckdb.memory_limit:
         settings["memory_limit"] = config.duckdb.memory_limit
     if config.duckdb.threads:
         settings["threads"] = config.duckdb.threads
+    read_only = _read_only(path)
+    if read_only and write:
+        raise AuditorError(f"{path}: the database is read-only; load into a writable one (--db)")
     try:
-        con = duckdb.connect(str(path), config=settings)
+        con = duckdb.connect(str(path), read_only=read_only, config=settings)
     except duckdb.Error as exc:
         raise AuditorError(f"{path}: cannot open the database: {exc}") from None
     # Every timestamp is stored and compared in UTC; report periods convert explicitly.
     con.execute("SET TimeZone = 'UTC'")
-    schema = ((queries or queries_dir()) / "schema.sql").read_text(encoding="utf-8")
+    schema = (queries_dir() / "schema.sql").read_text(encoding="utf-8")
+    views = (queries_dir() / "views.sql").read_text(encoding="utf-8")
+    if read_only:
+        _check_tables(con, path, schema, _expected_columns(schema))
+        con.execute(_as_temporary(views))
+        _shadow_run_tables(con, schema)
+        return con
     con.execute(schema)
     _check_tables(con, path, schema)
-    con.execute(((queries or queries_dir()) / "views.sql").read_text(encoding="utf-8"))
+    con.execute(views)
     return con
+
+
+def _read_only(path: str | Path) -> bool:
+    """Whether an existing database file, or the folder it writes its log beside, cannot be
+    written (access() also says so for a read-only file system and an immutable file)."""
+    if str(path) == ":memory:" or not Path(path).exists():
+        return False
+    folder = Path(path).resolve().parent
+    return not (os.access(path, os.W_OK) and os.access(folder, os.W_OK))
+
+
+def _as_temporary(sql: str) -> str:
+    """views.sql with each view and macro made TEMP (a read-only database takes no new object)."""
+    return re.sub(r"\bCREATE OR REPLACE (VIEW|MACRO)\b", r"CREATE OR REPLACE TEMP \1", sql)
+
+
+# What commands other than `load` write: a check run (check_runs, control_results, findings) and
+# a pack's record (evidence_packs).
+RUN_TABLES = ("check_runs", "control_results", "findings", "evidence_packs")
+
+
+def _shadow_run_tables(con: duckdb.DuckDBPyConnection, schema: str) -> None:
+    """Temporary run tables in front of the stored ones (a temporary table shadows a table of
+    the same name); the packs made before are copied in, for the chain of a new pack."""
+    con.execute("CREATE TEMP TABLE _stored_packs AS SELECT * FROM evidence_packs")
+    following = con.execute("SELECT coalesce(max(pack_id), 0) + 1 FROM _stored_packs").fetchone()[0]
+    for statement in _statements(schema):
+        match = re.match(r"CREATE (SEQUENCE|TABLE) IF NOT EXISTS (\w+)", statement)
+        if not match or match.group(2).removesuffix("_seq") not in RUN_TABLES:
+            continue
+        temporary = statement.replace(f"CREATE {match.group(1)} IF NOT EXISTS", f"CREATE TEMP {match.group(1)}", 1)
+        if match.group(2) == "evidence_packs_seq":
+            temporary = re.sub(r"START \d+", f"START {int(following)}", temporary)
+        con.execute(temporary)
+    con.execute("INSERT INTO evidence_packs SELECT * FROM _stored_packs")
+    con.execute("DROP TABLE _stored_packs")
+
+
+def _statements(sql: str) -> list[str]:
+    """The statements of one of our own SQL files (no `;` inside a string), comments dropped."""
+    text = "\n".join(line for line in sql.splitlines() if not line.lstrip().startswith("--"))
+    return [s.strip() for s in text.split(";") if s.strip()]
 
 
 _COLUMNS_SQL = """SELECT table_name, list(column_name || ' ' || data_type ORDER BY column_index)
     FROM duckdb_columns() WHERE database_name = ? AND schema_name = 'main' GROUP BY table_name"""
 
 
-def _check_tables(con: duckdb.DuckDBPyConnection, path: str | Path, schema: str) -> None:
+def _expected_columns(schema: str) -> dict[str, list[str]]:
+    """The tables schema.sql makes, with their columns, from a database of their own."""
+    scratch = duckdb.connect(":memory:")
+    try:
+        scratch.execute(schema)
+        return dict(scratch.execute(_COLUMNS_SQL, ["memory"]).fetchall())
+    finally:
+        scratch.close()
+
+
+def _check_tables(con: duckdb.DuckDBPyConnection, path: str | Path, schema: str,
+                  want: dict[str, list[str]] | None = None) -> None:
     """Refuse a database whose tables are not the ones schema.sql makes (one made by an earlier
     version of auditor): CREATE TABLE IF NOT EXISTS keeps them as they were, and every query
     would fail on the first column that changed. The expected tables are made in an attached
-    in-memory database (10 ms; a second connection took 37)."""
+    in-memory database (10 ms; a second connection took 37), unless given (a read-only
+    connection can attach nothing)."""
     database = con.execute("SELECT current_database()").fetchone()[0]
-    con.execute("ATTACH ':memory:' AS _expected")
-    try:
-        con.execute("USE _expected")
-        con.execute(schema)
-        want = dict(con.execute(_COLUMNS_SQL, ["_expected"]).fetchall())
-    finally:
-        con.execute('USE "' + database.replace('"', '""') + '"')
-        con.execute("DETACH _expected")
+    if want is None:
+        con.execute("ATTACH ':memory:' AS _expected")
+        try:
+            con.execute("USE _expected")
+            con.execute(schema)
+            want = dict(con.execute(_COLUMNS_SQL, ["_expected"]).fetchall())
+        finally:
+            con.execute('USE "' + database.replace('"', '""') + '"')
+            con.execute("DETACH _expected")
     have = dict(con.execute(_COLUMNS_SQL, [database]).fetchall())
     for table, columns in want.items():
         if have.get(table) != columns:

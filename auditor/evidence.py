@@ -69,22 +69,43 @@ def _sha(data: bytes) -> str:
 
 
 def keygen(out_dir: Path) -> tuple[Path, Path]:
-    """Write an Ed25519 key pair: auditor-signing-key.pem (private, mode 0600) and .pub.pem."""
+    """Write an Ed25519 key pair: auditor-signing-key.pem (private, mode 0600) and .pub.pem.
+
+    Neither key is ever overwritten, and neither name is followed if it is a symbolic link
+    (dangling or not): a key pair is made whole, beside no other, or not at all."""
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-    key = Ed25519PrivateKey.generate()
     private = out_dir / "auditor-signing-key.pem"
     public = out_dir / "auditor-signing-key.pub.pem"
-    if private.exists():
-        raise AuditorError(f"{private}: exists; refusing to overwrite a signing key")
+    for path in (private, public):
+        if os.path.lexists(path):
+            raise AuditorError(f"{path}: exists; refusing to overwrite a signing key")
     out_dir.mkdir(parents=True, exist_ok=True)
-    # Created readable by the owner only, never for a moment by others (and never over a file
-    # that appeared meanwhile).
-    with os.fdopen(os.open(private, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as fh:
-        fh.write(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
-    public.write_bytes(_public_pem(key))
+    key = Ed25519PrivateKey.generate()
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    made: list[Path] = []
+    try:
+        # The private key is readable by its owner only, never for a moment by others.
+        for path, data, mode in ((private, pem, 0o600), (public, _public_pem(key), 0o644)):
+            _create_new(path, data, mode)
+            made.append(path)
+    except BaseException:
+        for path in made:
+            path.unlink(missing_ok=True)
+        raise
     return private, public
+
+
+def _create_new(path: Path, data: bytes, mode: int) -> None:
+    """Write a file that must not exist yet: never over one that appeared meanwhile, never
+    through a symbolic link."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, mode)
+    except FileExistsError:
+        raise AuditorError(f"{path}: exists; refusing to overwrite a signing key") from None
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
 
 
 def _load_private_key(path: Path) -> Any:

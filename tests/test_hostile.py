@@ -3,8 +3,10 @@ bounded memory, one-line errors. Evidence packs are in test_evidence.py."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import resource
+import shutil
 import signal
 import subprocess
 import sys
@@ -217,3 +219,64 @@ def test_control_characters_never_reach_the_html(tmp_path):
     assert result.exit_code == 0, result.output
     html = (tmp_path / "out" / "subject-u1.html").read_text()
     assert "Alice[2J" in html and not any(c in html for c in "\u0000\u001b\u0085")
+
+
+# --- Case 11: read-only databases, keygen ---------------------------------------------------------
+
+@contextlib.contextmanager
+def unwritable(*paths: Path):
+    """Make files and folders unwritable, even to root (which ignores modes): the immutable flag
+    for root, read-only modes otherwise."""
+    if os.geteuid() == 0:
+        if shutil.which("chattr") is None or subprocess.run(["chattr", "+i", *map(str, paths)],
+                                                              capture_output=True).returncode != 0:
+            pytest.skip("running as root without chattr +i: cannot make a file read-only")
+        try:
+            yield
+        finally:
+            subprocess.run(["chattr", "-i", *map(str, paths)], check=True)
+        return
+    modes = {p: p.stat().st_mode for p in paths}
+    for p in paths:
+        p.chmod(0o555 if p.is_dir() else 0o444)
+    try:
+        yield
+    finally:
+        for p, mode in modes.items():
+            p.chmod(mode)
+
+
+def test_a_read_only_database_serves_every_command_that_only_reads(sample_db, tmp_path):
+    import hashlib
+
+    archive = tmp_path / "archive"
+    archive.mkdir()
+    db = archive / "audit.duckdb"
+    shutil.copy(sample_db, db)
+    digest = hashlib.sha256(db.read_bytes()).hexdigest()
+    with unwritable(db, archive):
+        dsr = cli("dsr", "--db", str(db), "--format", "csv")
+        assert dsr.exit_code == 0 and dsr.output.startswith("request_id,"), dsr.output
+        subject = cli("subject", "pu-aad-1", "--db", str(db), "--out", str(tmp_path / "out"), "--format", "json,html")
+        assert subject.exit_code == 0, subject.output
+        assert cli("check", "--db", str(db), "--period", "2026-08", "--format", "json").exit_code == 1  # findings
+        load = cli("load", str(SAMPLE), "--db", str(db))
+        assert one_line_error(load) and "read-only" in load.output, load.output
+    assert hashlib.sha256(db.read_bytes()).hexdigest() == digest and sorted(p.name for p in archive.iterdir()) == [db.name]
+
+
+def test_keygen_overwrites_neither_key_and_follows_no_link(tmp_path):
+    keys = tmp_path / "keys"
+    keys.mkdir()
+    (keys / "auditor-signing-key.pub.pem").write_text("the key auditors were given\n")
+    result = cli("keygen", "--out", str(keys))
+    assert one_line_error(result) and "refusing to overwrite" in result.output, result.output
+    assert (keys / "auditor-signing-key.pub.pem").read_text() == "the key auditors were given\n"
+    assert not (keys / "auditor-signing-key.pem").exists()
+
+    elsewhere = tmp_path / "elsewhere.pem"
+    linked = tmp_path / "linked"
+    linked.mkdir()
+    (linked / "auditor-signing-key.pub.pem").symlink_to(elsewhere)  # dangling: a plain open would create it
+    assert one_line_error(cli("keygen", "--out", str(linked)))
+    assert not elsewhere.exists() and not (linked / "auditor-signing-key.pem").exists()
