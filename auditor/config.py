@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from auditor.errors import AuditorError
+from auditor.files import read_regular
 
 DEFAULT_FILE = "auditor.toml"
 
@@ -136,7 +137,7 @@ def load_config(path: Path | None = None) -> Config:
         if not path.exists():
             return Config()
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = tomllib.loads(read_regular(path, "configuration file").decode("utf-8"))
     except FileNotFoundError:
         raise AuditorError(f"{path}: configuration file not found") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:

@@ -20,9 +20,10 @@ from __future__ import annotations
 import csv
 import gzip
 import hashlib
+import io
 import json
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -139,6 +140,46 @@ def sha256_of(path: Path, count_lines: bool = False) -> tuple[str, int, int | No
     return digest.hexdigest(), size, newlines + (last != b"\n") if count_lines else None
 
 
+def _identity(path: Path) -> tuple[int, int, int, int]:
+    """What changes when a file is written to: device, inode, size, modification time."""
+    st = path.stat()
+    return st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns
+
+
+def _refuse_changed(path: Path, before: tuple[int, int, int, int], hashed: int) -> None:
+    """Refuse a file written to while it was hashed or read: the rows the reader loaded would not
+    be the bytes whose size and SHA-256 loaded_files records (a log still being exported)."""
+    if _identity(path) != before or hashed != before[2]:
+        raise AuditorError(f"{path}: changed while it was read (its size or modification time differs from before): "
+                           "load it once it is complete")
+
+
+def refuse_links(input_dir: Path) -> None:
+    """Refuse a symbolic link among the files and folders a load reads (INPUT's entries and
+    those of its folders) that leads out of INPUT or to a folder: `users -> .` would load
+    every log as the directory, and a link out reads files nobody gave. A link to a file
+    inside INPUT is read like that file."""
+    root = input_dir.resolve()
+    for entry in _entries_read(input_dir):
+        if not entry.is_symlink():
+            continue
+        target = entry.resolve()
+        if target.is_dir() or not target.is_relative_to(root):
+            where = "a folder" if target.is_dir() else "outside the input folder"
+            raise AuditorError(f"{entry}: a symbolic link to {target}, {where}; a load follows no link out of the input "
+                               "folder or to a folder: give the files themselves")
+
+
+def _entries_read(input_dir: Path) -> Iterator[Path]:
+    """INPUT's entries and those of its folders (not hidden: discovery skips those)."""
+    for entry in sorted(input_dir.iterdir()):
+        if entry.name.startswith("."):
+            continue
+        yield entry
+        if entry.is_dir() and not entry.is_symlink():
+            yield from (e for e in sorted(entry.iterdir()) if not e.name.startswith("."))
+
+
 def already_loaded(con: duckdb.DuckDBPyConnection, sha: str) -> bool:
     """Whether a file with these bytes was loaded before (loading it again changes nothing)."""
     return con.execute("SELECT 1 FROM loaded_files WHERE sha256 = ?", [sha]).fetchone() is not None
@@ -165,19 +206,42 @@ class Staged:
     numbered: bool = True  # False: the relation's _ord is NULL, and _checked is numbered after (CSV)
 
 
+HEADER_BYTES = 1 << 20  # a header longer than this is no log's
+
+
 def _read_header(src: SourceFile) -> list[str]:
-    opener = gzip.open if src.path.name.lower().endswith(".gz") else open
+    """The column names in a CSV file's header, from its first megabyte only.
+
+    Decoded leniently, so a byte that is not UTF-8 further down is left to the reader, which
+    quarantines its row with the line; one in the header itself is an error naming line 1.
+    """
     try:
-        with opener(src.path, "rt", encoding="utf-8-sig", newline="") as fh:  # type: ignore[operator]
-            header = next(csv.reader(fh), None)
-    except (OSError, EOFError, UnicodeDecodeError, csv.Error) as exc:
+        with _open_bytes(src.path) as fh:
+            head = fh.read(HEADER_BYTES)
+    except (OSError, EOFError) as exc:
         raise AuditorError(f"{src.path}: cannot read the header: {exc}") from None
+    text = head.decode("utf-8", errors="surrogateescape").removeprefix("\ufeff")
+    try:
+        header = next(csv.reader(io.StringIO(text, newline="")), None)
+    except csv.Error as exc:
+        raise AuditorError(f"{src.path}: line 1: cannot read the header: {exc}") from None
+    if len(head) == HEADER_BYTES and "\n" not in text:
+        raise AuditorError(f"{src.path}: line 1: the header is longer than {HEADER_BYTES:,} bytes: not a log's")
     if not header:
         raise AuditorError(f"{src.path}: line 1: empty file (expected a header naming the columns)")
+    if any("\udc80" <= c <= "\udcff" for name in header for c in name):
+        raise AuditorError(f"{src.path}: line 1: the header is not UTF-8 text")
     return [h.strip() for h in header]
 
 
+# Logs have a dozen columns; extra ones are kept, but each costs DuckDB memory outside its
+# memory_limit (10,000 columns took gigabytes), so a file with more than this is refused.
+MAX_COLUMNS = 1000
+
+
 def _check_columns(src: SourceFile, names: list[str]) -> None:
+    if len(names) > MAX_COLUMNS:
+        raise AuditorError(f"{src.path}: {len(names):,} columns, more than the {MAX_COLUMNS:,} a log may have")
     seen = set()
     for name in names:
         if name in seen:
@@ -524,15 +588,15 @@ def _physical_lines(path: Path) -> int:
     return newlines + (last != b"\n")
 
 
-def _blank_lines(con: duckdb.DuckDBPyConnection, staged: Staged, path: Path, lines: int | None) -> list[int]:
-    """The lines of a CSV file that are blank outside quoted values: the reader skips them, so
-    the lines after each are one further on than the records before them account for.
+def _blank_lines(con: duckdb.DuckDBPyConnection, staged: Staged, path: Path, lines: int | None) -> int:
+    """Find the lines of a CSV file that are blank outside quoted values (the reader skips them,
+    so the lines after each are one further on than the records before them account for), as
+    runs in `_blanks(line, span)`; return how many there are.
 
     The file's lines (counted with its hash) are compared with what the records account for
     (the header, a line per record, the line breaks inside values, the malformed records'
-    lines); only a file with lines left over is searched, without a loop over its lines. A
-    blank line is outside quoted values when an even number of quotes precedes it (a quote
-    inside a quoted value is written twice).
+    lines); only a file with lines left over is searched. Lines that neither records nor blank
+    lines account for are records the reader lost without a trace: the file is refused.
     """
     lines = _physical_lines(path) if lines is None else lines
     accounted = staged.header_lines + con.execute("""
@@ -540,55 +604,155 @@ def _blank_lines(con: duckdb.DuckDBPyConnection, staged: Staged, path: Path, lin
              + (SELECT coalesce(sum(1 + len(t) - len(replace(t, chr(10), ''))), 0)
                 FROM (SELECT DISTINCT line, trim(csv_line, chr(10) || chr(13)) AS t FROM _rejects))""").fetchone()[0]
     if lines <= accounted:
-        return []
-    found: list[int] = []
-    line, quotes, tail = 1, 0, b""  # line and quotes before the buffer; its first bytes, seen before
+        return 0
+    for first, span in _blank_runs(path):
+        con.execute("INSERT INTO _blanks SELECT unnest(?::BIGINT[]), unnest(?::BIGINT[])", [first, span])
+    blank = con.execute("SELECT coalesce(sum(span), 0) FROM _blanks").fetchone()[0]
+    if lines > accounted + blank:
+        raise _lost_records(con, path, lines - accounted - blank)
+    return blank
+
+
+def _blank_runs(path: Path) -> Iterator[tuple[list[int], list[int]]]:
+    """Runs of blank lines outside quoted values, a chunk of the file at a time: their first
+    lines and their lengths.
+
+    A line is blank when empty or a lone CR; it is outside quoted values when an even number of
+    quotes precedes it (a quote inside a quoted value is written twice). Vectorised per chunk of
+    the file, so a flood of millions of blank lines costs a few numpy operations, not a Python
+    loop, and memory stays that of a chunk.
+    """
+    import numpy as np
+
+    pos = newlines = quotes = quotes_at_last = 0  # chunk offset; newlines, quotes before it; quotes up to the last newline
+    last_newline, last_byte = -1, -1  # absolute offset of the last newline seen; the byte before the chunk
     with _open_bytes(path) as fh:
         while chunk := fh.read(1 << 20):
-            buf = tail + chunk
-            hits = sorted(i for pattern in (b"\n\n", b"\n\r\n") for i in _find_all(buf, pattern)
-                          if i + len(pattern) > len(tail))
-            at, q, n = 0, quotes, line
-            for i in hits:
-                q, n, at = q + buf.count(b'"', at, i), n + buf.count(b"\n", at, i), i
-                if q % 2 == 0:
-                    found.append(n + 1)  # the line after the one this line break ends
-            cut = max(len(buf) - 2, 0)
-            line, quotes, tail = line + buf.count(b"\n", 0, cut), quotes + buf.count(b'"', 0, cut), buf[cut:]
-    return found
+            a = np.frombuffer(chunk, np.uint8)
+            ends = np.flatnonzero(a == 10)
+            counted = np.cumsum(a == 34)
+            if len(ends):
+                starts = np.concatenate(([last_newline + 1], ends[:-1] + pos + 1))
+                length = ends + pos - starts
+                before = np.where(ends > 0, a[np.maximum(ends - 1, 0)], last_byte)
+                blank = (length == 0) | ((length == 1) & (before == 13))
+                quotes_before = np.concatenate(([quotes_at_last], quotes + counted[ends[:-1]]))
+                found = newlines + 1 + np.flatnonzero(blank & (quotes_before % 2 == 0))  # line numbers, from 1
+                if len(found):
+                    breaks = np.flatnonzero(np.diff(found) != 1) + 1
+                    first = found[np.concatenate(([0], breaks))]
+                    span = np.diff(np.concatenate(([0], breaks, [len(found)])))
+                    yield first.tolist(), span.tolist()
+                newlines += len(ends)
+                last_newline = pos + int(ends[-1])
+                quotes_at_last = quotes + int(counted[ends[-1]])
+            quotes += int(counted[-1])
+            last_byte = int(a[-1])
+            pos += len(chunk)
 
 
-def _find_all(buf: bytes, pattern: bytes) -> Iterator[int]:
-    i = buf.find(pattern)
-    while i >= 0:
-        yield i
-        i = buf.find(pattern, i + 1)
+def _stray_cr_line(path: Path) -> int | None:
+    """The line of the first carriage return that ends no line (no line feed follows it) outside
+    quoted values, which stops DuckDB's CSV reader with no line of its own; None if none."""
+    import numpy as np
+
+    line, quotes, held = 1, 0, None  # held: (line, quotes) of a CR at the end of the previous chunk
+    with _open_bytes(path) as fh:
+        while chunk := fh.read(1 << 20):
+            a = np.frombuffer(chunk, np.uint8)
+            if held is not None and a[0] != 10 and held[1] % 2 == 0:
+                return held[0]
+            counted = np.cumsum(a == 34)
+            newlines = np.cumsum(a == 10)
+            crs = np.flatnonzero(a == 13)
+            inner = crs[crs + 1 < len(a)]
+            bare = inner[a[inner + 1] != 10]
+            bare = bare[(quotes + counted[bare]) % 2 == 0]
+            if len(bare):
+                return line + int(newlines[bare[0]])
+            held = (line + int(newlines[-1]), quotes + int(counted[-1])) if a[-1] == 13 else None
+            line += int(newlines[-1])
+            quotes += int(counted[-1])
+    return None
 
 
-def _correct_reject_lines(con: duckdb.DuckDBPyConnection, path: Path, blanks: Sequence[int] = ()) -> None:
+# DuckDB's CSV reader skips, without a trace, a record of about 32,000,000 bytes or more (a
+# shorter one over its line limit is rejected, and quarantined).
+LONGEST_RECORD = 31_990_000
+
+
+def _first_long_line(path: Path, longest: int = LONGEST_RECORD) -> int | None:
+    """The first line of a (decompressed) file longer than `longest` bytes, or None."""
+    import numpy as np
+
+    line, run = 1, 0  # the line the chunk starts in, and its bytes before the chunk
+    with _open_bytes(path) as fh:
+        while chunk := fh.read(1 << 20):
+            ends = np.flatnonzero(np.frombuffer(chunk, np.uint8) == 10)
+            if not len(ends):
+                run += len(chunk)
+                if run > longest:
+                    return line
+                continue
+            lengths = np.diff(ends, prepend=-1) - 1
+            lengths[0] += run
+            over = np.flatnonzero(lengths > longest)
+            if len(over):
+                return line + int(over[0])
+            line += len(ends)
+            run = len(chunk) - int(ends[-1]) - 1
+    return line if run > longest else None
+
+
+def _lost_records(con: duckdb.DuckDBPyConnection, path: Path, lost: int) -> AuditorError:
+    """The error for a file some of whose lines are in no record the reader returned, good or
+    rejected: say why, when it can be told."""
+    long = _first_long_line(path)
+    if long is not None:
+        return AuditorError(f"{path}: line {long}: a record longer than 32 MB, which DuckDB's reader skips without a "
+                            "trace; the file is refused rather than loaded without it")
+    opened = con.execute("SELECT min(line) FROM _rejects WHERE error_type = 'UNQUOTED VALUE' "
+                         "OR error_message ILIKE '%unterminated quote%'").fetchone()[0]
+    where = f" after line {opened}, whose quoted value is never closed" if opened else ""
+    return AuditorError(f"{path}: {lost:,} line(s) are in no record the reader returned{where} (DuckDB's reader can "
+                        "lose the records after a quote left open); the file is refused rather than loaded without them")
+
+
+def _refuse_lost_lines(con: duckdb.DuckDBPyConnection, path: Path, lines: int | None) -> None:
+    """JSON Lines: every physical line is a row the reader returned (blank ones too) or one it
+    rejected; a line neither is one it lost, and the file is refused."""
+    lines = _physical_lines(path) if lines is None else lines
+    accounted = con.execute("SELECT (SELECT count(*) FROM _read) + (SELECT count(DISTINCT line) FROM _rejects)").fetchone()[0]
+    if lines > accounted:
+        raise _lost_records(con, path, lines - accounted)
+
+
+def _correct_reject_lines(con: duckdb.DuckDBPyConnection, path: Path) -> None:
     """Replace the reader's line numbers of malformed records by physical line numbers.
 
     DuckDB's `line` counts records, not lines, once a quoted value has spanned lines; the byte
     offset of the record's start is exact, so the line is counted from it, except after blank
-    lines, where it may fall on one of them: the record starts on the first line after them.
-    There are few such records (each one is an error), so this reads the file only when there
-    are any.
+    lines (`_blanks`), where it may fall on one of them: the record starts on the first line
+    after them. There are few such records (each one is an error), so this reads the file only
+    when there are any.
     """
     offsets = [o for (o,) in con.execute("SELECT DISTINCT line_byte_position FROM _rejects ORDER BY 1").fetchall()]
     if not offsets:
         return
-    blank = set(blanks)
-    lines = []
-    for line in _lines_at(path, offsets):
-        while line in blank:
-            line += 1
-        lines.append(line)
     con.execute("CREATE TEMP TABLE _reject_lines (pos BIGINT, line BIGINT)")
-    con.executemany("INSERT INTO _reject_lines VALUES (?, ?)", list(zip(offsets, lines)))
+    con.executemany("INSERT INTO _reject_lines VALUES (?, ?)", list(zip(offsets, _lines_at(path, offsets))))
+    # Runs that touch are one run (a chunk boundary may cut one in two).
+    con.execute("""
+        UPDATE _reject_lines SET line = r.line + r.span FROM (
+          SELECT min(line) AS line, sum(span) AS span FROM (
+            SELECT line, span, line - coalesce(sum(span) OVER (ORDER BY line ROWS BETWEEN UNBOUNDED PRECEDING
+                                                                AND 1 PRECEDING), 0) AS island FROM _blanks)
+          GROUP BY island) r
+        WHERE _reject_lines.line BETWEEN r.line AND r.line + r.span - 1""")
     con.execute("UPDATE _rejects SET line = r.line FROM _reject_lines r WHERE _rejects.line_byte_position = r.pos")
 
 
-def _fix_lines(con: duckdb.DuckDBPyConnection, staged: Staged, blanks: list[int]) -> None:
+def _fix_lines(con: duckdb.DuckDBPyConnection, staged: Staged, blanks: int) -> None:
     """Correct `_line` when records span several lines, or malformed records or blank lines
     were skipped.
 
@@ -601,7 +765,6 @@ def _fix_lines(con: duckdb.DuckDBPyConnection, staged: Staged, blanks: list[int]
     multiline = bool(staged.text_columns) and con.execute("SELECT count(*) FROM _checked WHERE _breaks > 0").fetchone()[0]
     if not multiline and not blanks and not con.execute("SELECT count(*) FROM _rejects").fetchone()[0]:
         return
-    con.execute("CREATE TEMP TABLE _blanks AS SELECT unnest(?::BIGINT[]) AS line", [blanks])
     breaks = "_breaks" if multiline else "0"
     con.execute(
         f"""
@@ -613,7 +776,7 @@ UPDATE _checked SET _line = fixed.line FROM (
   spans AS (
     SELECT line, 1 + len(t) - len(replace(t, chr(10), '')) AS span
     FROM (SELECT DISTINCT line, trim(csv_line, chr(10) || chr(13)) AS t FROM _rejects)
-    UNION ALL SELECT line, 1 FROM _blanks),
+    UNION ALL SELECT line, span FROM _blanks),
   bad AS (  -- lines skipped one after another share a position; the next record follows them all
     SELECT pos, max(skipped) AS skipped FROM (
       SELECT line - coalesce(sum(span) OVER (ORDER BY line ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS pos,
@@ -719,9 +882,12 @@ def _load_file(
         if not staged.numbered:
             _number_records(con, staged)
         _mark_duplicates(con, log)
-        blanks = _blank_lines(con, staged, src.path, lines) if staged.text_columns else []
+        con.execute("CREATE TEMP TABLE _blanks (line BIGINT, span BIGINT)")
+        blanks = _blank_lines(con, staged, src.path, lines) if staged.text_columns else 0
+        if src.format == "jsonl" and stager is None:
+            _refuse_lost_lines(con, src.path, lines)
         if staged.structural:
-            _correct_reject_lines(con, src.path, blanks)
+            _correct_reject_lines(con, src.path)
         _fix_lines(con, staged, blanks)
         if staged.source_lines:
             con.execute("UPDATE _checked SET _line = _stage._src_line FROM _stage WHERE _stage._ord = _checked._ord")
@@ -731,6 +897,10 @@ def _load_file(
         raise
     except duckdb.Error as exc:
         first = str(exc).strip().splitlines()[0]
+        stray = _stray_cr_line(src.path) if src.format == "csv" and "state machine" in first else None
+        if stray is not None:
+            raise AuditorError(f"{src.path}: line {stray}: a carriage return (CR) inside an unquoted value; quote the "
+                               "value or remove the CR") from None
         raise AuditorError(f"{src.path}: cannot read as {src.format}: {first}") from None
 
     file_id = con.execute(
@@ -823,6 +993,8 @@ def load(
     """
     from auditor import adapters  # the adapters build on this module
 
+    if input_dir.is_dir():
+        refuse_links(input_dir)
     exports, ignored = adapters.find_exports(input_dir, fmt)
     if input_dir.is_file() and exports:
         sources, absent = [], []
@@ -842,14 +1014,18 @@ def load(
     try:
         try:
             for src in sources:
-                # A CSV's lines are counted with its hash (to find blank lines), unless it is gzip.
-                sha, size, lines = sha256_of(src.path, count_lines=src.format == "csv" and src.path.suffix.lower() == ".csv")
+                # A CSV's or JSONL's lines are counted with its hash (to account for every line),
+                # unless it is gzip.
+                before = _identity(src.path)
+                sha, size, lines = sha256_of(src.path, count_lines=src.format in ("csv", "jsonl")
+                                             and not src.path.name.lower().endswith(".gz"))
                 at_file(src, done, total)
                 done += size
                 if already_loaded(con, sha):
                     results.append(FileResult(log=src.log.name, file=src.name, skipped=True))
                     continue
                 results.append(_load_file(con, src, config, sha, size, lines))
+                _refuse_changed(src.path, before, size)
             export_results, roles_changed, overlaps = adapters.load_exports(con, exports, config, results, at_file, done,
                                                                              total)
         except RecursionError:

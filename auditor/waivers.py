@@ -28,6 +28,7 @@ from pathlib import Path
 
 from auditor.db import iso
 from auditor.errors import AuditorError
+from auditor.files import read_regular
 
 KEYS = {"control", "event_id", "user_id", "reason", "approved_by", "expires"}
 GAP_KEYS = {"start", "end", "reason", "approved_by", "expires"}
@@ -104,7 +105,7 @@ def load_waivers(path: Path | None, control_ids: set[str]) -> WaiverFile:
     if path is None:
         return WaiverFile()
     try:
-        raw = path.read_bytes()
+        raw = read_regular(path, "waivers file")
         data = tomllib.loads(raw.decode("utf-8"))
     except FileNotFoundError:
         raise AuditorError(f"{path}: waivers file not found") from None

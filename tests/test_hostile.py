@@ -280,3 +280,159 @@ def test_keygen_overwrites_neither_key_and_follows_no_link(tmp_path):
     (linked / "auditor-signing-key.pub.pem").symlink_to(elsewhere)  # dangling: a plain open would create it
     assert one_line_error(cli("keygen", "--out", str(linked)))
     assert not elsewhere.exists() and not (linked / "auditor-signing-key.pem").exists()
+
+
+# --- Cases 3, 4, 5, 8: nothing lost, one snapshot, no link out, lines named, no hang -------------
+
+HEADER = "event_id,occurred_at,user_id,direction,category,session_id\n"
+
+
+def csv_row(i: int, session: str | None = None) -> str:
+    return f"a{i},2026-10-01T10:00:00Z,u1,linkedin_to_microsoft,profile,{session or f's{i}'}\n"
+
+
+def jsonl_row(i: int, session: str | None = None) -> str:
+    import json
+
+    return json.dumps({"event_id": f"a{i}", "occurred_at": "2026-10-01T10:00:00Z", "user_id": "u1",
+                       "direction": "linkedin_to_microsoft", "category": "profile", "session_id": session or f"s{i}"}) + "\n"
+
+
+def with_consent(folder: Path) -> Path:
+    write_input(folder, access_events=[access("a0")])
+    for f in folder.glob("access_events.*"):
+        f.unlink()
+    return folder
+
+
+@pytest.mark.parametrize("name", ["access_events.csv", "access_events.jsonl", "access_events.csv.gz"])
+def test_a_record_longer_than_32_mb_is_never_dropped(tmp_path, name):
+    import gzip
+
+    folder = with_consent(tmp_path / "in")
+    long = "x" * (33 << 20)
+    if name.endswith(".jsonl"):
+        text = jsonl_row(1) + jsonl_row(2, long) + jsonl_row(3)
+    elif name.endswith(".gz"):  # junk after the data: 33 MB of zeros at the end of the stream, no line break
+        text = HEADER + csv_row(1) + csv_row(3) + "\0" * (33 << 20)
+    else:
+        text = HEADER + csv_row(1) + csv_row(2, long) + csv_row(3)
+    data = text.encode()
+    (folder / name).write_bytes(gzip.compress(data, 1) if name.endswith(".gz") else data)
+    result = cli("load", str(folder), "--db", str(tmp_path / "a.duckdb"))
+    line = {"access_events.csv": 3, "access_events.jsonl": 2, "access_events.csv.gz": 4}[name]
+    assert one_line_error(result) and f"line {line}: a record longer than 32 MB" in result.output, result.output
+
+
+def test_records_lost_after_a_quote_left_open_are_refused_not_dropped(tmp_path):
+    folder = with_consent(tmp_path / "in")
+    rows = [csv_row(i, '"open' if i == 150_000 else None) for i in range(300_000)]
+    (folder / "access_events.csv").write_text(HEADER + "".join(rows))
+    result = cli("load", str(folder), "--db", str(tmp_path / "a.duckdb"))
+    assert one_line_error(result) and "after line 150002, whose quoted value is never closed" in result.output, result.output
+
+
+def test_a_file_that_grows_while_it_is_read_is_refused(tmp_path, monkeypatch):
+    import auditor.ingest as ingest
+
+    folder = with_consent(tmp_path / "in")
+    (folder / "access_events.csv").write_text(HEADER + csv_row(1))
+    hashed = ingest.sha256_of
+
+    def then_appended(path, count_lines=False):
+        digest = hashed(path, count_lines)
+        if path.name == "access_events.csv":
+            with path.open("a") as fh:  # the export is still being written
+                fh.write(csv_row(2))
+        return digest
+
+    monkeypatch.setattr(ingest, "sha256_of", then_appended)
+    result = cli("load", str(folder), "--db", str(tmp_path / "a.duckdb"))
+    assert one_line_error(result) and "changed while it was read" in result.output, result.output
+
+
+def test_no_symbolic_link_leads_out_of_the_input_folder_or_back_into_it(tmp_path):
+    folder = write_input(tmp_path / "in")
+    (folder / "users").symlink_to(".")
+    looped = cli("load", str(folder), "--db", str(tmp_path / "a.duckdb"))
+    assert one_line_error(looped) and f"{folder / 'users'}: a symbolic link" in looped.output, looped.output
+    (folder / "users").unlink()
+    outside = write_input(tmp_path / "elsewhere", dsr_requests=[])
+    (folder / "dsr_requests.csv").symlink_to(outside / "dsr_requests.csv")
+    out = cli("load", str(folder), "--db", str(tmp_path / "b.duckdb"))
+    assert one_line_error(out) and "outside the input folder" in out.output, out.output
+    (folder / "dsr_requests.csv").unlink()
+    (folder / "exports").mkdir()
+    (folder / "consent_events.csv").rename(folder / "exports" / "consent.csv")
+    (folder / "consent_events.csv").symlink_to(folder / "exports" / "consent.csv")  # inside: read like the file
+    assert cli("load", str(folder), "--db", str(tmp_path / "c.duckdb")).exit_code == 0
+
+
+def test_invalid_utf8_near_the_top_is_quarantined_with_its_line(tmp_path):
+    folder = with_consent(tmp_path / "in")
+    data = (HEADER + "".join(csv_row(i) for i in range(1, 10))).encode().replace(b"a5,", b"a5\xff,")
+    (folder / "access_events.csv").write_bytes(data)
+    db = tmp_path / "a.duckdb"
+    result = cli("load", str(folder), "--db", str(db))
+    assert result.exit_code == 0, result.output
+    con = duckdb.connect(str(db), read_only=True)
+    assert con.execute("SELECT line, rule FROM rejected_rows").fetchall() == [(6, "malformed_record")]
+    con.close()
+
+
+def test_a_stray_carriage_return_is_refused_naming_its_line(tmp_path):
+    folder = with_consent(tmp_path / "in")
+    (folder / "access_events.csv").write_text(HEADER + csv_row(1) + csv_row(2, "s\r2") + csv_row(3), newline="")
+    result = cli("load", str(folder), "--db", str(tmp_path / "a.duckdb"))
+    assert one_line_error(result) and "line 3: a carriage return (CR) inside an unquoted value" in result.output, \
+        result.output
+
+
+def test_a_fifo_given_as_configuration_or_waivers_is_one_line_not_a_hang(sample_db, tmp_path):
+    fifo = tmp_path / "fifo.toml"
+    os.mkfifo(fifo)
+    for args in (["--config", str(fifo), "config"], ["check", "--db", sample_db, "--waivers", str(fifo)]):
+        done = subprocess.run([sys.executable, "-c", "from auditor.cli import main; main()", *args],
+                              capture_output=True, text=True, timeout=30)
+        assert done.returncode == 2 and "not a regular file" in done.stderr and len(done.stderr.splitlines()) == 1, done
+
+
+# --- Case 10: memory bounded for pathological inputs ---------------------------------------------
+
+LIMITED = '[duckdb]\nmemory_limit = "256MB"\nthreads = 2\n'
+
+
+def test_a_blank_line_flood_in_a_gz_stays_within_memory(tmp_path):
+    import gzip
+
+    from conftest import run_auditor
+
+    folder = with_consent(tmp_path / "in")
+    flood = HEADER + csv_row(1) + "\n" * (16 << 20) + csv_row(2)
+    (folder / "access_events.csv.gz").write_bytes(gzip.compress(flood.encode(), 6))
+    assert (folder / "access_events.csv.gz").stat().st_size < 100_000
+    (tmp_path / "auditor.toml").write_text(LIMITED)
+    code, out, err, peak_mb = run_auditor("--config", str(tmp_path / "auditor.toml"), "load", str(folder),
+                                          "--db", str(tmp_path / "a.duckdb"))
+    assert code == 0, err
+    assert peak_mb < 450, peak_mb
+    con = duckdb.connect(str(tmp_path / "a.duckdb"), read_only=True)
+    read = con.execute("SELECT rows_read, rows_loaded + rows_rejected + duplicates FROM loaded_files "
+                       "WHERE log = 'access_events'").fetchone()
+    assert read == (2, 2)  # every record counted, if not every one loaded (DuckDB reads the flood as a long line)
+    con.close()
+
+
+def test_a_file_of_10000_columns_is_refused_within_memory(tmp_path):
+    from conftest import run_auditor
+
+    folder = with_consent(tmp_path / "in")
+    extra = [f"x{i}" for i in range(9994)]
+    header = HEADER.strip() + "," + ",".join(extra) + "\n"
+    rows = "".join(csv_row(i).strip() + "," + ",".join("v" * len(extra)) + "\n" for i in range(480))
+    (folder / "access_events.csv").write_text(header + rows)
+    (tmp_path / "auditor.toml").write_text(LIMITED)
+    code, out, err, peak_mb = run_auditor("--config", str(tmp_path / "auditor.toml"), "load", str(folder),
+                                          "--db", str(tmp_path / "a.duckdb"), timeout=300)
+    assert code == 2 and "10,000 columns, more than the 1,000 a log may have" in err, err
+    assert peak_mb < 450, peak_mb
