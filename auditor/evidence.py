@@ -653,6 +653,11 @@ def _check_files(zf: zipfile.ZipFile, entries: dict[str, zipfile.ZipInfo], manif
             result.problems.append(f"altered: {item.path} does not match its SHA-256 in the manifest")
     for name in sorted(set(entries) - listed - UNLISTED):
         result.problems.append(f"extra: {name} is in the pack but not in the manifest")
+    # Text no hash covers: auditor writes no comment, to the zip or to an entry.
+    if zf.comment:
+        result.problems.append("extra: the zip carries a comment, which no hash covers")
+    for name in sorted(n for n, info in entries.items() if info.comment):
+        result.problems.append(f"extra: the entry {name} carries a comment, which no hash covers")
 
 
 def _verify_links(manifest: Manifest, previous: Path | None, supersedes: Path | None, result: Verification) -> None:

@@ -429,3 +429,13 @@ def test_an_entry_inflating_beyond_its_manifest_size_is_not_read(packs, tmp_path
     code, out, err, peak_mb = run_auditor("verify", str(bomb))
     assert code == 1 and "altered: reports/report-2026-08.pdf" in out, (out, err)
     assert peak_mb < 250, peak_mb
+
+
+def test_a_comment_in_the_zip_is_named_no_hash_covers_it(packs, tmp_path):
+    import shutil as sh
+
+    sh.copy(packs / "2026-08.zip", tmp_path / "c.zip")
+    with zipfile.ZipFile(tmp_path / "c.zip", "a") as zf:
+        zf.comment = b"hidden words"
+    result = verify(str(tmp_path / "c.zip"), "--public-key", str(packs / "keys" / "auditor-signing-key.pub.pem"))
+    assert result.exit_code == 1 and "the zip carries a comment" in result.output, result.output
