@@ -110,14 +110,14 @@ def _big_access_log(folder: Path, rows: int) -> Path:
 
 
 def test_ctrl_c_during_a_load_is_one_line_exit_130_and_leaves_no_database(tmp_path):
-    folder = _big_access_log(tmp_path / "in", 3_000_000)
+    folder = _big_access_log(tmp_path / "in", 1_500_000)
     db = tmp_path / "new.duckdb"
     child = subprocess.Popen([sys.executable, "-c", "from auditor.cli import main; main()", "load", str(folder), "--db", str(db)],
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 60
     while not db.exists() and time.monotonic() < deadline and child.poll() is None:
         time.sleep(0.02)
-    time.sleep(1.0)  # well into the load (hashing or reading; the load takes seconds)
+    time.sleep(0.4)  # well into the load (hashing or reading; the load takes seconds)
     child.send_signal(signal.SIGINT)
     out, err = child.communicate(timeout=60)
     assert child.returncode == 130, (out, err)
@@ -136,18 +136,33 @@ def _auditor(*args: str, kb: int, cwd: Path) -> subprocess.CompletedProcess:
                           text=True, preexec_fn=_limited_file_size(kb), cwd=cwd, timeout=120)
 
 
-def test_a_full_disk_is_one_line_exit_2_during_load_report_sample_and_check(sample_db, tmp_path):
+def test_a_full_disk_is_one_line_exit_2_during_load_report_sample_and_check(sample_db, tmp_path, monkeypatch):
     load = _auditor("load", str(SAMPLE), "--db", "full.duckdb", kb=1024, cwd=tmp_path)
     assert load.returncode == 2 and len(load.stderr.splitlines()) == 1 and "too large" in load.stderr, load.stderr
     assert not (tmp_path / "full.duckdb").exists()
     sample = _auditor("sample", "--out", "smp", kb=64, cwd=tmp_path)
     assert sample.returncode == 2 and len(sample.stderr.splitlines()) == 1, sample.stderr
+
+    import errno
+
+    import auditor.files as files
+
     out = tmp_path / "out"
     before = _old_report(out, "2026-09")
-    report = _auditor("report", "--period", "2026-09", "--db", sample_db, "--out", str(out), "--format", "html", kb=64,
-                      cwd=tmp_path)
-    assert report.returncode == 2 and report.stderr.startswith(f"error: {out}") and len(report.stderr.splitlines()) == 1
+    real = files._write_temp
+
+    def the_csv_fills_the_disk(fd, tmp, raw):
+        if Path(tmp).name.startswith(".findings-"):
+            os.close(fd)
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real(fd, tmp, raw)
+
+    monkeypatch.setattr(files, "_write_temp", the_csv_fills_the_disk)
+    report = cli("report", "--period", "2026-09", "--db", sample_db, "--out", str(out), "--format", "html")
+    assert one_line_error(report) and f"{out / 'findings-2026-09.csv'}: No space left on device" in report.output, \
+        report.output
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before  # and no temporary file left
+    monkeypatch.undo()
     check = cli("check", "--db", sample_db, "--period", "2026-08", "--format", "csv", "--output", "/dev/full")
     assert one_line_error(check) and "No space left on device" in check.output, check.output
 
