@@ -451,3 +451,24 @@ def test_a_file_of_10000_columns_is_refused_within_memory(tmp_path):
                                           "--db", str(tmp_path / "a.duckdb"), timeout=300)
     assert code == 2 and "10,000 columns, more than the 1,000 a log may have" in err, err
     assert peak_mb < 450, peak_mb
+
+
+def test_a_decompression_bomb_is_refused_within_memory(tmp_path):
+    """A .gz of a few hundred KB inflating to 128 MB of zeros after its records: one "line" DuckDB
+    skips, streamed through (never held) and refused naming it."""
+    import gzip
+
+    from conftest import run_auditor
+
+    folder = with_consent(tmp_path / "in")
+    with gzip.open(folder / "access_events.csv.gz", "wb", compresslevel=6) as fh:
+        fh.write((HEADER + csv_row(1)).encode())
+        zeros = bytes(1 << 20)
+        for _ in range(128):
+            fh.write(zeros)
+    assert (folder / "access_events.csv.gz").stat().st_size < 200_000
+    (tmp_path / "auditor.toml").write_text(LIMITED)
+    code, out, err, peak_mb = run_auditor("--config", str(tmp_path / "auditor.toml"), "load", str(folder),
+                                          "--db", str(tmp_path / "a.duckdb"))
+    assert code == 2 and "line 3: a record longer than 32 MB" in err, err
+    assert peak_mb < 450, peak_mb
