@@ -18,7 +18,7 @@ import duckdb
 from markupsafe import Markup
 
 from auditor import __version__, dsr
-from auditor.check import STATUSES, CheckRun, absent_logs, find_or_run, month_period
+from auditor.check import STATUSES, CheckRun, absent_logs, carried_over_sql, find_or_run, month_period
 from auditor.config import Config
 from auditor.db import rows
 from auditor.errors import AuditorError
@@ -63,6 +63,8 @@ def verdict_line(run: CheckRun, open_total: int, open_high: int) -> tuple[str, s
         shortfall.append(f"{len(run.evidence.unacknowledged)} gap(s) in the access log not acknowledged")
     if run.verdict == "not_compliant":
         text = f"Not compliant: {open_total:,} open finding(s), {open_high:,} of them high"
+        carried = sum(r.carried_over - r.carried_over_waived for r in run.results)
+        text += f" ({carried:,} carried over from earlier months)" if carried else ""
         return "bad", text + (f"; the evidence is also incomplete ({', '.join(shortfall)})" if shortfall else "")
     if run.verdict == "incomplete":
         return "warn", f"Incomplete evidence: {', '.join(shortfall)}. No finding, but compliance cannot be shown"
@@ -90,11 +92,20 @@ def build_context(
         FROM findings WHERE run_id = $run GROUP BY severity""", {**p, "pstart": previous.start, "pend": previous.end})}
     severities = [
         {"severity": s, "open": by_sev.get(s, {}).get("open", 0), "waived": by_sev.get(s, {}).get("waived", 0),
-         "previous": by_sev.get(s, {}).get("previous", 0)}
+         "previous": by_sev.get(s, {}).get("previous", 0),
+         "carried": sum(r.carried_over - r.carried_over_waived for r in run.results if r.control.severity == s)}
         for s in SEVERITY_ORDER
     ]
     status_counts = {s: sum(r.status == s for r in run.results) for s in STATUSES}
-    verdict = verdict_line(run, sum(s["open"] for s in severities), severities[0]["open"])
+    verdict = verdict_line(run, sum(s["open"] + s["carried"] for s in severities),
+                           severities[0]["open"] + severities[0]["carried"])
+    # Findings of earlier months still open at the period's end: listed with the month each arose in.
+    carried = rows(con, f"""
+        SELECT control, severity, event_id, {pseudo.sql('user_id')} AS user_id, user_id AS real_user, arose_at,
+               strftime(timezone($tz, arose_at), '%Y-%m') AS month, reason, waiver IS NOT NULL AS waived
+        FROM ({carried_over_sql()}) ORDER BY arose_at, control, event_id, source LIMIT {TABLE_CAP}""", {**p, "tz": tz})
+    for c in carried:
+        c["reason"] = pseudo.text(c.pop("reason"), c.pop("real_user"))
     # Each trend month judged on its own evidence: a month the logs do not cover is "no data",
     # never zero findings; the change against last month only when last month is covered.
     coverage = [assess(con, config, Window(m.start, min(m.end, run.as_of)), run.as_of, run.waivers)
@@ -194,7 +205,7 @@ def build_context(
     return {
         "config": config, "run": run, "label": label, "period": period, "tool_version": __version__,
         "generated_at": generated_at(), "fingerprint": fingerprint, "verdict": verdict,
-        "severities": severities, "status_counts": status_counts, "controls": controls, "examples_cap": EXAMPLES,
+        "severities": severities, "carried": carried, "carried_total": sum(r.carried_over for r in run.results), "status_counts": status_counts, "controls": controls, "examples_cap": EXAMPLES,
         "month_labels": labels, "previous_label": labels[-2], "previous_covered": month_states[-2] == "covered",
         "no_data_months": [m for m, gone in zip(labels, no_data) if gone],
         "partial_months": [m for m, state in zip(labels, month_states) if state == "partly_covered"],
