@@ -315,7 +315,7 @@ def report_cmd(ctx: click.Context, db_path: str, period: str, out_dir: Path, for
     with Console(stderr=True).status("rendering the report", spinner="dots"):
         files = write_report(con, config, period, out_dir, chosen, waivers, pseudonymize)
     con.close()
-    for path in (files.html, files.pdf, files.csv):
+    for path in (files.html, files.pdf, files.csv, files.admin_csv):
         if path:
             click.echo(f"wrote {path}")
 

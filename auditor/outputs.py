@@ -30,7 +30,7 @@ from auditor.coverage import Evidence, Gap
 from auditor.db import iso, iso_sql, rows
 from auditor.pseudonym import Pseudonymizer
 
-CSV_COLUMNS = ("control", "severity", "event_id", "user_id", "occurred_at", "arose_at", "reason", "waived",
+CSV_COLUMNS = ("control", "severity", "event_id", "user_id", "user_name", "user_email", "occurred_at", "arose_at", "reason", "waived",
                "waiver_reason", "waiver_approved_by", "waiver_expires", "source")
 FINDING_FIELDS = ("control", "event_id", "user_id", "occurred_at", "reason", "severity", "waived", "waiver", "source", "arose_at")
 
@@ -99,11 +99,12 @@ def findings_frame(con: duckdb.DuckDBPyConnection, run: CheckRun, pseudo: Pseudo
     reason = "reason" if not pseudo.key else f"replace(reason, user_id, {pseudo.sql('user_id')})"
     # Ordered by the time itself (findings.occurred_at), not by its text.
     return con.execute(
-        f"""SELECT control, severity, event_id, {pseudo.sql('user_id')} AS user_id, {iso_sql('occurred_at')} AS occurred_at,
+        f"""SELECT control, severity, event_id, {pseudo.sql('user_id')} AS user_id, {pseudo.person('f.user_id', 'user')},
+                   {iso_sql('occurred_at')} AS occurred_at,
                    {iso_sql('arose_at')} AS arose_at, {reason} AS reason, waiver IS NOT NULL AS waived,
                    waiver->>'$.reason' AS waiver_reason, waiver->>'$.approved_by' AS waiver_approved_by,
                    waiver->>'$.expires' AS waiver_expires, source
-            FROM findings WHERE run_id = $run AND in_period ORDER BY control, findings.occurred_at, event_id, source""",
+            FROM findings f WHERE run_id = $run AND in_period ORDER BY control, f.occurred_at, event_id, source""",
         {"run": run.run_id, **({"pkey": pseudo.key} if pseudo.key else {})},
     ).fetch_df()
 

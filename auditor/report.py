@@ -10,6 +10,8 @@ holds every finding of the period.
 from __future__ import annotations
 
 import hashlib
+import os
+from datetime import timedelta
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,9 +20,9 @@ import duckdb
 from markupsafe import Markup
 
 from auditor import __version__, dsr
-from auditor.check import STATUSES, CheckRun, absent_logs, carried_over_sql, find_or_run, month_period
+from auditor.check import STATUSES, CheckRun, Period, absent_logs, carried_over_sql, find_or_run, month_period
 from auditor.config import Config
-from auditor.db import rows
+from auditor.db import iso_sql, rows
 from auditor.errors import AuditorError
 from auditor.coverage import Window, assess
 from auditor.outputs import findings_csv, findings_frame, inputs
@@ -40,6 +42,7 @@ class ReportFiles:
     html: Path | None
     pdf: Path | None
     csv: Path
+    admin_csv: Path
     run_id: int
 
 
@@ -101,9 +104,10 @@ def build_context(
                            severities[0]["open"] + severities[0]["carried"])
     # Findings of earlier months still open at the period's end: listed with the month each arose in.
     carried = rows(con, f"""
-        SELECT control, severity, event_id, {pseudo.sql('user_id')} AS user_id, user_id AS real_user, arose_at,
+        SELECT control, severity, event_id, {pseudo.sql('user_id')} AS user_id, {pseudo.person('f.user_id', 'user')},
+               user_id AS real_user, arose_at,
                strftime(timezone($tz, arose_at), '%Y-%m') AS month, reason, waiver IS NOT NULL AS waived
-        FROM ({carried_over_sql()}) ORDER BY arose_at, control, event_id, source LIMIT {TABLE_CAP}""", {**p, "tz": tz})
+        FROM ({carried_over_sql()}) f ORDER BY arose_at, control, event_id, source LIMIT {TABLE_CAP}""", {**p, "tz": tz})
     for c in carried:
         c["reason"] = pseudo.text(c.pop("reason"), c.pop("real_user"))
     # Each trend month judged on its own evidence: a month the logs do not cover is "no data",
@@ -122,10 +126,10 @@ def build_context(
         trends.setdefault(r["control"], [0] * len(months))[labels.index(r["month"])] = r["n"]
     no_data = [state == "not_covered" for state in month_states]
     examples = rows(con, f"""
-        SELECT control, event_id, {pseudo.sql('user_id')} AS user_id, user_id AS real_user, occurred_at, reason,
-               waiver IS NOT NULL AS waived
+        SELECT control, event_id, {pseudo.sql('user_id')} AS user_id, {pseudo.person('f.user_id', 'user')},
+               user_id AS real_user, occurred_at, reason, waiver IS NOT NULL AS waived
         FROM (SELECT *, row_number() OVER (PARTITION BY control ORDER BY occurred_at, event_id, source) AS nth
-              FROM findings WHERE run_id = $run AND in_period)
+              FROM findings WHERE run_id = $run AND in_period) f
         WHERE nth <= {EXAMPLES} ORDER BY control, occurred_at, event_id, source""", p)
     by_control: dict[str, list[dict[str, Any]]] = {}
     for e in examples:
@@ -174,18 +178,22 @@ def build_context(
         SELECT count(*) AS n FROM (SELECT DISTINCT ON (user_id) * FROM visibility_states WHERE valid_from <= $as_of
                                    ORDER BY user_id, valid_from DESC) WHERE visibility = 'hidden'""", p)[0]["n"]
     org = rows(con, "SELECT state, groups, valid_from FROM org_states WHERE valid_from <= $as_of ORDER BY valid_from DESC LIMIT 1", p)
-    changes_sql = "FROM admin_events WHERE occurred_at >= $start AND occurred_at < $end"
+    changes_sql = "FROM admin_events a WHERE occurred_at >= $start AND occurred_at < $end"
     changes_total = rows(con, f"SELECT count(*) AS n {changes_sql}", p)[0]["n"]
+    # Grouped per actor, day and kind of change (a group's membership changes by the hundred);
+    # every change is in admin-changes-P.csv.
     changes = rows(con, f"""
-        SELECT occurred_at, action, group_id, {pseudo.sql('actor_id')} AS actor_id, actor_role,
-               {pseudo.sql('target_user_id')} AS target_user_id
-        {changes_sql} ORDER BY occurred_at, event_id LIMIT {TABLE_CAP}""", p)
+        SELECT CAST(timezone($tz, occurred_at) AS DATE) AS day, {pseudo.sql('actor_id')} AS actor_id,
+               {pseudo.person('a.actor_id', 'actor')}, actor_role, action, group_id,
+               count(*) AS n, count(DISTINCT target_user_id) AS members, min(occurred_at) AS first
+        {changes_sql} GROUP BY ALL ORDER BY day, first, actor_id, action, group_id LIMIT {TABLE_CAP}""", {**p, "tz": tz})
+    changes_groups = rows(con, f"SELECT count(*) AS n FROM (SELECT DISTINCT CAST(timezone($tz, occurred_at) AS DATE), actor_id, action, group_id {changes_sql})", {**p, "tz": tz})[0]["n"]
 
     # 5. Data-subject requests received, due or open in the period: counted in full, the soonest
     # deadlines listed.
     requests = f"""
         WITH s AS (
-            SELECT * REPLACE ({pseudo.sql('user_id')} AS user_id) FROM ({dsr.REQUESTS_SQL})
+            SELECT * REPLACE ({pseudo.sql('user_id')} AS user_id), {pseudo.person('q.user_id', 'user')} FROM ({dsr.REQUESTS_SQL}) q
             WHERE (received_at >= $start AND received_at < $end) OR (deadline >= $start AND deadline < $end)
                OR completed_at IS NULL)"""
     dsr_rows = rows(con, requests + f"""
@@ -200,6 +208,15 @@ def build_context(
     files = rows(con, """
         SELECT log, path, format, sha256, rows_read, rows_loaded, rows_rejected, duplicates, loaded_at
         FROM loaded_files ORDER BY file_id""", p)
+    # The report names files as the load folder has them, never by where they were on this machine.
+    for f, name in zip(files, relative_names([f["path"] for f in files])):
+        f["path"] = name
+    # Who fixes each failed control, by when.
+    due = (period.end + timedelta(days=config.owners.due_days)).date()
+    for c in controls:
+        r = c["result"]
+        owner = config.owners.by_control.get(r.control.id) or config.owners.by_severity.get(r.control.severity)
+        c["owner"], c["due"] = (owner, due) if r.status == "fail" and owner else (None, None)
 
     fingerprint = hashlib.sha256("\n".join(sorted(f["sha256"] for f in files)).encode()).hexdigest()
     return {
@@ -212,10 +229,19 @@ def build_context(
         "evidence": run.evidence,
         "flows": flows, "apps": apps, "transfers": transfers, "flow_chart": flow_chart, "transfer_chart": transfer_chart,
         "consent": consent, "activity": activity, "hidden": hidden, "org": org[0] if org else None, "changes": changes,
-        "changes_total": changes_total, "dsr": dsr_rows, "dsr_statuses": dsr.STATUSES, "dsr_total": sum(dsr_counts.values()), "dsr_summary": dsr_summary, "dsr_received": dsr_received,
+        "changes_total": changes_total, "changes_groups": changes_groups, "group_names": config.report.group_names, "dsr": dsr_rows, "dsr_statuses": dsr.STATUSES, "dsr_total": sum(dsr_counts.values()), "dsr_summary": dsr_summary, "dsr_received": dsr_received,
         "absent": sorted(absent_logs(con)), "rejected": rejected, "files": files,
         "inputs": inputs(con), "pseudonymized": bool(pseudo.key),
     }
+
+
+def relative_names(paths: list[str]) -> list[str]:
+    """Each path relative to the folder the paths share (the file name alone for one path)."""
+    if not paths:
+        return []
+    parents = [str(Path(p).parent) for p in paths]
+    common = Path(os.path.commonpath(parents)) if len(set(Path(p).anchor for p in paths)) == 1 else None
+    return [str(Path(p).relative_to(common)) if common else Path(p).name for p in paths]
 
 
 def _bars(ax: Any, labels: list[str], counts: list[int | None], states: list[str]) -> None:
@@ -283,7 +309,22 @@ def write_report(
         loading.wait(PDF_MODULES)
         write_atomic(pdf_path, render_pdf(html))
     write_atomic(csv_path, findings_csv(findings_frame(con, run, pseudo)))
-    return ReportFiles(html_path if "html" in formats else None, pdf_path if "pdf" in formats else None, csv_path, run.run_id)
+    admin_path = out_dir / f"admin-changes-{period_text}.csv"
+    write_atomic(admin_path, admin_changes_frame(con, period, pseudo).to_csv(index=False, lineterminator="\n"))
+    return ReportFiles(html_path if "html" in formats else None, pdf_path if "pdf" in formats else None, csv_path,
+                       admin_path, run.run_id)
+
+
+def admin_changes_frame(con: duckdb.DuckDBPyConnection, period: Period, pseudo: Pseudonymizer) -> Any:
+    """Every admin event of the period, one row each, with the names of the actor and the member
+    (the report groups them per actor and day)."""
+    return con.execute(f"""
+        SELECT {iso_sql('occurred_at')} AS occurred_at, event_id, action, group_id,
+               {pseudo.sql('actor_id')} AS actor_id, {pseudo.person('a.actor_id', 'actor')}, actor_role,
+               {pseudo.sql('target_user_id')} AS target_user_id, {pseudo.person('a.target_user_id', 'target')}
+        FROM admin_events a WHERE occurred_at >= $start AND occurred_at < $end
+        ORDER BY a.occurred_at, event_id, _file_id, _line""",
+        {"start": period.start, "end": period.end, **({"pkey": pseudo.key} if pseudo.key else {})}).fetch_df()
 
 
 def render_html(con: duckdb.DuckDBPyConnection, config: Config, run: CheckRun, label: str, pseudo: Pseudonymizer) -> str:
