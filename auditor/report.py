@@ -147,21 +147,26 @@ def build_context(
         })
 
     # 3. Data flows in the period.
-    flows = rows(con, """
-        SELECT direction, category, count(*) AS n, count(DISTINCT user_id) AS users
-        FROM access_events WHERE occurred_at >= $start AND occurred_at < $end GROUP BY ALL ORDER BY ALL""", p)
+    # Violations are the run's own findings on these rows (allowed-categories, eu-us-transfer-tagged):
+    # the charts show what the controls judged, not a second copy of the rules.
+    judged = "(SELECT DISTINCT event_id FROM findings WHERE run_id = $run AND control = $control AND source = 'access_events')"
+    flows = rows(con, f"""
+        SELECT direction, category, count(*) AS n, count(DISTINCT user_id) AS users, count(v.event_id) AS violations
+        FROM access_events LEFT JOIN {judged} v USING (event_id)
+        WHERE occurred_at >= $start AND occurred_at < $end GROUP BY ALL ORDER BY ALL""", {**p, "control": "allowed-categories"})
     apps = rows(con, """
         SELECT coalesce(app, '(not recorded)') AS app, count(*) AS n FROM access_events
         WHERE occurred_at >= $start AND occurred_at < $end GROUP BY ALL ORDER BY n DESC, app""", p)
-    transfers = rows(con, """
+    transfers = rows(con, f"""
         SELECT CASE WHEN destination_region = 'US' THEN 'EEA to US' ELSE 'US to EEA' END AS route,
-               coalesce(transfer_mechanism, '(none)') AS mechanism, count(*) AS n
-        FROM access_events WHERE occurred_at >= $start AND occurred_at < $end
-          AND eea_us_transfer(source_region, destination_region)
-        GROUP BY ALL ORDER BY route, n DESC, mechanism""", p)
-    flow_chart = Markup(svg_chart("flows", lambda ax: _stacked(ax, flows), height=2.2)) if flows else None
-    transfer_chart = Markup(svg_chart("transfers", lambda ax: _hbars(ax, [f"{t['route']}: {t['mechanism']}" for t in transfers],
-                                                       [t["n"] for t in transfers]), height=1.6)) if transfers else None
+               coalesce(transfer_mechanism, '(none)') AS mechanism, count(*) AS n, count(v.event_id) AS violations
+        FROM access_events LEFT JOIN {judged} v USING (event_id)
+        WHERE occurred_at >= $start AND occurred_at < $end AND eea_us_transfer(source_region, destination_region)
+        GROUP BY ALL ORDER BY route, n DESC, mechanism""", {**p, "control": "eu-us-transfer-tagged"})
+    flow_chart = Markup(svg_chart("flows", lambda ax: _grouped(ax, flows), height=2.6)) if flows else None
+    transfer_chart = Markup(svg_chart(
+        "transfers", lambda ax: _hbars(ax, [f"{t['route']}: {t['mechanism']}" for t in transfers], transfers),
+        height=0.7 + 0.28 * len(transfers))) if transfers else None
 
     # 4. Consent and enablement.
     consent = rows(con, """
@@ -264,22 +269,60 @@ def _bars(ax: Any, labels: list[str], counts: list[int | None], states: list[str
     ax.yaxis.get_major_locator().set_params(integer=True)
 
 
-def _stacked(ax: Any, flows: list[dict[str, Any]]) -> None:
+VIOLATION = "#b91c1c"
+VALID = ("#4a78b5", "#d08a2e")
+
+
+def _label_bars(ax: Any, bars: Any, rows: list[dict[str, Any]], horizontal: bool) -> None:
+    """Write each bar's count at its end, and mark a bar holding violations with a red marker and
+    "violation", so a violation of 1 event stays visible beside bars of hundreds."""
+    for bar, row in zip(bars, rows):
+        if not row["n"]:
+            continue
+        text = f"{row['n']:,}" + (f" ({row['violations']:,} violation{'s' if row['violations'] != 1 else ''})"
+                                  if row["violations"] else "")
+        colour = VIOLATION if row["violations"] else "#333333"
+        if horizontal:
+            end, middle = bar.get_width(), bar.get_y() + bar.get_height() / 2
+            if row["violations"]:
+                ax.plot([end], [middle], marker="D", color=VIOLATION, markersize=5, clip_on=False)
+            ax.annotate(text, (end, middle), xytext=(6, 0), textcoords="offset points", va="center", fontsize=7, color=colour)
+        else:
+            end, middle = bar.get_height(), bar.get_x() + bar.get_width() / 2
+            if row["violations"]:
+                ax.plot([middle], [end], marker="v", color=VIOLATION, markersize=5, clip_on=False)
+            ax.annotate(text if not row["violations"] else f"{row['violations']:,} violation",
+                        (middle, end), xytext=(0, 5), textcoords="offset points", ha="center", fontsize=6.5,
+                        color=colour, rotation=90 if row["violations"] else 0)
+
+
+def _grouped(ax: Any, flows: list[dict[str, Any]]) -> None:
+    """Access events per category, a bar per direction; bars with violations in red."""
+    from matplotlib.patches import Patch  # matplotlib loads in the background (render.Preload): import it when drawing
     categories = sorted({f["category"] for f in flows})
-    directions = [("linkedin_to_microsoft", "LinkedIn to Microsoft", "#4a78b5"), ("microsoft_to_linkedin", "Microsoft to LinkedIn", "#d08a2e")]
-    offset = 0.2
-    for i, (key, name, colour) in enumerate(directions):
-        values = [sum(f["n"] for f in flows if f["direction"] == key and f["category"] == c) for c in categories]
-        ax.bar([x + (i - 0.5) * 2 * offset for x in range(len(categories))], values, width=2 * offset, label=name, color=colour)
-    ax.set_xticks(range(len(categories)), categories)
-    ax.set_ylabel("access events")
-    ax.legend(frameon=False)
+    directions = [("linkedin_to_microsoft", "LinkedIn to Microsoft"), ("microsoft_to_linkedin", "Microsoft to LinkedIn")]
+    width = 0.4
+    for i, (key, name) in enumerate(directions):
+        rows = [next((f for f in flows if f["direction"] == key and f["category"] == c), {"n": 0, "violations": 0})
+                for c in categories]
+        bars = ax.bar([x + (i - 0.5) * width for x in range(len(categories))], [r["n"] for r in rows], width=width,
+                      label=name, color=[VIOLATION if r["violations"] else VALID[i] for r in rows])
+        _label_bars(ax, bars, rows, horizontal=False)
+    ax.set_xticks(range(len(categories)), categories, rotation=25, ha="right", rotation_mode="anchor")
+    ax.set_ylabel("access events (count)")
+    ax.margins(y=0.3)
+    handles = [Patch(color=VALID[0], label=directions[0][1]), Patch(color=VALID[1], label=directions[1][1]),
+               Patch(color=VIOLATION, label="category not allowed in that direction")]
+    ax.legend(handles=handles, frameon=False, fontsize=7, loc="upper left", ncols=3)
 
 
-def _hbars(ax: Any, labels: list[str], values: list[int]) -> None:
-    ax.barh(labels, values, color="#4a78b5")
+def _hbars(ax: Any, labels: list[str], rows: list[dict[str, Any]]) -> None:
+    """One bar per route and mechanism; those with violations in red, each labelled with its count."""
+    bars = ax.barh(labels, [r["n"] for r in rows], color=[VIOLATION if r["violations"] else VALID[0] for r in rows])
+    _label_bars(ax, bars, rows, horizontal=True)
     ax.invert_yaxis()
-    ax.set_xlabel("access events")
+    ax.margins(x=0.35)
+    ax.set_xlabel("access events (count); red: no valid transfer mechanism")
 
 
 def write_report(
