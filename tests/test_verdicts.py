@@ -198,9 +198,15 @@ def test_nothing_loaded_is_refused_by_every_judging_command(tmp_path):
     assert cli("check", "--db", ":memory:").exit_code == 2
 
 
-def test_the_sample_october_names_the_gap_at_the_months_end_and_august_stays_not_compliant(tmp_path):
-    db = str(tmp_path / "s.duckdb")
+@pytest.fixture(scope="module")
+def sample_db(tmp_path_factory) -> str:
+    db = str(tmp_path_factory.mktemp("sample") / "s.duckdb")
     assert cli("load", str(SAMPLE), "--db", db).exit_code == 0
+    return db
+
+
+def test_the_sample_october_names_the_gap_at_the_months_end_and_august_stays_not_compliant(sample_db):
+    db = sample_db
     october = json.loads(cli("check", "--db", db, "--period", "2026-10", "--format", "json").output)
     assert gaps(october) == [("2026-10-28T12:00:00Z", "2026-11-01T00:00:00Z", 84.0)]
     table = cli("check", "--db", db, "--period", "2026-10").output
@@ -210,9 +216,8 @@ def test_the_sample_october_names_the_gap_at_the_months_end_and_august_stays_not
     assert len(august["findings"]) == 53
 
 
-def test_subject_judges_at_its_own_as_of_not_at_the_last_checks(tmp_path):
-    db = str(tmp_path / "s.duckdb")
-    assert cli("load", str(SAMPLE), "--db", db).exit_code == 0
+def test_subject_judges_at_its_own_as_of_not_at_the_last_checks(sample_db, tmp_path):
+    db = sample_db
     august = json.loads(cli("check", "--db", db, "--period", "2026-08", "--format", "json").output)
     person = next(f["user_id"] for f in august["findings"] if f["severity"] == "high" and f["user_id"])
     mine = {(f["control"], f["event_id"]) for f in august["findings"] if f["user_id"] == person}
@@ -227,9 +232,8 @@ def test_subject_judges_at_its_own_as_of_not_at_the_last_checks(tmp_path):
     assert "found no problem" not in next(out.glob("*.html")).read_text()
 
 
-def test_the_report_trend_marks_months_without_data_and_compares_only_with_a_covered_month(tmp_path):
-    db = str(tmp_path / "s.duckdb")
-    assert cli("load", str(SAMPLE), "--db", db).exit_code == 0
+def test_the_report_trend_marks_months_without_data_and_compares_only_with_a_covered_month(sample_db, tmp_path):
+    db = sample_db
     out = tmp_path / "out"
     assert cli("report", "--period", "2026-08", "--db", db, "--out", str(out), "--format", "html").exit_code == 0
     html = (out / "report-2026-08.html").read_text()
