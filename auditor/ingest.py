@@ -482,14 +482,31 @@ UPDATE _checked SET _fate = 'duplicate' WHERE _ord IN (
   WHERE EXISTS (SELECT 1 FROM candidates o WHERE o._hash = c._hash AND o._ord < c._ord AND {_same('o', 'c', log)})
      OR EXISTS (SELECT 1 FROM {log.name} t WHERE t._hash = c._hash AND {_same('t', 'c', log)}))""")
     if log.unique_id:
-        # The directory names each person once: a new row for a known id (loaded before, or
-        # earlier in this file) with other content is rejected.
-        key = log.id_column
-        error = _error(key, "duplicate_user", f"'{key} \"' || \"{key}\" || '\" is already in the directory with other content'")
-        con.execute(f"""
+        _reject_second_entries(con, log)
+
+
+def _reject_second_entries(con: duckdb.DuckDBPyConnection, log: Log) -> None:
+    """In a log that names each id once (the directory), reject every valid row whose id is
+    already taken, by a loaded row or by the first valid row of this file, unless it is an exact
+    duplicate of that row.
+
+    The row it is compared with is the one loaded (or to be loaded), never a rejected one: a
+    row identical to a rejected row is not a duplicate of a loaded one, so it is judged on its
+    own and rejected again. (`_mark_duplicates` may have matched it with such a row.)
+    """
+    key = log.id_column
+    error = _error(key, "duplicate_user", f"'{key} \"' || \"{key}\" || '\" is already in the directory with other content'")
+    con.execute(f"""
 UPDATE _checked SET _fate = 'rejected', _errors = [{error}]
-WHERE _fate = 'new' AND ("{key}" IN (SELECT "{key}" FROM {log.name})
-                        OR _ord > (SELECT min(o._ord) FROM _checked o WHERE o._fate = 'new' AND o."{key}" = _checked."{key}"))""")
+WHERE _ord IN (
+  WITH valid AS (SELECT * FROM _checked WHERE _fate IN ('new', 'duplicate')),
+  first AS (SELECT * FROM valid v WHERE _ord = (SELECT min(o._ord) FROM valid o WHERE o."{key}" = v."{key}")
+                                    AND "{key}" NOT IN (SELECT "{key}" FROM {log.name}))
+  SELECT c._ord FROM valid c
+  WHERE ("{key}" IN (SELECT "{key}" FROM {log.name})
+         AND NOT EXISTS (SELECT 1 FROM {log.name} t WHERE t."{key}" = c."{key}" AND t._hash = c._hash AND {_same('t', 'c', log)}))
+     OR EXISTS (SELECT 1 FROM first f WHERE f."{key}" = c."{key}" AND f._ord < c._ord
+                AND NOT (f._hash = c._hash AND {_same('f', 'c', log)})))""")
 
 
 def _open_bytes(path: Path) -> IO[bytes]:
