@@ -80,12 +80,18 @@ def _format_of(path: Path) -> str | None:
 
 
 def discover(
-    input_dir: Path, provided: set[str] | frozenset[str] = frozenset(), exports: set[Path] | frozenset[Path] = frozenset()
+    input_dir: Path,
+    provided: set[str] | frozenset[str] = frozenset(),
+    exports: set[Path] | frozenset[Path] = frozenset(),
+    held: set[str] | frozenset[str] = frozenset(),
 ) -> tuple[list[SourceFile], list[str]]:
     """The input files of each log in `input_dir`, and the names of the optional logs absent.
 
     `provided`: logs that real exports in the folder feed, so they are neither missing nor absent;
-    `exports`: the real-export files (auditor.adapters), which a log's folder may also hold.
+    `exports`: the real-export files (auditor.adapters), which a log's folder may also hold;
+    `held`: logs the database already holds (a file of each was loaded before). The required logs
+    are required of the database, not of each load: a month's exports alone may be loaded into a
+    database that has them, and a log it holds is not absent.
     """
     if not input_dir.exists():
         raise AuditorError(f"{input_dir}: no such folder")
@@ -105,7 +111,7 @@ def discover(
                     raise AuditorError(f"{f}: unsupported file type (expected {', '.join(EXTENSIONS)})")
                 files.append(f)
         if not files:
-            if log.name in provided:
+            if log.name in provided or log.name in held:
                 continue
             if log.required:
                 raise AuditorError(
@@ -137,6 +143,11 @@ def sha256_of(path: Path, count_lines: bool = False) -> tuple[str, int, int | No
     except OSError as exc:
         raise AuditorError(f"{path}: cannot read: {exc.strerror}") from None
     return digest.hexdigest(), size, newlines + (last != b"\n") if count_lines else None
+
+
+def held_logs(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """The logs of which the database holds a loaded file (a real export counts for the logs it feeds)."""
+    return {log for (log,) in con.execute("SELECT DISTINCT log FROM loaded_files").fetchall()}
 
 
 def already_loaded(con: duckdb.DuckDBPyConnection, sha: str) -> bool:
@@ -833,7 +844,7 @@ def load(
     if input_dir.is_file() and exports:
         sources, absent = [], []
     else:
-        sources, absent = discover(input_dir, adapters.logs_provided(exports), {e.path for e in exports})
+        sources, absent = discover(input_dir, adapters.logs_provided(exports), {e.path for e in exports}, held_logs(con))
     total = sum(src.path.stat().st_size for src in sources) + sum(e.path.stat().st_size for e in exports)
     done = 0
     results = []

@@ -495,6 +495,18 @@ def test_a_missing_required_log_is_a_clear_error(tmp_path, con):
         load_into(con, tmp_path)
 
 
+def test_the_required_logs_are_required_of_the_database_not_of_each_load(tmp_path, con):
+    load_into(con, write_input(tmp_path / "sep", users=[{"user_id": "u1"}]))
+    # A later load may bring one log alone: the database has the others.
+    write_log(tmp_path / "oct", "consent_events", [{**CONSENT, "event_id": "c2", "action": "disconnect", "scope": ""}])
+    result = load_into(con, tmp_path / "oct")
+    assert [(f.log, f.rows_loaded) for f in result.files] == [("consent_events", 1)]
+    assert result.absent == ["admin_events", "dsr_requests"]  # users and access_events are in the database
+    # Into an empty database, the same folder is refused as ever.
+    with pytest.raises(AuditorError, match="no access_events log"):
+        load_into(connect(":memory:", Config()), tmp_path / "oct")
+
+
 def test_user_text_is_data_not_sql(tmp_path, con):
     nasty = "u1'); DROP TABLE access_events; --"
     header_trick = {**ACCESS, "user_id": nasty, "x\" VARCHAR); DROP TABLE users; --": "1"}
