@@ -117,7 +117,7 @@ CREATE TABLE IF NOT EXISTS source_events (
     pointer        VARCHAR NOT NULL,   -- 'line 7', 'line 7 $.value[2]', '$.value[12]' or '$[12]'
     record_id      VARCHAR,            -- the export's id of the record (Graph id, AuditData.Id)
     occurred_at    TIMESTAMPTZ,        -- activityDateTime / AuditData.CreationTime, UTC (NULL if unreadable)
-    occurred_text  VARCHAR,            -- the same as exported (a naive CreationTime gets its Z)
+    occurred_text  VARCHAR,            -- as exported (a naive CreationTime gets its Z; PowerShell 5.1's /Date(ms)/ becomes ISO 8601 UTC)
     activity       VARCHAR,            -- activityDisplayName / AuditData.Operation as exported
     result         VARCHAR,            -- result / ResultStatus as exported
     actor_id       VARCHAR,            -- object id of the user who acted

@@ -172,7 +172,7 @@ g AS (
   FROM f)
 SELECT seq, line, pointer, raw,
        xa_blank(r.id) AS record_id,
-       xa_blank(r.activitydatetime) AS occurred_text,
+       xa_time(xa_blank(r.activitydatetime)) AS occurred_text,
        xa_blank(r.activitydisplayname) AS activity,
        xa_blank(r.result) AS result,
        xa_blank(r.initiatedby.user.id) AS actor_id,

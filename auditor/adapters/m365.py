@@ -108,7 +108,7 @@ WITH f AS (
          xa_blank({operation}) AS operation_column, xa_blank({record_id}) AS record_id_column
   FROM _xa_rows),
 g AS (
-  SELECT *, xa_blank(r.creationtime) AS created,
+  SELECT *, xa_time(xa_blank(r.creationtime)) AS created,
          list_transform(r.actor, lambda a: {{'id': xa_blank(a.id), 'type': xa_blank(a.type)}}) AS actors,
          list_transform(r.target, lambda a: {{'id': xa_blank(a.id), 'type': xa_blank(a.type)}}) AS targets,
          list_transform(r.modifiedproperties, lambda p: {{
