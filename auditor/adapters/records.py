@@ -67,6 +67,16 @@ SRC_COLUMNS = (
 )
 
 
+# Names (lower case) under which a record names the client application of a consent or grant:
+# modified properties (Graph and audit log alike) and additional details. A grant removal often
+# targets only the *resource* service principal ("Microsoft Graph") and names the client, the
+# LinkedIn app, only as the property ServicePrincipal.ObjectID.
+APP_ID_NAME = (
+    "({x} = 'targetid.serviceprincipalnames' OR {x} LIKE '%appid%' OR {x} LIKE '%clientid%' "
+    "OR {x} IN ('serviceprincipal.objectid', 'serviceprincipalid', 'serviceprincipalobjectid'))"
+)
+
+
 def modified_properties(mods: str) -> dict[str, str]:
     """SQL for the fields read from a list of modified properties {name (lower), old, new}."""
 
@@ -77,13 +87,16 @@ def modified_properties(mods: str) -> dict[str, str]:
         "group_id": first("'group.objectid'", "coalesce(p.new, p.old)"),
         "role_name": first("'role.displayname'", "coalesce(p.new, p.old)"),
         "principal_id": first("'delegatedpermissiongrant.principalid', 'principalid'", "coalesce(p.old, p.new)"),
+        # Both values: a removal names the app in oldValue, an addition in newValue.
         "app_ids": (
-            f"flatten(list_transform(list_filter({mods}, lambda p: p.name = 'targetid.serviceprincipalnames' "
-            "OR p.name LIKE '%appid%' OR p.name LIKE '%clientid%'), lambda p: string_split(coalesce(p.new, p.old, ''), ';')))"
+            f"flatten(list_transform(list_filter({mods}, lambda p: {APP_ID_NAME.format(x='p.name')}), "
+            "lambda p: flatten([string_split(coalesce(p.new, ''), ';'), string_split(coalesce(p.old, ''), ';')])))"
         ),
+        # Consent given, or a grant removed, for the whole organisation rather than one user.
         "admin_consent": (
-            f"len(list_filter({mods}, lambda p: p.name IN ('consentcontext.isadminconsent', 'consentcontext.onbehalfofall') "
-            "AND lower(trim(p.new)) = 'true')) > 0"
+            f"len(list_filter({mods}, lambda p: (p.name IN ('consentcontext.isadminconsent', 'consentcontext.onbehalfofall') "
+            "AND lower(trim(p.new)) = 'true') OR (p.name = 'delegatedpermissiongrant.consenttype' "
+            "AND lower(trim(coalesce(p.new, p.old))) = 'allprincipals'))) > 0"
         ),
     }
 
@@ -104,6 +117,8 @@ CASE
            THEN {'log': NULL, 'action': NULL, 'detail': 'no LinkedIn app ids configured (sources.linkedin_app_ids)'}
          WHEN len(list_intersect(list_transform(app_ids, lambda a: lower(trim(a))), CAST($apps AS VARCHAR[]))) = 0
            THEN {'log': NULL, 'action': NULL, 'detail': 'not a LinkedIn app'}
+         WHEN key = 'remove delegated permission grant' AND admin_consent
+           THEN {'log': NULL, 'action': NULL, 'detail': 'admin consent for the organisation removed, not a user''s own choice'}
          WHEN key = 'remove delegated permission grant'
            THEN {'log': 'consent_events', 'action': 'disconnect', 'detail': NULL}
          WHEN admin_consent
