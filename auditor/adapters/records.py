@@ -204,9 +204,10 @@ def resolve_roles(con: duckdb.DuckDBPyConnection, config: Config) -> int:
     same event in a later export is its duplicate. Returns how many such events changed.
 
     The roles an actor holds at t: for each directory role, the latest assignment record (add or
-    remove; a removal wins a tie) of that actor at or before t in any export loaded, plus the
-    roles `[sources] role_holders` names (assigned before the exports begin). Names map to our
-    labels through `[sources] roles` (case-insensitively; an unlisted name becomes snake_case).
+    remove; a removal wins a tie) of that actor at or before t in any export loaded, where the
+    roles `[sources] role_holders` names count as added before the exports begin (so a removal
+    the exports record ends them). Names map to our labels through `[sources] roles`
+    (case-insensitively; an unlisted name becomes snake_case), and a role is its label.
     Of several roles, one in `[controls] admin_roles` is chosen first. An actor with no role
     known is `unknown` (`user` when the records show every role removed); an application
     acting alone is `application`.
@@ -226,17 +227,16 @@ CREATE OR REPLACE TEMP TABLE _xa_roles AS
     FROM source_events WHERE status = 'mapped' AND log = 'admin_events'),
   changes AS (
     SELECT lower(user_id) AS id, lower(target_upn) AS upn, role_name, occurred_at, action
-    FROM source_events WHERE status = 'context' AND role_name IS NOT NULL AND occurred_at IS NOT NULL),
-  held AS (
-    SELECT ev.sha256, ev.pointer, c.role_name, arg_max(c.action, {'t': c.occurred_at, 'r': c.action = 'remove'}) AS last
-    FROM ev JOIN changes c ON (c.id = ev.id OR c.upn = ev.upn) AND c.occurred_at <= ev.occurred_at
-    GROUP BY ALL
-    UNION ALL
-    SELECT ev.sha256, ev.pointer, h.role_name, 'add' FROM ev JOIN _xa_holders h ON h.who = ev.id OR h.who = ev.upn),
+    FROM source_events WHERE status = 'context' AND role_name IS NOT NULL AND occurred_at IS NOT NULL
+    UNION ALL  -- role_holders: held before the exports begin, so any record of that role comes after
+    SELECT who, who, role_name, '-infinity'::TIMESTAMPTZ, 'add' FROM _xa_holders),
+  labelled_changes AS (  -- a role is its label: "Company Administrator" and "Global Administrator" are one
+    SELECT c.*, coalesce(m.label, trim(regexp_replace(lower(trim(c.role_name)), '[^a-z0-9]+', '_', 'g'), '_')) AS label
+    FROM changes c LEFT JOIN _xa_role_map m ON m.name = lower(trim(c.role_name))),
   labelled AS (
-    SELECT sha256, pointer, last,
-           coalesce(m.label, trim(regexp_replace(lower(trim(held.role_name)), '[^a-z0-9]+', '_', 'g'), '_')) AS label
-    FROM held LEFT JOIN _xa_role_map m ON m.name = lower(trim(held.role_name))),
+    SELECT ev.sha256, ev.pointer, c.label, arg_max(c.action, {'t': c.occurred_at, 'r': c.action = 'remove'}) AS last
+    FROM ev JOIN labelled_changes c ON (c.id = ev.id OR c.upn = ev.upn) AND c.occurred_at <= ev.occurred_at
+    GROUP BY ALL),
   chosen AS (
     SELECT sha256, pointer,
            arg_min(label, {'rank': coalesce(list_position(CAST($admin_roles AS VARCHAR[]), label), 1000000), 'label': label})
