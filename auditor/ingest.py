@@ -822,7 +822,8 @@ class LoadResult:
     exports: list = field(default_factory=list)
     ignored: list[str] = field(default_factory=list)
     roles_changed: int = 0  # admin events of earlier loads whose actor role the role records loaded now changed
-    overlaps: int = 0  # records loaded now that an export of the other format also holds (adapters.records.overlaps)
+    twins: int = 0  # records loaded now that are the same change as a record of the other format (one row)
+    overlaps: int = 0  # records loaded now that look like one in the other format, with no shared id (two rows)
 
 
 def load(
@@ -860,10 +861,11 @@ def load(
                 results.append(FileResult(log=src.log.name, file=src.name, skipped=True))
                 continue
             results.append(_load_file(con, src, config, sha, size, lines))
-        export_results, roles_changed, overlaps = adapters.load_exports(con, exports, config, results, on_file, done, total)
+        export_results, roles_changed, twins, overlaps = adapters.load_exports(
+            con, exports, config, results, on_file, done, total)
         _drop_temp(con)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
         raise
-    return LoadResult(results, absent, export_results, ignored, roles_changed, overlaps)
+    return LoadResult(results, absent, export_results, ignored, roles_changed, twins, overlaps)

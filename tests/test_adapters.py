@@ -332,21 +332,57 @@ def test_both_csv_layouts_and_the_locale_date_is_ignored(tmp_path):
                                  "unknown", "group_add", GROUP, "22222222-2222-4222-8222-222222222222", 2)]
 
 
-def test_a_change_in_both_kinds_of_export_is_counted_and_kept_twice(tmp_path):
-    classic = _csv(["CreationDate", "UserIds", "Operations", "AuditData"], [["20.09.2023 13:05:03", "admin@contoso.se", "Add member to group.", json.dumps(AUDIT)]])
-    member = AUDIT["Target"][0]["ID"].removeprefix("User_")
+def _twins(correlation: str | None, graph_at: str = "2023-09-20T11:05:03.9876543Z") -> tuple[str, str]:
+    """A change as the audit log (classic CSV) and Graph record it; `correlation`, when given, is
+    the audit log's InterSystemsId and Graph's correlationId."""
+    audit = {**AUDIT, "InterSystemsId": correlation} if correlation else AUDIT
+    classic = _csv(["CreationDate", "UserIds", "Operations", "AuditData"], [["20.09.2023 13:05:03", "admin@contoso.se", "Add member to group.", json.dumps(audit)]])
+    record = graph_record(1, activityDateTime=graph_at, initiatedBy={"user": {"id": AUDIT["Actor"][1]["ID"].removeprefix("User_")}})
+    record["targetResources"][0]["id"] = AUDIT["Target"][0]["ID"].removeprefix("User_")
+    if correlation:
+        record["correlationId"] = correlation
+    return classic, json.dumps([record])
 
-    def twin(n: int, at: str) -> dict:
-        record = graph_record(n, activityDateTime=at, initiatedBy={"user": {"id": AUDIT["Actor"][1]["ID"].removeprefix("User_")}})
-        record["targetResources"][0]["id"] = member
-        return record
 
-    con, result = load_exports(tmp_path / "a", {"audit.csv": classic, "graph.json": json.dumps([twin(1, "2023-09-20T11:05:03.9876543Z")])})
-    assert result.overlaps == 2 and rows(con, "SELECT count(*) FROM admin_events") == [(2,)]  # kept, both ids
-    assert "2 record(s) loaded now have a twin in an export of the other format" in CliRunner().invoke(
+def test_a_change_in_both_kinds_of_export_with_no_shared_id_is_counted_and_kept_twice(tmp_path):
+    classic, graph = _twins(None)
+    con, result = load_exports(tmp_path / "a", {"audit.csv": classic, "graph.json": graph})
+    assert result.overlaps == 2 and result.twins == 0 and rows(con, "SELECT count(*) FROM admin_events") == [(2,)]  # both ids
+    assert "2 record(s) loaded now look like a record of an export of the other format" in CliRunner().invoke(
         main, ["--config", str(FIXTURES / "auditor.toml"), "load", str(tmp_path / "a" / "in"), "--db", ":memory:"]).output
-    _, result = load_exports(tmp_path / "b", {"audit.csv": classic, "graph.json": json.dumps([twin(1, "2023-09-20T11:05:05Z")])})
+    classic, graph = _twins(None, "2023-09-20T11:05:05Z")
+    _, result = load_exports(tmp_path / "b", {"audit.csv": classic, "graph.json": graph})
     assert result.overlaps == 0  # two seconds apart: two changes
+
+
+def test_a_change_in_both_kinds_of_export_with_a_shared_correlation_id_is_one_row(tmp_path):
+    cid = "4f1e2d3c-5b6a-4789-9a0b-1c2d3e4f5a6b"
+    classic, graph = _twins(cid, "2023-09-20T11:05:03.9876543Z")
+    table = "SELECT event_id, occurred_at, actor_id, action, group_id, target_user_id FROM admin_events"
+    # One load: the Graph record's row; the audit-log record is its twin, counted as its duplicate.
+    con, result = load_exports(tmp_path / "a", {"audit.csv": classic, "graph.json": graph})
+    assert (result.twins, result.overlaps) == (1, 0)
+    assert [r[0] for r in rows(con, table)] == ["Directory_1"]
+    assert rows(con, "SELECT format, status FROM source_events ORDER BY format") == [
+        ("graph_directory_audit", "mapped"), ("m365_audit_csv", "mapped")]
+    assert rows(con, """SELECT s.format, o.format, t.correlation_id FROM source_twins t
+                        JOIN source_events s ON (s.sha256, s.pointer) = (t.sha256, t.pointer)
+                        JOIN source_events o ON (o.sha256, o.pointer) = (t.of_sha256, t.of_pointer)""") == [
+        ("m365_audit_csv", "graph_directory_audit", cid)]
+    assert {(f.file, f.rows_loaded, f.duplicates) for f in result.files if f.log == "admin_events"} == {
+        ("graph.json -> admin_events", 1, 0), ("audit.csv -> admin_events", 0, 1)}
+    assert_reconciled(result)
+    # Two loads, the audit log first: its row stays, and the Graph record is its twin.
+    con = connect(":memory:", CONFIG)
+    for name, text in (("audit.csv", classic), ("graph.json", graph)):
+        (tmp_path / name).write_text(text)
+        assert load(con, tmp_path / name, CONFIG).twins == (name == "graph.json")
+    assert [r[0] for r in rows(con, table)] == [AUDIT["Id"]]
+    # The same correlation id on another member's change (one request, two members) is no twin.
+    other = json.loads(graph)
+    other[0]["targetResources"][0]["id"] = "33333333-3333-4333-8333-333333333333"
+    con, result = load_exports(tmp_path / "c", {"audit.csv": classic, "graph.json": json.dumps(other)})
+    assert (result.twins, rows(con, "SELECT count(*) FROM admin_events")) == (0, [(2,)])
 
 
 def test_only_successful_records_reach_the_logs(tmp_path):

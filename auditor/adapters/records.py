@@ -258,19 +258,60 @@ WHERE admin_events._file_id = f.file_id AND f.sha256 = r.sha256 AND admin_events
   AND admin_events.actor_role <> r.role""").fetchone()[0]
 
 
-def overlaps(con: duckdb.DuckDBPyConnection, shas: list[str]) -> int:
-    """How many mapped records of the exports `shas` record a change that a mapped record of the
-    other format also records: the same log, action, person, actor and group, less than a
-    second apart (a Graph time has fractions, an audit-log time whole seconds).
+# The correlation id of a record as exported: Graph's `correlationId`, the audit log's
+# `AuditData.InterSystemsId` (the GUID that tracks the request across Microsoft 365's systems).
+# Read from the raw record, so records of earlier loads have it too; only mapped records are read.
+CORRELATION_ID = f"""lower(trim(CASE format
+    WHEN 'graph_directory_audit' THEN json_extract_string({lower_keys('raw', ('correlationid',))}, '$.correlationid')
+    WHEN 'm365_audit_csv' THEN json_extract_string({lower_keys('raw', ('intersystemsid',))}, '$.intersystemsid') END))"""
+TWIN_SECONDS = 60  # a correlation id names a request, which a client may reuse: twins are close in time too
 
-    The two formats give one change two ids, so it becomes two rows; nothing says for certain
-    that two such records are one change, so they are counted, for the load to say, not merged.
+
+def match_twins(con: duckdb.DuckDBPyConnection) -> int:
+    """Record in `source_twins` each mapped record of this load that is the same change as a
+    mapped record of the other format: the same correlation id, log, action, person and group,
+    at most TWIN_SECONDS apart. Returns how many records of this load are twins.
+
+    The record it is the twin of precedes it: one of an earlier load, else (both in this load)
+    the Graph record; of several, the nearest in time. A record that is itself a twin is never
+    taken. A correlation id names a request, and one request may change several members, so
+    the change must agree as well; the actor is not compared, being named differently (an
+    application by its app id in Graph, its service principal in the audit log).
+    """
+    return con.execute(f"""
+INSERT INTO source_twins
+WITH m AS (
+  SELECT sha256, pointer, format, path, seq, log, action, lower(user_id) AS person, lower(group_id) AS grp, occurred_at,
+         {CORRELATION_ID} AS cid, sha256 IN (SELECT sha256 FROM _xa_all) AS now
+  FROM source_events
+  WHERE status = 'mapped' AND (sha256, pointer) NOT IN (SELECT (sha256, pointer) FROM source_twins)),
+pairs AS (
+  SELECT a.sha256, a.pointer, b.sha256 AS of_sha256, b.pointer AS of_pointer, a.cid,
+         row_number() OVER (PARTITION BY a.sha256, a.pointer
+                            ORDER BY abs(epoch(a.occurred_at) - epoch(b.occurred_at)), b.now, b.format, b.path, b.seq) AS k
+  FROM m a JOIN m b
+    ON a.cid = b.cid AND a.format <> b.format AND a.log = b.log AND a.action = b.action
+   AND a.person IS NOT DISTINCT FROM b.person AND a.grp IS NOT DISTINCT FROM b.grp
+   AND abs(epoch(a.occurred_at) - epoch(b.occurred_at)) <= {TWIN_SECONDS}
+  WHERE a.now AND a.cid <> '' AND (NOT b.now OR b.format < a.format))
+SELECT sha256, pointer, of_sha256, of_pointer, cid FROM pairs WHERE k = 1""").fetchone()[0]
+
+
+def overlaps(con: duckdb.DuckDBPyConnection, shas: list[str]) -> int:
+    """How many mapped records of the exports `shas` look like a change that a mapped record of
+    the other format also records, with no correlation id to say so (not twins, match_twins):
+    the same log, action, person, actor and group, less than a second apart (a Graph time has
+    fractions, an audit-log time whole seconds).
+
+    Nothing says for certain that two such records are one change, so they are counted, for the
+    load to say, not merged.
     """
     return con.execute("""
-        WITH m AS (
+        WITH linked AS (SELECT sha256, pointer FROM source_twins UNION SELECT of_sha256, of_pointer FROM source_twins),
+        m AS (
             SELECT sha256, format, pointer, log, action, user_id, coalesce(actor_id, actor_upn, actor_app_id) AS actor,
                    group_id, occurred_at
-            FROM source_events WHERE status = 'mapped')
+            FROM source_events WHERE status = 'mapped' AND (sha256, pointer) NOT IN (SELECT (sha256, pointer) FROM linked))
         SELECT count(DISTINCT (a.sha256, a.pointer)) FROM m a JOIN m b
           ON a.format <> b.format AND a.log = b.log AND a.action = b.action AND a.user_id IS NOT DISTINCT FROM b.user_id
          AND a.actor IS NOT DISTINCT FROM b.actor AND a.group_id IS NOT DISTINCT FROM b.group_id
@@ -292,18 +333,27 @@ CANONICAL = {
 
 
 def mapped_stager(sha: str, config: Config) -> Callable[[duckdb.DuckDBPyConnection, SourceFile], Staged]:
-    """A stager for ingest._load_file: the mapped rows of one export for the log of `src`."""
+    """A stager for ingest._load_file: the mapped rows of one export for the log of `src`.
+
+    A twin (source_twins) takes the canonical values of the record it is the twin of, so it is
+    that row's duplicate; its line, raw text and provenance stay its own.
+    """
 
     def stage(con: duckdb.DuckDBPyConnection, src: SourceFile) -> Staged:
         columns = CANONICAL[src.log.name]
         select = ", ".join(f'{sql} AS "{name}"' for name, sql in columns.items())
         run(con, f"""
 CREATE TEMP TABLE _stage AS
-SELECT row_number() OVER (ORDER BY seq) AS _ord, line AS _src_line, raw AS _raw,
-       json_object('source', format, 'pointer', pointer, 'record_id', record_id, 'activity', activity,
-                   'actor_upn', actor_upn, 'user_upn', target_upn) AS _x,
+SELECT row_number() OVER (ORDER BY own.seq) AS _ord, own.line AS _src_line, own.raw AS _raw,
+       json_object('source', own.format, 'pointer', own.pointer, 'record_id', own.record_id, 'activity', own.activity,
+                   'actor_upn', own.actor_upn, 'user_upn', own.target_upn) AS _x,
        {select}
-FROM source_events WHERE sha256 = $sha AND status = 'mapped' AND log = $log""",
+FROM (
+  SELECT s AS own, unnest(CASE WHEN p.sha256 IS NULL THEN s ELSE p END)
+  FROM source_events s
+  LEFT JOIN source_twins t ON t.sha256 = s.sha256 AND t.pointer = s.pointer
+  LEFT JOIN source_events p ON p.sha256 = t.of_sha256 AND p.pointer = t.of_pointer
+  WHERE s.sha256 = $sha AND s.status = 'mapped' AND s.log = $log)""",
             {"sha": sha, "log": src.log.name, "scope": config.sources.consent_scope})
         return Staged(
             sources={name: f'"{name}"' for name in src.log.column_names},
