@@ -139,9 +139,9 @@ CREATE TABLE IF NOT EXISTS source_events (
 
 -- A change recorded in both a Graph export and an audit-log export: the records share a
 -- correlation id (Graph `correlationId`, the audit log's `AuditData.InterSystemsId`) and map to
--- the same log, action, person and group, at most a minute apart. The record loaded later (of
--- two in one load: the audit log's) is the twin: it takes the canonical values of the record it
--- is the twin of, so the change is one row (the twin is counted as that row's duplicate), and
+-- the same log, action, person and group, at most a minute apart. The record loaded later (in
+-- one load: from the export read later) is the twin: it takes the canonical values of the record
+-- it is the twin of, so the change is one row (the twin is counted as that row's duplicate), and
 -- both records stay in source_events.
 CREATE TABLE IF NOT EXISTS source_twins (
     sha256         VARCHAR NOT NULL,   -- the twin (source_events.sha256, pointer)

@@ -112,7 +112,7 @@ def load_exports(
             _drop(con)
             try:
                 note = STAGERS[ef.format](con, ef)
-                collect(con, ef.format, str(ef.path.resolve()), sha)
+                collect(con, ef.format, str(ef.path.resolve()), sha, len(pending))
             except duckdb.Error as exc:
                 first = str(exc).strip().splitlines()[0]
                 raise AuditorError(f"{ef.path}: cannot read as {ef.format}: {first}") from None
@@ -122,9 +122,9 @@ def load_exports(
         twins = match_twins(con)
         roles_changed = resolve_roles(con, config)
         overlapping = overlaps(con, [sha for _, sha, _, _ in pending])
-    # Graph exports first: of twins in one load the Graph record is the one kept (match_twins), so
-    # its row is loaded and the audit-log record is counted as its duplicate.
-    for ef, sha, size, note in sorted(pending, key=lambda p: list(FORMATS).index(p[0].format)):
+    # In the order read: of twins in one load, the record of the export read first keeps the row
+    # (match_twins), so it is loaded before its twin, which is counted as its duplicate.
+    for ef, sha, size, note in pending:
         if ef.format == "linkedin_snapshots":
             read, derived = load_snapshots(con, ef, config, sha, size)
             for r in (read, derived):

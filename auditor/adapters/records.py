@@ -158,14 +158,16 @@ def create_macros(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(MACROS)
 
 
-def collect(con: duckdb.DuckDBPyConnection, fmt: str, path: str, sha: str) -> None:
-    """Add the records an adapter left in `_xa_src` to `_xa_all`, the records of this load."""
+def collect(con: duckdb.DuckDBPyConnection, fmt: str, path: str, sha: str, read: int) -> None:
+    """Add the records an adapter left in `_xa_src` to `_xa_all`, the records of this load;
+    `read` numbers the exports of the load in the order they are read (and loaded)."""
     columns = ", ".join(SRC_COLUMNS)
     con.execute(
         f"CREATE TEMP TABLE IF NOT EXISTS _xa_all AS SELECT ''::VARCHAR AS format, ''::VARCHAR AS path, "
-        f"''::VARCHAR AS sha256, {columns} FROM _xa_src LIMIT 0"
+        f"''::VARCHAR AS sha256, 0 AS read, {columns} FROM _xa_src LIMIT 0"
     )
-    con.execute(f"INSERT INTO _xa_all SELECT $format, $path, $sha, {columns} FROM _xa_src", {"format": fmt, "path": path, "sha": sha})
+    con.execute(f"INSERT INTO _xa_all SELECT $format, $path, $sha, $read, {columns} FROM _xa_src",
+                {"format": fmt, "path": path, "sha": sha, "read": read})
 
 
 def linkedin_apps(con: duckdb.DuckDBPyConnection, config: Config) -> list[str]:
@@ -272,9 +274,11 @@ def match_twins(con: duckdb.DuckDBPyConnection) -> int:
     mapped record of the other format: the same correlation id, log, action, person and group,
     at most TWIN_SECONDS apart. Returns how many records of this load are twins.
 
-    The record it is the twin of precedes it: one of an earlier load, else (both in this load)
-    the Graph record; of several, the nearest in time. A record that is itself a twin is never
-    taken. A correlation id names a request, and one request may change several members, so
+    The record it is the twin of was loaded before it: in an earlier load, or in this one from an
+    export read before (by name, as the summary lists them); of several, the nearest in time. So
+    the first loaded keeps its row, and loading the same files again at once, in load order (as
+    `verify --rerun` loads a pack's inputs), keeps the same rows. A record that is itself a twin
+    is never taken. A correlation id names a request, and one request may change several members, so
     the change must agree as well; the actor is not compared, being named differently (an
     application by its app id in Graph, its service principal in the audit log).
     """
@@ -282,18 +286,18 @@ def match_twins(con: duckdb.DuckDBPyConnection) -> int:
 INSERT INTO source_twins
 WITH m AS (
   SELECT sha256, pointer, format, path, seq, log, action, lower(user_id) AS person, lower(group_id) AS grp, occurred_at,
-         {CORRELATION_ID} AS cid, sha256 IN (SELECT sha256 FROM _xa_all) AS now
-  FROM source_events
+         {CORRELATION_ID} AS cid, r.read IS NOT NULL AS now, r.read
+  FROM source_events LEFT JOIN (SELECT DISTINCT sha256, read FROM _xa_all) r USING (sha256)
   WHERE status = 'mapped' AND (sha256, pointer) NOT IN (SELECT (sha256, pointer) FROM source_twins)),
 pairs AS (
   SELECT a.sha256, a.pointer, b.sha256 AS of_sha256, b.pointer AS of_pointer, a.cid,
          row_number() OVER (PARTITION BY a.sha256, a.pointer
-                            ORDER BY abs(epoch(a.occurred_at) - epoch(b.occurred_at)), b.now, b.format, b.path, b.seq) AS k
+                            ORDER BY abs(epoch(a.occurred_at) - epoch(b.occurred_at)), b.now, b.read, b.seq) AS k
   FROM m a JOIN m b
     ON a.cid = b.cid AND a.format <> b.format AND a.log = b.log AND a.action = b.action
    AND a.person IS NOT DISTINCT FROM b.person AND a.grp IS NOT DISTINCT FROM b.grp
    AND abs(epoch(a.occurred_at) - epoch(b.occurred_at)) <= {TWIN_SECONDS}
-  WHERE a.now AND a.cid <> '' AND (NOT b.now OR b.format < a.format))
+  WHERE a.now AND a.cid <> '' AND (NOT b.now OR b.read < a.read))
 SELECT sha256, pointer, of_sha256, of_pointer, cid FROM pairs WHERE k = 1""").fetchone()[0]
 
 
