@@ -7,10 +7,13 @@ read, the rest is the same for both formats:
 
 1. `insert_source_events`: decide each record's fate (mapped / unmapped / failed / context) and
    keep it in `source_events` with its pointer and raw text;
-2. `resolve_roles`: give each mapped admin event its actor's role at that moment, from the role
+2. `match_twins`: find the records that are the same change as a record of the other format
+   (the same correlation id), loaded now or before, and keep the pairs in `source_twins`;
+3. `resolve_roles`: give each mapped admin event its actor's role at that moment, from the role
    assignments in every export loaded so far and `[sources] role_holders` (again for the events
    of earlier loads);
-3. `mapped_stager`: hand the mapped rows of one log to the loader's own check and keep steps.
+4. `mapped_stager`: hand the mapped rows of one log to the loader's own check and keep steps (a
+   twin with the values of the row it shares, so it is that row's duplicate).
 """
 
 from __future__ import annotations
