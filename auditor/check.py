@@ -21,6 +21,7 @@ from auditor.coverage import LOGS, Evidence, assess, run_window
 from auditor.controls import FINDING_COLUMNS, SEVERITIES, Control, catalogue, control_hashes, parameters, strip_header
 from auditor.db import iso, run
 from auditor.errors import AuditorError
+from auditor.ingest import held_logs
 from auditor.resources import queries_dir
 from auditor.waivers import Waiver, WaiverFile
 
@@ -135,8 +136,7 @@ def latest_moment(con: duckdb.DuckDBPyConnection) -> datetime:
 
 def absent_logs(con: duckdb.DuckDBPyConnection) -> set[str]:
     """The logs of which no file was ever loaded (a real export provides the logs it maps to)."""
-    loaded = {log for (log,) in con.execute("SELECT DISTINCT log FROM loaded_files").fetchall()}
-    return set(LOGS) - loaded
+    return set(LOGS) - held_logs(con)
 
 
 def require_evidence(con: duckdb.DuckDBPyConnection, path: str) -> None:
