@@ -21,6 +21,8 @@ from auditor.coverage import LOGS, Evidence, assess, run_window
 from auditor.controls import FINDING_COLUMNS, SEVERITIES, Control, catalogue, control_hashes, parameters, strip_header
 from auditor.db import iso, run
 from auditor.errors import AuditorError
+from auditor.ingest import held_logs
+from auditor.resources import queries_dir
 from auditor.waivers import Waiver, WaiverFile
 
 
@@ -40,6 +42,13 @@ class ControlResult:
     findings: int = 0
     waived: int = 0
     reason: str | None = None  # why not_evaluated, or the database's error
+    carried_over: int = 0  # findings that arose before the period and are still open at its end
+    carried_over_waived: int = 0
+
+    @property
+    def unwaived(self) -> int:
+        """Findings not waived, the period's own and those carried over."""
+        return self.findings - self.waived + self.carried_over - self.carried_over_waived
 
 
 @dataclass
@@ -81,7 +90,7 @@ class CheckRun:
         if fail_on == "never":
             return False
         levels = SEVERITIES[: SEVERITIES.index(fail_on) + 1]
-        return any(r.findings > r.waived and r.control.severity in levels for r in self.results)
+        return any(r.unwaived and r.control.severity in levels for r in self.results)
 
 
 def month_period(text: str, tz: str) -> Period:
@@ -127,8 +136,7 @@ def latest_moment(con: duckdb.DuckDBPyConnection) -> datetime:
 
 def absent_logs(con: duckdb.DuckDBPyConnection) -> set[str]:
     """The logs of which no file was ever loaded (a real export provides the logs it maps to)."""
-    loaded = {log for (log,) in con.execute("SELECT DISTINCT log FROM loaded_files").fetchall()}
-    return set(LOGS) - loaded
+    return set(LOGS) - held_logs(con)
 
 
 def require_evidence(con: duckdb.DuckDBPyConnection, path: str) -> None:
@@ -205,6 +213,11 @@ def run_check(
     try:
         _store_waivers(con, active)
         results = _run_controls(con, controls, params, disabled, on_control)
+        _add_carried_over(con, results, run_id, as_of, period)
+        for r in results:
+            if r.status == "pass":
+                total, total_waived = r.findings + r.carried_over, r.waived + r.carried_over_waived
+                r.status = "pass" if total == 0 else "waived" if total_waived == total else "fail"
         results += [ControlResult(c, "not_evaluated", reason="not selected (--control, --min-severity)") for c in unselected]
         con.executemany(
             "INSERT INTO control_results VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -253,8 +266,8 @@ def _run_controls(con: duckdb.DuckDBPyConnection, controls: list[Control], param
             results.append(ControlResult(control, "error", reason=str(exc).strip().splitlines()[0]))
             continue
         found, waived = counts
-        status = "pass" if found == 0 else ("waived" if waived == found else "fail")
-        results.append(ControlResult(control, status, found, waived))
+        # Its status is settled once the findings carried over from before the period are counted.
+        results.append(ControlResult(control, "pass", found, waived))
     return results
 
 
@@ -263,6 +276,27 @@ def evidence_of(con: duckdb.DuckDBPyConnection, config: Config, as_of: datetime,
     """The coverage of the window a run at as_of (of a period, or of the whole history) judges."""
     window = run_window(con, as_of, *((period.start, period.end) if period else ()))
     return assess(con, config, window, as_of, waivers)
+
+
+CARRIED_OVER_SQL = "carried_over.sql"
+
+
+def carried_over_sql() -> str:
+    """SQL of the run's findings that arose before its period and are still open at its as_of."""
+    return (queries_dir() / CARRIED_OVER_SQL).read_text(encoding="utf-8")
+
+
+def _add_carried_over(con: duckdb.DuckDBPyConnection, results: list[ControlResult], run_id: int, as_of: datetime,
+                      period: Period | None) -> None:
+    """Count each control's carried-over findings (a run without a period has none: every
+    finding up to as_of is its own)."""
+    if period is None:
+        return
+    counts = {c: (n, w) for c, n, w in run(
+        con, f"SELECT control, count(*), count(waiver) FROM ({carried_over_sql()}) GROUP BY control",
+        {"run": run_id, "as_of": as_of}).fetchall()}
+    for r in results:
+        r.carried_over, r.carried_over_waived = counts.get(r.control.id, (0, 0))
 
 
 def _store_waivers(con: duckdb.DuckDBPyConnection, waivers: list[Waiver]) -> None:
@@ -340,6 +374,7 @@ def find_or_run(
             [run_id],
         ).fetchall()
     ]
+    _add_carried_over(con, results, run_id, as_of, period)
     active, expired = waivers.at(as_of)
     return CheckRun(run_id, as_of, period, results, evidence_of(con, config, as_of, period, waivers),
                     expired_waivers=expired, active_waivers=active, waivers=waivers)

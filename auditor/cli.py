@@ -195,10 +195,14 @@ def _print_exports(console: Console, result: LoadResult) -> None:
     if result.roles_changed:
         console.print(f"  {result.roles_changed:,} admin event(s) loaded before now have another actor role: the role"
                       " assignments loaded now say who held which role then.", markup=False, highlight=False)
+    if result.twins:
+        console.print(f"  {result.twins:,} record(s) loaded now are the same change as a record of an export of the other"
+                      " format (the same correlation id): one row each, both records kept (table source_twins).",
+                      markup=False, highlight=False)
     if result.overlaps:
-        console.print(f"  {result.overlaps:,} record(s) loaded now have a twin in an export of the other format (the same"
-                      " change, less than a second apart): a change in both is two rows in the logs, under two ids."
-                      " Load one kind of export for a period.", markup=False, highlight=False)
+        console.print(f"  {result.overlaps:,} record(s) loaded now look like a record of an export of the other format (the"
+                      " same change, less than a second apart) but share no correlation id with it: kept as two rows,"
+                      " under two ids. Load one kind of export for a period.", markup=False, highlight=False)
     if result.ignored:
         console.print(f"Ignored (neither a log nor a recognised export; see --format): {', '.join(result.ignored)}",
                       markup=False, highlight=False)
@@ -364,7 +368,7 @@ def report_cmd(ctx: click.Context, db_path: str, period: str, out_dir: Path, for
     with Console(stderr=True).status("rendering the report", spinner="dots"):
         files = write_report(con, config, period, out_dir, chosen, waivers, pseudonymize)
     con.close()
-    for path in (files.html, files.pdf, files.csv):
+    for path in (files.html, files.pdf, files.csv, files.admin_csv):
         if path:
             click.echo(f"wrote {path}")
 

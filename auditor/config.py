@@ -46,6 +46,19 @@ class Coverage:
 @dataclass(frozen=True)
 class Report:
     pseudonymize_key: str = ""  # secret for --pseudonymize; the AUDITOR_PSEUDONYM_KEY variable wins
+    group_names: dict[str, str] = field(default_factory=dict)  # group object id -> name shown in reports
+    prepared_by: str = ""  # names printed under the sign-off lines of the monthly report (blank lines when empty)
+    reviewed_by: str = ""
+    approved_by: str = ""
+
+
+@dataclass(frozen=True)
+class Owners:
+    """Who must fix a failed control, and by when: by control id first, else by severity."""
+
+    by_control: dict[str, str] = field(default_factory=dict)
+    by_severity: dict[str, str] = field(default_factory=dict)
+    due_days: int = 30  # the due date is this many days after the period's end
 
 
 @dataclass(frozen=True)
@@ -83,6 +96,7 @@ class Config:
     organisation: Organisation = field(default_factory=Organisation)
     controls: Controls = field(default_factory=Controls)
     coverage: Coverage = field(default_factory=Coverage)
+    owners: Owners = field(default_factory=Owners)
     time: Time = field(default_factory=Time)
     report: Report = field(default_factory=Report)
     sources: Sources = field(default_factory=Sources)
@@ -103,7 +117,7 @@ class Config:
 
 
 _SECTION_TYPES = {
-    "organisation": Organisation, "controls": Controls, "coverage": Coverage, "time": Time, "report": Report, "sources": Sources, "duckdb": DuckDB,
+    "organisation": Organisation, "controls": Controls, "coverage": Coverage, "owners": Owners, "time": Time, "report": Report, "sources": Sources, "duckdb": DuckDB,
 }
 SECRETS = {("report", "pseudonymize_key")}
 

@@ -131,7 +131,7 @@ def pack_files(con: duckdb.DuckDBPyConnection, config: Config, run: CheckRun, la
     """Every file of the pack but the manifest, by its path in the pack."""
     files: dict[str, bytes] = {}
     controls = catalogue()
-    for path in [queries_dir() / "schema.sql", queries_dir() / "views.sql", *sorted((queries_dir() / "coverage").glob("*.sql"))]:
+    for path in [*sorted(queries_dir().glob("*.sql")), *sorted((queries_dir() / "coverage").glob("*.sql"))]:
         files[f"queries/{path.relative_to(queries_dir()).as_posix()}"] = path.read_bytes()
     for c in controls:
         files[f"queries/controls/{c.path.name}"] = c.sql.encode("utf-8")
@@ -803,7 +803,7 @@ def _public_pem_of(public: Any) -> bytes:
 def _installed_queries() -> dict[str, Path]:
     """This installation's SQL files, by their path in a pack (what pack_files packs)."""
     root = queries_dir()
-    paths = [root / "schema.sql", root / "views.sql", *(root / "coverage").glob("*.sql"), *(root / "controls").glob("*.sql")]
+    paths = [*root.glob("*.sql"), *(root / "coverage").glob("*.sql"), *(root / "controls").glob("*.sql")]
     return {f"queries/{p.relative_to(root).as_posix()}": p for p in paths}
 
 

@@ -81,12 +81,18 @@ def _format_of(path: Path) -> str | None:
 
 
 def discover(
-    input_dir: Path, provided: set[str] | frozenset[str] = frozenset(), exports: set[Path] | frozenset[Path] = frozenset()
+    input_dir: Path,
+    provided: set[str] | frozenset[str] = frozenset(),
+    exports: set[Path] | frozenset[Path] = frozenset(),
+    held: set[str] | frozenset[str] = frozenset(),
 ) -> tuple[list[SourceFile], list[str]]:
     """The input files of each log in `input_dir`, and the names of the optional logs absent.
 
     `provided`: logs that real exports in the folder feed, so they are neither missing nor absent;
-    `exports`: the real-export files (auditor.adapters), which a log's folder may also hold.
+    `exports`: the real-export files (auditor.adapters), which a log's folder may also hold;
+    `held`: logs the database already holds (a file of each was loaded before). The required logs
+    are required of the database, not of each load: a month's exports alone may be loaded into a
+    database that has them, and a log it holds is not absent.
     """
     if not input_dir.exists():
         raise AuditorError(f"{input_dir}: no such folder")
@@ -106,7 +112,7 @@ def discover(
                     raise AuditorError(f"{f}: unsupported file type (expected {', '.join(EXTENSIONS)})")
                 files.append(f)
         if not files:
-            if log.name in provided:
+            if log.name in provided or log.name in held:
                 continue
             if log.required:
                 raise AuditorError(
@@ -138,6 +144,11 @@ def sha256_of(path: Path, count_lines: bool = False) -> tuple[str, int, int | No
     except OSError as exc:
         raise AuditorError(f"{path}: cannot read: {exc.strerror}") from None
     return digest.hexdigest(), size, newlines + (last != b"\n") if count_lines else None
+
+
+def held_logs(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """The logs of which the database holds a loaded file (a real export counts for the logs it feeds)."""
+    return {log for (log,) in con.execute("SELECT DISTINCT log FROM loaded_files").fetchall()}
 
 
 def _identity(path: Path) -> tuple[int, int, int, int]:
@@ -546,14 +557,31 @@ UPDATE _checked SET _fate = 'duplicate' WHERE _ord IN (
   WHERE EXISTS (SELECT 1 FROM candidates o WHERE o._hash = c._hash AND o._ord < c._ord AND {_same('o', 'c', log)})
      OR EXISTS (SELECT 1 FROM {log.name} t WHERE t._hash = c._hash AND {_same('t', 'c', log)}))""")
     if log.unique_id:
-        # The directory names each person once: a new row for a known id (loaded before, or
-        # earlier in this file) with other content is rejected.
-        key = log.id_column
-        error = _error(key, "duplicate_user", f"'{key} \"' || \"{key}\" || '\" is already in the directory with other content'")
-        con.execute(f"""
+        _reject_second_entries(con, log)
+
+
+def _reject_second_entries(con: duckdb.DuckDBPyConnection, log: Log) -> None:
+    """In a log that names each id once (the directory), reject every valid row whose id is
+    already taken, by a loaded row or by the first valid row of this file, unless it is an exact
+    duplicate of that row.
+
+    The row it is compared with is the one loaded (or to be loaded), never a rejected one: a
+    row identical to a rejected row is not a duplicate of a loaded one, so it is judged on its
+    own and rejected again. (`_mark_duplicates` may have matched it with such a row.)
+    """
+    key = log.id_column
+    error = _error(key, "duplicate_user", f"'{key} \"' || \"{key}\" || '\" is already in the directory with other content'")
+    con.execute(f"""
 UPDATE _checked SET _fate = 'rejected', _errors = [{error}]
-WHERE _fate = 'new' AND ("{key}" IN (SELECT "{key}" FROM {log.name})
-                        OR _ord > (SELECT min(o._ord) FROM _checked o WHERE o._fate = 'new' AND o."{key}" = _checked."{key}"))""")
+WHERE _ord IN (
+  WITH valid AS (SELECT * FROM _checked WHERE _fate IN ('new', 'duplicate')),
+  first AS (SELECT * FROM valid v WHERE _ord = (SELECT min(o._ord) FROM valid o WHERE o."{key}" = v."{key}")
+                                    AND "{key}" NOT IN (SELECT "{key}" FROM {log.name}))
+  SELECT c._ord FROM valid c
+  WHERE ("{key}" IN (SELECT "{key}" FROM {log.name})
+         AND NOT EXISTS (SELECT 1 FROM {log.name} t WHERE t."{key}" = c."{key}" AND t._hash = c._hash AND {_same('t', 'c', log)}))
+     OR EXISTS (SELECT 1 FROM first f WHERE f."{key}" = c."{key}" AND f._ord < c._ord
+                AND NOT (f._hash = c._hash AND {_same('f', 'c', log)})))""")
 
 
 def _open_bytes(path: Path) -> IO[bytes]:
@@ -975,7 +1003,8 @@ class LoadResult:
     exports: list = field(default_factory=list)
     ignored: list[str] = field(default_factory=list)
     roles_changed: int = 0  # admin events of earlier loads whose actor role the role records loaded now changed
-    overlaps: int = 0  # records loaded now that an export of the other format also holds (adapters.records.overlaps)
+    twins: int = 0  # records loaded now that are the same change as a record of the other format (one row)
+    overlaps: int = 0  # records loaded now that look like one in the other format, with no shared id (two rows)
 
 
 def load(
@@ -999,7 +1028,7 @@ def load(
     if input_dir.is_file() and exports:
         sources, absent = [], []
     else:
-        sources, absent = discover(input_dir, adapters.logs_provided(exports), {e.path for e in exports})
+        sources, absent = discover(input_dir, adapters.logs_provided(exports), {e.path for e in exports}, held_logs(con))
     total = sum(src.path.stat().st_size for src in sources) + sum(e.path.stat().st_size for e in exports)
     done = 0
     results = []
@@ -1026,8 +1055,8 @@ def load(
                     continue
                 results.append(_load_file(con, src, config, sha, size, lines))
                 _refuse_changed(src.path, before, size)
-            export_results, roles_changed, overlaps = adapters.load_exports(con, exports, config, results, at_file, done,
-                                                                             total)
+            export_results, roles_changed, twins, overlaps = adapters.load_exports(
+                con, exports, config, results, at_file, done, total)
         except RecursionError:
             # Python's JSON parser recurses once per level: a document nested thousands deep.
             where = reading[0] if reading else input_dir
@@ -1038,4 +1067,4 @@ def load(
     except BaseException:
         _rollback(con)
         raise
-    return LoadResult(results, absent, export_results, ignored, roles_changed, overlaps)
+    return LoadResult(results, absent, export_results, ignored, roles_changed, twins, overlaps)

@@ -3,10 +3,12 @@
 The JSON shape is a contract other tools rely on (README, "auditor check"):
 {"tool": {"name", "version"}, "verdict", "shortfall", "as_of", "window": {"start", "end"},
  "period": {"start", "end"} | null, "inputs": [{"log", "file", "sha256", "rows"}],
- "controls": [{"id", "title", "severity", "articles", "status", "reason", "findings", "waived"}],
+ "controls": [{"id", "title", "severity", "articles", "status", "reason", "findings", "waived",
+               "carried_over", "carried_over_waived"}],
  "evidence": {"span", "state", "logs", "gaps", "expired_gap_acknowledgements"},
  "findings": [{"control", "event_id", "user_id", "occurred_at", "reason", "severity", "waived",
                "waiver", "source", "arose_at"}],
+ "carried_over": [the same, for findings that arose before the period and are still open at its end],
  "expired_waivers": [...]}
 The CSV layout (CSV_COLUMNS) is the one of the report's findings-P.csv and the evidence pack's.
 """
@@ -23,25 +25,27 @@ from rich.console import Console
 from rich.table import Table
 
 from auditor import __version__
-from auditor.check import CheckRun
+from auditor.check import CheckRun, carried_over_sql
 from auditor.coverage import Evidence, Gap
 from auditor.db import iso, iso_sql, rows
 from auditor.pseudonym import Pseudonymizer
 
-CSV_COLUMNS = ("control", "severity", "event_id", "user_id", "occurred_at", "arose_at", "reason", "waived",
+CSV_COLUMNS = ("control", "severity", "event_id", "user_id", "user_name", "user_email", "occurred_at", "arose_at", "reason", "waived",
                "waiver_reason", "waiver_approved_by", "waiver_expires", "source")
 FINDING_FIELDS = ("control", "event_id", "user_id", "occurred_at", "reason", "severity", "waived", "waiver", "source", "arose_at")
 
 
-def findings(con: duckdb.DuckDBPyConnection, run: CheckRun) -> list[dict[str, Any]]:
-    """The run's findings (keys: FINDING_FIELDS), sorted by control, then occurred_at, then event_id."""
-    # Times formatted by DuckDB; ordered by the time itself (findings.occurred_at), not its text.
+def findings(con: duckdb.DuckDBPyConnection, run: CheckRun, carried_over: bool = False) -> list[dict[str, Any]]:
+    """The run's findings of its period, or those carried over into it (keys: FINDING_FIELDS),
+    sorted by control, then occurred_at, then event_id."""
+    chosen = f"({carried_over_sql()})" if carried_over else "(SELECT * FROM findings WHERE run_id = $run AND in_period)"
+    # Times formatted by DuckDB; ordered by the time itself (f.occurred_at), not its text.
     out = rows(
         con,
         f"SELECT control, event_id, user_id, {iso_sql('occurred_at')} AS occurred_at, reason, severity, "
-        f"waiver IS NOT NULL AS waived, waiver, source, {iso_sql('arose_at')} AS arose_at FROM findings "
-        "WHERE run_id = $run AND in_period ORDER BY control, findings.occurred_at, event_id, source",
-        {"run": run.run_id},
+        f"waiver IS NOT NULL AS waived, waiver, source, {iso_sql('arose_at')} AS arose_at FROM {chosen} f "
+        "ORDER BY control, f.occurred_at, event_id, source",
+        {"run": run.run_id, "as_of": run.as_of},
     )
     for item in out:
         item["waiver"] = json.loads(item["waiver"]) if item["waiver"] else None
@@ -73,11 +77,14 @@ def to_dict(con: duckdb.DuckDBPyConnection, run: CheckRun) -> dict[str, Any]:
                 "reason": r.reason,
                 "findings": r.findings,
                 "waived": r.waived,
+                "carried_over": r.carried_over,
+                "carried_over_waived": r.carried_over_waived,
             }
             for r in run.results
         ],
         "evidence": run.evidence.as_dict(),
         "findings": findings(con, run),
+        "carried_over": findings(con, run, carried_over=True),
         "expired_waivers": [w.as_dict() for w in run.expired_waivers],
     }
 
@@ -92,11 +99,12 @@ def findings_frame(con: duckdb.DuckDBPyConnection, run: CheckRun, pseudo: Pseudo
     reason = "reason" if not pseudo.key else f"replace(reason, user_id, {pseudo.sql('user_id')})"
     # Ordered by the time itself (findings.occurred_at), not by its text.
     return con.execute(
-        f"""SELECT control, severity, event_id, {pseudo.sql('user_id')} AS user_id, {iso_sql('occurred_at')} AS occurred_at,
+        f"""SELECT control, severity, event_id, {pseudo.sql('user_id')} AS user_id, {pseudo.person('f.user_id', 'user')},
+                   {iso_sql('occurred_at')} AS occurred_at,
                    {iso_sql('arose_at')} AS arose_at, {reason} AS reason, waiver IS NOT NULL AS waived,
                    waiver->>'$.reason' AS waiver_reason, waiver->>'$.approved_by' AS waiver_approved_by,
                    waiver->>'$.expires' AS waiver_expires, source
-            FROM findings WHERE run_id = $run AND in_period ORDER BY control, findings.occurred_at, event_id, source""",
+            FROM findings f WHERE run_id = $run AND in_period ORDER BY control, f.occurred_at, event_id, source""",
         {"run": run.run_id, **({"pkey": pseudo.key} if pseudo.key else {})},
     ).fetch_df()
 
@@ -212,11 +220,14 @@ def print_table(console: Console, con: duckdb.DuckDBPyConnection, run: CheckRun,
         console.print(f"  - {why}", markup=False, highlight=False)
     print_evidence(console, run.evidence)
     table = Table(show_lines=False)
-    for name, justify in (("control", "left"), ("severity", "left"), ("status", "left"), ("findings", "right"), ("waived", "right")):
-        table.add_column(name, justify=justify, no_wrap=name == "control")
+    columns = ["control", "severity", "status", "findings", "waived"] + (["carried over"] if run.period else [])
+    for name in columns:
+        table.add_column(name, justify="left" if name in ("control", "severity", "status") else "right", no_wrap=name == "control")
     for r in run.results:
         status = r.status + (f" ({r.reason})" if r.reason else "")
-        table.add_row(r.control.id, r.control.severity, f"[{STATUS_STYLE[r.status]}]{status}[/]", str(r.findings), str(r.waived))
+        carried = [f"{r.carried_over} ({r.carried_over_waived} waived)" if r.carried_over_waived else str(r.carried_over)]
+        table.add_row(r.control.id, r.control.severity, f"[{STATUS_STYLE[r.status]}]{status}[/]", str(r.findings),
+                      str(r.waived), *(carried if run.period else []))
     console.print(table)
     for r in run.results:
         if r.status != "fail":
@@ -227,7 +238,8 @@ def print_table(console: Console, con: duckdb.DuckDBPyConnection, run: CheckRun,
             [run.run_id, r.control.id, examples],
         ).fetchall()
         unwaived = r.findings - r.waived
-        console.print(f"\n[bold]{r.control.id}[/] ({r.control.severity}): {unwaived} finding(s) not waived")
+        carried = f", and {r.carried_over - r.carried_over_waived} carried over from earlier months" if r.carried_over else ""
+        console.print(f"\n[bold]{r.control.id}[/] ({r.control.severity}): {unwaived} finding(s) not waived{carried}")
         for event_id, reason in rows:
             console.print(f"  {event_id}: {reason}", markup=False, highlight=False)
         if unwaived > len(rows):

@@ -23,6 +23,15 @@ class Pseudonymizer:
             return column
         return f"CASE WHEN {column} IS NULL THEN NULL ELSE 'person-' || left(sha256($pkey || {column}), 10) END"
 
+    def person(self, column: str, alias: str) -> str:
+        """SQL of the display name and email from `users` of the person in `column`, as
+        `{alias}_name` and `{alias}_email`: NULL when pseudonymised (a token, never a name).
+        `column` must be qualified (`f.user_id`): unqualified, it would name users' own column."""
+        if self.key:
+            return f"NULL AS {alias}_name, NULL AS {alias}_email"
+        return (f"(SELECT display_name FROM users u WHERE u.user_id = {column}) AS {alias}_name, "
+                f"(SELECT email FROM users u WHERE u.user_id = {column}) AS {alias}_email")
+
     def __call__(self, value: str | None) -> str | None:
         if not self.key or value is None:
             return value

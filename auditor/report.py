@@ -10,6 +10,8 @@ holds every finding of the period.
 from __future__ import annotations
 
 import hashlib
+import os
+from datetime import timedelta
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,12 +20,12 @@ import duckdb
 from markupsafe import Markup
 
 from auditor import __version__, dsr
-from auditor.check import STATUSES, CheckRun, absent_logs, find_or_run, month_period
+from auditor.check import STATUSES, CheckRun, Period, absent_logs, carried_over_sql, find_or_run, month_period
 from auditor.config import Config
-from auditor.db import rows
+from auditor.db import iso_sql, rows
 from auditor.errors import AuditorError
 from auditor.coverage import Window, assess
-from auditor.outputs import findings_csv, findings_frame, inputs
+from auditor.outputs import findings_csv, findings_frame, inputs, neutralised
 from auditor.pseudonym import Pseudonymizer, pseudonym_key
 from auditor.files import write_all_atomic
 from auditor.render import CHART_MODULES, PDF_MODULES, Preload, environment, generated_at, html_to_pdf, svg_chart
@@ -40,6 +42,7 @@ class ReportFiles:
     html: Path | None
     pdf: Path | None
     csv: Path
+    admin_csv: Path
     run_id: int
 
 
@@ -63,6 +66,8 @@ def verdict_line(run: CheckRun, open_total: int, open_high: int) -> tuple[str, s
         shortfall.append(f"{len(run.evidence.unacknowledged)} gap(s) in the access log not acknowledged")
     if run.verdict == "not_compliant":
         text = f"Not compliant: {open_total:,} open finding(s), {open_high:,} of them high"
+        carried = sum(r.carried_over - r.carried_over_waived for r in run.results)
+        text += f" ({carried:,} carried over from earlier months)" if carried else ""
         return "bad", text + (f"; the evidence is also incomplete ({', '.join(shortfall)})" if shortfall else "")
     if run.verdict == "incomplete":
         return "warn", f"Incomplete evidence: {', '.join(shortfall)}. No finding, but compliance cannot be shown"
@@ -90,11 +95,21 @@ def build_context(
         FROM findings WHERE run_id = $run GROUP BY severity""", {**p, "pstart": previous.start, "pend": previous.end})}
     severities = [
         {"severity": s, "open": by_sev.get(s, {}).get("open", 0), "waived": by_sev.get(s, {}).get("waived", 0),
-         "previous": by_sev.get(s, {}).get("previous", 0)}
+         "previous": by_sev.get(s, {}).get("previous", 0),
+         "carried": sum(r.carried_over - r.carried_over_waived for r in run.results if r.control.severity == s)}
         for s in SEVERITY_ORDER
     ]
     status_counts = {s: sum(r.status == s for r in run.results) for s in STATUSES}
-    verdict = verdict_line(run, sum(s["open"] for s in severities), severities[0]["open"])
+    verdict = verdict_line(run, sum(s["open"] + s["carried"] for s in severities),
+                           severities[0]["open"] + severities[0]["carried"])
+    # Findings of earlier months still open at the period's end: listed with the month each arose in.
+    carried = rows(con, f"""
+        SELECT control, severity, event_id, {pseudo.sql('user_id')} AS user_id, {pseudo.person('f.user_id', 'user')},
+               user_id AS real_user, arose_at,
+               strftime(timezone($tz, arose_at), '%Y-%m') AS month, reason, waiver IS NOT NULL AS waived
+        FROM ({carried_over_sql()}) f ORDER BY arose_at, control, event_id, source LIMIT {TABLE_CAP}""", {**p, "tz": tz})
+    for c in carried:
+        c["reason"] = pseudo.text(c.pop("reason"), c.pop("real_user"))
     # Each trend month judged on its own evidence: a month the logs do not cover is "no data",
     # never zero findings; the change against last month only when last month is covered.
     coverage = [assess(con, config, Window(m.start, min(m.end, run.as_of)), run.as_of, run.waivers)
@@ -111,10 +126,10 @@ def build_context(
         trends.setdefault(r["control"], [0] * len(months))[labels.index(r["month"])] = r["n"]
     no_data = [state == "not_covered" for state in month_states]
     examples = rows(con, f"""
-        SELECT control, event_id, {pseudo.sql('user_id')} AS user_id, user_id AS real_user, occurred_at, reason,
-               waiver IS NOT NULL AS waived
+        SELECT control, event_id, {pseudo.sql('user_id')} AS user_id, {pseudo.person('f.user_id', 'user')},
+               user_id AS real_user, occurred_at, reason, waiver IS NOT NULL AS waived
         FROM (SELECT *, row_number() OVER (PARTITION BY control ORDER BY occurred_at, event_id, source) AS nth
-              FROM findings WHERE run_id = $run AND in_period)
+              FROM findings WHERE run_id = $run AND in_period) f
         WHERE nth <= {EXAMPLES} ORDER BY control, occurred_at, event_id, source""", p)
     by_control: dict[str, list[dict[str, Any]]] = {}
     for e in examples:
@@ -132,21 +147,26 @@ def build_context(
         })
 
     # 3. Data flows in the period.
-    flows = rows(con, """
-        SELECT direction, category, count(*) AS n, count(DISTINCT user_id) AS users
-        FROM access_events WHERE occurred_at >= $start AND occurred_at < $end GROUP BY ALL ORDER BY ALL""", p)
+    # Violations are the run's own findings on these rows (allowed-categories, eu-us-transfer-tagged):
+    # the charts show what the controls judged, not a second copy of the rules.
+    judged = "(SELECT DISTINCT event_id FROM findings WHERE run_id = $run AND control = $control AND source = 'access_events')"
+    flows = rows(con, f"""
+        SELECT direction, category, count(*) AS n, count(DISTINCT user_id) AS users, count(v.event_id) AS violations
+        FROM access_events LEFT JOIN {judged} v USING (event_id)
+        WHERE occurred_at >= $start AND occurred_at < $end GROUP BY ALL ORDER BY ALL""", {**p, "control": "allowed-categories"})
     apps = rows(con, """
         SELECT coalesce(app, '(not recorded)') AS app, count(*) AS n FROM access_events
         WHERE occurred_at >= $start AND occurred_at < $end GROUP BY ALL ORDER BY n DESC, app""", p)
-    transfers = rows(con, """
+    transfers = rows(con, f"""
         SELECT CASE WHEN destination_region = 'US' THEN 'EEA to US' ELSE 'US to EEA' END AS route,
-               coalesce(transfer_mechanism, '(none)') AS mechanism, count(*) AS n
-        FROM access_events WHERE occurred_at >= $start AND occurred_at < $end
-          AND eea_us_transfer(source_region, destination_region)
-        GROUP BY ALL ORDER BY route, n DESC, mechanism""", p)
-    flow_chart = Markup(svg_chart("flows", lambda ax: _stacked(ax, flows), height=2.2)) if flows else None
-    transfer_chart = Markup(svg_chart("transfers", lambda ax: _hbars(ax, [f"{t['route']}: {t['mechanism']}" for t in transfers],
-                                                       [t["n"] for t in transfers]), height=1.6)) if transfers else None
+               coalesce(transfer_mechanism, '(none)') AS mechanism, count(*) AS n, count(v.event_id) AS violations
+        FROM access_events LEFT JOIN {judged} v USING (event_id)
+        WHERE occurred_at >= $start AND occurred_at < $end AND eea_us_transfer(source_region, destination_region)
+        GROUP BY ALL ORDER BY route, n DESC, mechanism""", {**p, "control": "eu-us-transfer-tagged"})
+    flow_chart = Markup(svg_chart("flows", lambda ax: _grouped(ax, flows), height=2.6)) if flows else None
+    transfer_chart = Markup(svg_chart(
+        "transfers", lambda ax: _hbars(ax, [f"{t['route']}: {t['mechanism']}" for t in transfers], transfers),
+        height=0.7 + 0.28 * len(transfers))) if transfers else None
 
     # 4. Consent and enablement.
     consent = rows(con, """
@@ -163,18 +183,22 @@ def build_context(
         SELECT count(*) AS n FROM (SELECT DISTINCT ON (user_id) * FROM visibility_states WHERE valid_from <= $as_of
                                    ORDER BY user_id, valid_from DESC) WHERE visibility = 'hidden'""", p)[0]["n"]
     org = rows(con, "SELECT state, groups, valid_from FROM org_states WHERE valid_from <= $as_of ORDER BY valid_from DESC LIMIT 1", p)
-    changes_sql = "FROM admin_events WHERE occurred_at >= $start AND occurred_at < $end"
+    changes_sql = "FROM admin_events a WHERE occurred_at >= $start AND occurred_at < $end"
     changes_total = rows(con, f"SELECT count(*) AS n {changes_sql}", p)[0]["n"]
+    # Grouped per actor, day and kind of change (a group's membership changes by the hundred);
+    # every change is in admin-changes-P.csv.
     changes = rows(con, f"""
-        SELECT occurred_at, action, group_id, {pseudo.sql('actor_id')} AS actor_id, actor_role,
-               {pseudo.sql('target_user_id')} AS target_user_id
-        {changes_sql} ORDER BY occurred_at, event_id LIMIT {TABLE_CAP}""", p)
+        SELECT CAST(timezone($tz, occurred_at) AS DATE) AS day, {pseudo.sql('actor_id')} AS actor_id,
+               {pseudo.person('a.actor_id', 'actor')}, actor_role, action, group_id,
+               count(*) AS n, count(DISTINCT target_user_id) AS members, min(occurred_at) AS first
+        {changes_sql} GROUP BY ALL ORDER BY day, first, actor_id, action, group_id LIMIT {TABLE_CAP}""", {**p, "tz": tz})
+    changes_groups = rows(con, f"SELECT count(*) AS n FROM (SELECT DISTINCT CAST(timezone($tz, occurred_at) AS DATE), actor_id, action, group_id {changes_sql})", {**p, "tz": tz})[0]["n"]
 
     # 5. Data-subject requests received, due or open in the period: counted in full, the soonest
     # deadlines listed.
     requests = f"""
         WITH s AS (
-            SELECT * REPLACE ({pseudo.sql('user_id')} AS user_id) FROM ({dsr.REQUESTS_SQL})
+            SELECT * REPLACE ({pseudo.sql('user_id')} AS user_id), {pseudo.person('q.user_id', 'user')} FROM ({dsr.REQUESTS_SQL}) q
             WHERE (received_at >= $start AND received_at < $end) OR (deadline >= $start AND deadline < $end)
                OR completed_at IS NULL)"""
     dsr_rows = rows(con, requests + f"""
@@ -189,22 +213,40 @@ def build_context(
     files = rows(con, """
         SELECT log, path, format, sha256, rows_read, rows_loaded, rows_rejected, duplicates, loaded_at
         FROM loaded_files ORDER BY file_id""", p)
+    # The report names files as the load folder has them, never by where they were on this machine.
+    for f, name in zip(files, relative_names([f["path"] for f in files])):
+        f["path"] = name
+    # Who fixes each failed control, by when.
+    due = (period.end + timedelta(days=config.owners.due_days)).date()
+    for c in controls:
+        r = c["result"]
+        owner = config.owners.by_control.get(r.control.id) or config.owners.by_severity.get(r.control.severity)
+        c["owner"], c["due"] = (owner, due) if r.status == "fail" and owner else (None, None)
 
     fingerprint = hashlib.sha256("\n".join(sorted(f["sha256"] for f in files)).encode()).hexdigest()
     return {
         "config": config, "run": run, "label": label, "period": period, "tool_version": __version__,
         "generated_at": generated_at(), "fingerprint": fingerprint, "verdict": verdict,
-        "severities": severities, "status_counts": status_counts, "controls": controls, "examples_cap": EXAMPLES,
+        "severities": severities, "carried": carried, "carried_total": sum(r.carried_over for r in run.results), "status_counts": status_counts, "controls": controls, "examples_cap": EXAMPLES,
         "month_labels": labels, "previous_label": labels[-2], "previous_covered": month_states[-2] == "covered",
         "no_data_months": [m for m, gone in zip(labels, no_data) if gone],
         "partial_months": [m for m, state in zip(labels, month_states) if state == "partly_covered"],
         "evidence": run.evidence,
         "flows": flows, "apps": apps, "transfers": transfers, "flow_chart": flow_chart, "transfer_chart": transfer_chart,
         "consent": consent, "activity": activity, "hidden": hidden, "org": org[0] if org else None, "changes": changes,
-        "changes_total": changes_total, "dsr": dsr_rows, "dsr_statuses": dsr.STATUSES, "dsr_total": sum(dsr_counts.values()), "dsr_summary": dsr_summary, "dsr_received": dsr_received,
+        "changes_total": changes_total, "changes_groups": changes_groups, "group_names": config.report.group_names, "dsr": dsr_rows, "dsr_statuses": dsr.STATUSES, "dsr_total": sum(dsr_counts.values()), "dsr_summary": dsr_summary, "dsr_received": dsr_received,
         "absent": sorted(absent_logs(con)), "rejected": rejected, "files": files,
         "inputs": inputs(con), "pseudonymized": bool(pseudo.key),
     }
+
+
+def relative_names(paths: list[str]) -> list[str]:
+    """Each path relative to the folder the paths share (the file name alone for one path)."""
+    if not paths:
+        return []
+    parents = [str(Path(p).parent) for p in paths]
+    common = Path(os.path.commonpath(parents)) if len(set(Path(p).anchor for p in paths)) == 1 else None
+    return [str(Path(p).relative_to(common)) if common else Path(p).name for p in paths]
 
 
 def _bars(ax: Any, labels: list[str], counts: list[int | None], states: list[str]) -> None:
@@ -227,22 +269,60 @@ def _bars(ax: Any, labels: list[str], counts: list[int | None], states: list[str
     ax.yaxis.get_major_locator().set_params(integer=True)
 
 
-def _stacked(ax: Any, flows: list[dict[str, Any]]) -> None:
+VIOLATION = "#b91c1c"
+VALID = ("#4a78b5", "#d08a2e")
+
+
+def _label_bars(ax: Any, bars: Any, rows: list[dict[str, Any]], horizontal: bool) -> None:
+    """Write each bar's count at its end, and mark a bar holding violations with a red marker and
+    "violation", so a violation of 1 event stays visible beside bars of hundreds."""
+    for bar, row in zip(bars, rows):
+        if not row["n"]:
+            continue
+        text = f"{row['n']:,}" + (f" ({row['violations']:,} violation{'s' if row['violations'] != 1 else ''})"
+                                  if row["violations"] else "")
+        colour = VIOLATION if row["violations"] else "#333333"
+        if horizontal:
+            end, middle = bar.get_width(), bar.get_y() + bar.get_height() / 2
+            if row["violations"]:
+                ax.plot([end], [middle], marker="D", color=VIOLATION, markersize=5, clip_on=False)
+            ax.annotate(text, (end, middle), xytext=(6, 0), textcoords="offset points", va="center", fontsize=7, color=colour)
+        else:
+            end, middle = bar.get_height(), bar.get_x() + bar.get_width() / 2
+            if row["violations"]:
+                ax.plot([middle], [end], marker="v", color=VIOLATION, markersize=5, clip_on=False)
+            ax.annotate(text if not row["violations"] else f"{row['violations']:,} violation",
+                        (middle, end), xytext=(0, 5), textcoords="offset points", ha="center", fontsize=6.5,
+                        color=colour, rotation=90 if row["violations"] else 0)
+
+
+def _grouped(ax: Any, flows: list[dict[str, Any]]) -> None:
+    """Access events per category, a bar per direction; bars with violations in red."""
+    from matplotlib.patches import Patch  # matplotlib loads in the background (render.Preload): import it when drawing
     categories = sorted({f["category"] for f in flows})
-    directions = [("linkedin_to_microsoft", "LinkedIn to Microsoft", "#4a78b5"), ("microsoft_to_linkedin", "Microsoft to LinkedIn", "#d08a2e")]
-    offset = 0.2
-    for i, (key, name, colour) in enumerate(directions):
-        values = [sum(f["n"] for f in flows if f["direction"] == key and f["category"] == c) for c in categories]
-        ax.bar([x + (i - 0.5) * 2 * offset for x in range(len(categories))], values, width=2 * offset, label=name, color=colour)
-    ax.set_xticks(range(len(categories)), categories)
-    ax.set_ylabel("access events")
-    ax.legend(frameon=False)
+    directions = [("linkedin_to_microsoft", "LinkedIn to Microsoft"), ("microsoft_to_linkedin", "Microsoft to LinkedIn")]
+    width = 0.4
+    for i, (key, name) in enumerate(directions):
+        rows = [next((f for f in flows if f["direction"] == key and f["category"] == c), {"n": 0, "violations": 0})
+                for c in categories]
+        bars = ax.bar([x + (i - 0.5) * width for x in range(len(categories))], [r["n"] for r in rows], width=width,
+                      label=name, color=[VIOLATION if r["violations"] else VALID[i] for r in rows])
+        _label_bars(ax, bars, rows, horizontal=False)
+    ax.set_xticks(range(len(categories)), categories, rotation=25, ha="right", rotation_mode="anchor")
+    ax.set_ylabel("access events (count)")
+    ax.margins(y=0.3)
+    handles = [Patch(color=VALID[0], label=directions[0][1]), Patch(color=VALID[1], label=directions[1][1]),
+               Patch(color=VIOLATION, label="category not allowed in that direction")]
+    ax.legend(handles=handles, frameon=False, fontsize=7, loc="upper left", ncols=3)
 
 
-def _hbars(ax: Any, labels: list[str], values: list[int]) -> None:
-    ax.barh(labels, values, color="#4a78b5")
+def _hbars(ax: Any, labels: list[str], rows: list[dict[str, Any]]) -> None:
+    """One bar per route and mechanism; those with violations in red, each labelled with its count."""
+    bars = ax.barh(labels, [r["n"] for r in rows], color=[VIOLATION if r["violations"] else VALID[0] for r in rows])
+    _label_bars(ax, bars, rows, horizontal=True)
     ax.invert_yaxis()
-    ax.set_xlabel("access events")
+    ax.margins(x=0.35)
+    ax.set_xlabel("access events (count); red: no valid transfer mechanism")
 
 
 def write_report(
@@ -276,8 +356,24 @@ def write_report(
         loading.wait(PDF_MODULES)
         files[pdf_path] = render_pdf(html)
     files[csv_path] = findings_csv(findings_frame(con, run, pseudo))
+    admin_path = out_dir / f"admin-changes-{period_text}.csv"
+    # Ids and names from the logs, so cells a spreadsheet would run as formulas are neutralised.
+    files[admin_path] = admin_changes_frame(con, period, pseudo).apply(neutralised).to_csv(index=False, lineterminator="\n")
     write_all_atomic(files)
-    return ReportFiles(html_path if "html" in formats else None, pdf_path if "pdf" in formats else None, csv_path, run.run_id)
+    return ReportFiles(html_path if "html" in formats else None, pdf_path if "pdf" in formats else None, csv_path,
+                       admin_path, run.run_id)
+
+
+def admin_changes_frame(con: duckdb.DuckDBPyConnection, period: Period, pseudo: Pseudonymizer) -> Any:
+    """Every admin event of the period, one row each, with the names of the actor and the member
+    (the report groups them per actor and day)."""
+    return con.execute(f"""
+        SELECT {iso_sql('occurred_at')} AS occurred_at, event_id, action, group_id,
+               {pseudo.sql('actor_id')} AS actor_id, {pseudo.person('a.actor_id', 'actor')}, actor_role,
+               {pseudo.sql('target_user_id')} AS target_user_id, {pseudo.person('a.target_user_id', 'target')}
+        FROM admin_events a WHERE occurred_at >= $start AND occurred_at < $end
+        ORDER BY a.occurred_at, event_id, _file_id, _line""",
+        {"start": period.start, "end": period.end, **({"pkey": pseudo.key} if pseudo.key else {})}).fetch_df()
 
 
 def render_html(con: duckdb.DuckDBPyConnection, config: Config, run: CheckRun, label: str, pseudo: Pseudonymizer) -> str:

@@ -117,7 +117,7 @@ CREATE TABLE IF NOT EXISTS source_events (
     pointer        VARCHAR NOT NULL,   -- 'line 7', 'line 7 $.value[2]', '$.value[12]' or '$[12]'
     record_id      VARCHAR,            -- the export's id of the record (Graph id, AuditData.Id)
     occurred_at    TIMESTAMPTZ,        -- activityDateTime / AuditData.CreationTime, UTC (NULL if unreadable)
-    occurred_text  VARCHAR,            -- the same as exported (a naive CreationTime gets its Z)
+    occurred_text  VARCHAR,            -- as exported (a naive CreationTime gets its Z; PowerShell 5.1's /Date(ms)/ becomes ISO 8601 UTC)
     activity       VARCHAR,            -- activityDisplayName / AuditData.Operation as exported
     result         VARCHAR,            -- result / ResultStatus as exported
     actor_id       VARCHAR,            -- object id of the user who acted
@@ -135,6 +135,20 @@ CREATE TABLE IF NOT EXISTS source_events (
     action         VARCHAR,            -- the canonical action (add/remove for role records)
     actor_role     VARCHAR,            -- for admin events: the actor's role, resolved at load
     raw            VARCHAR NOT NULL    -- the exported record as text
+);
+
+-- A change recorded in both a Graph export and an audit-log export: the records share a
+-- correlation id (Graph `correlationId`, the audit log's `AuditData.InterSystemsId`) and map to
+-- the same log, action, person and group, at most a minute apart. The record loaded later (in
+-- one load: from the export read later) is the twin: it takes the canonical values of the record
+-- it is the twin of, so the change is one row (the twin is counted as that row's duplicate), and
+-- both records stay in source_events.
+CREATE TABLE IF NOT EXISTS source_twins (
+    sha256         VARCHAR NOT NULL,   -- the twin (source_events.sha256, pointer)
+    pointer        VARCHAR NOT NULL,
+    of_sha256      VARCHAR NOT NULL,   -- the record whose row it shares
+    of_pointer     VARCHAR NOT NULL,
+    correlation_id VARCHAR NOT NULL
 );
 
 -- One row per `auditor check` run, its control results and its findings, so reports and

@@ -5,6 +5,7 @@ pretty-printed JSON, Graph PowerShell output as JSON Lines (PascalCase keys, CRL
 audit log in the classic layout (with Export-Csv's #TYPE line, Swedish-locale CreationDate) and
 the Purview layout (US-locale CreationDate, a BOM), setting snapshots, and the organisation's own
 admin_events.csv and access_events.csv. Its auditor.toml names the LinkedIn app and group.
+tests/fixtures/exports_2026-11/ is the same tenant's November: exports only (see below).
 """
 
 from __future__ import annotations
@@ -232,6 +233,162 @@ def test_the_load_summary_names_what_was_not_mapped(tmp_path):
     con.close()
 
 
+# --- November: the month's exports alone, as Microsoft writes them, into October's database ------
+#
+# tests/fixtures/exports_2026-11/ holds only exports: a Graph page (grant removals whose only target
+# is the resource service principal, Microsoft Graph, naming LinkedIn and the user in modified
+# properties; an admin-consent removal), Windows PowerShell 5.1 JSON Lines (UTF-16, "\/Date(ms)\/"
+# dates, one with +0100; a role removal ending lars.nilsson's role_holders assignment), the classic
+# audit log (the twin of a Graph grant removal; a removal naming LinkedIn only in additionalDetails)
+# and the Purview audit log (the twin of a PowerShell group change; lars changing the group after
+# losing his role; a grant removal naming LinkedIn only in ModifiedProperties).
+
+NOVEMBER = REPO / "tests" / "fixtures" / "exports_2026-11"
+USERS = {"karl": "b3805d2c-e896-4b51-8325-8db15e773747", "johan": "3d2e26ec-5f13-4c41-b2b7-1e46dab6d37c",
+         "maria": "709309ce-7529-4168-b7de-571bf6a2e42e", "hanna": "4117d868-9aae-41ec-b0a7-59011d9d0637",
+         "ida": "6f4d1b00-3cd2-4bed-8a9a-c29b95c216e1", "oskar": "9e4ba4cc-9331-4691-99b5-a7371142c125",
+         "lars": "60c4d484-f5ce-4038-85db-956e2ec2bfa5"}
+# The organisation's November access log: one flow per user after the disconnects (oskar never disconnected).
+NOVEMBER_ACCESS = "event_id,occurred_at,user_id,direction,category,session_id\n" + "".join(
+    f"acc-11{n:02d},2026-11-{day}T12:00:00Z,{USERS[who]},linkedin_to_microsoft,profile,s-11{n:02d}\n"
+    for n, (who, day) in enumerate([("karl", "04"), ("johan", "06"), ("maria", "09"), ("hanna", "19"), ("ida", "23"),
+                                    ("oskar", "25")]))
+
+
+@pytest.fixture(scope="module")
+def november(tmp_path_factory):
+    """October's folder, then November's exports alone, then November's access log alone, into one
+    database: (connection, the LoadResult of November's exports)."""
+    con = connect(":memory:", CONFIG)
+    load(con, FIXTURES, CONFIG)
+    result = load(con, NOVEMBER, CONFIG)
+    access = tmp_path_factory.mktemp("november_access")
+    (access / "access_events.csv").write_text(NOVEMBER_ACCESS)
+    load(con, access, CONFIG)
+    yield con, result
+    con.close()
+
+
+def _findings(con: duckdb.DuckDBPyConnection, controls: tuple[str, ...]) -> set[tuple[str, str]]:
+    """(control, event_id) of the findings of `controls` up to the end of November."""
+    run = run_check(con, CONFIG, select_controls(controls), datetime(2026, 12, 1, tzinfo=UTC))
+    return set(rows(con, "SELECT control, event_id FROM findings WHERE run_id = ?", run.run_id))
+
+
+def test_a_months_exports_alone_load_into_a_database_that_has_the_required_logs(november):
+    con, result = november
+    assert result.absent == ["users", "dsr_requests"]  # access_events is in the database, not in this load
+    assert_reconciled(result)
+    got = {e.file: (e.records, e.mapped, e.unmapped, e.failed, e.context) for e in result.exports}
+    assert got == {
+        "directoryAudits_2026-11-01_2026-11-09.json": (4, 2, 2, 0, 0),
+        "directoryAudits_2026-11-10_2026-11-30_ps51.json": (4, 2, 1, 0, 1),
+        "AuditLog_2026-11-01_2026-11-15.csv": (3, 2, 1, 0, 0),
+        "Audit_Log_Search_2026-11-15_2026-11-30.csv": (3, 3, 0, 0, 0),
+    }
+    assert (result.twins, result.overlaps, result.roles_changed) == (2, 0, 0)
+    assert rows(con, "SELECT count(*) FROM rejected_rows JOIN loaded_files f USING (file_id) WHERE f.path LIKE '%2026-11%'") == [(0,)]
+
+
+def test_an_export_only_load_into_an_empty_database_is_refused(tmp_path):
+    db = tmp_path / "new.duckdb"
+    result = CliRunner().invoke(main, ["--config", str(FIXTURES / "auditor.toml"), "load", str(NOVEMBER), "--db", str(db)])
+    assert result.exit_code == 2 and result.output.count("\n") == 1 and "Traceback" not in result.output
+    assert f"{NOVEMBER}: no access_events log (expected access_events.csv" in result.output
+    assert not db.exists()  # a failed load leaves no database it made
+    for folder in (FIXTURES, NOVEMBER):
+        ok = CliRunner().invoke(main, ["--config", str(FIXTURES / "auditor.toml"), "load", str(folder), "--db", str(db)])
+        assert ok.exit_code == 0, ok.output
+    assert "2 record(s) loaded now are the same change as a record of an export of the other format" in " ".join(ok.output.split())
+
+
+def test_a_grant_removal_naming_linkedin_only_in_its_properties_is_a_disconnect(november):
+    con, result = november
+    by_id = {v: k for k, v in USERS.items()}
+    # Every grant removal of November, in each kind of export: the only target is the resource
+    # (Microsoft Graph); LinkedIn is named in ServicePrincipal.ObjectID or additionalDetails.
+    removals = rows(con, """
+        SELECT split_part(path, '/', -1), user_id, split_part(actor_upn, '@', 1), status, action FROM source_events
+        WHERE occurred_at >= '2026-11-01' AND activity LIKE 'Remove delegated permission grant%' ORDER BY occurred_at, format""")
+    assert [(f, by_id.get(u), who, status, action) for f, u, who, status, action in removals] == [
+        ("directoryAudits_2026-11-01_2026-11-09.json", "karl", "karl.strom", "mapped", "disconnect"),  # by the user
+        ("AuditLog_2026-11-01_2026-11-15.csv", "johan", "anna.berg", "mapped", "disconnect"),  # by an admin: the grant's principal
+        ("directoryAudits_2026-11-01_2026-11-09.json", "johan", "anna.berg", "mapped", "disconnect"),  # the same change
+        ("directoryAudits_2026-11-01_2026-11-09.json", None, "anna.berg", "unmapped", None),  # all principals: admin consent
+        ("AuditLog_2026-11-01_2026-11-15.csv", "maria", "maria.lind", "mapped", "disconnect"),  # AppId in additionalDetails
+        ("directoryAudits_2026-11-10_2026-11-30_ps51.json", "hanna", "hanna.lund", "mapped", "disconnect"),
+        ("Audit_Log_Search_2026-11-15_2026-11-30.csv", "ida", "ida.wikstrom", "mapped", "disconnect"),
+    ]
+    graph = next(e for e in result.exports if e.file.endswith("11-09.json"))
+    assert ("Remove delegated permission grant", "admin consent for the organisation removed, not a user's own choice", 1) \
+        in graph.unmapped_by_activity
+    # One canonical disconnect per change, dated as recorded.
+    got = rows(con, "SELECT user_id, action, occurred_at FROM consent_events WHERE occurred_at >= '2026-11-01' ORDER BY occurred_at")
+    assert [(by_id[u], a, t.day) for u, a, t in got] == [
+        ("karl", "disconnect", 3), ("johan", "disconnect", 5), ("maria", "disconnect", 8), ("hanna", "disconnect", 18),
+        ("ida", "disconnect", 22)]
+    # Each access after one of these disconnects is a finding; oskar, still connected, is none.
+    assert _findings(con, ("access-after-disconnect",)) == {("access-after-disconnect", f"acc-11{n:02d}") for n in range(5)}
+
+
+def test_a_recorded_role_removal_ends_a_role_holders_assignment(november):
+    con, _ = november
+    # [sources] role_holders says lars.nilsson was User Administrator before the exports; the
+    # PowerShell export records his removal on 11-10, so his group change of 11-20 is a user's.
+    got = rows(con, """SELECT occurred_at::DATE::VARCHAR, actor_role, action FROM admin_events
+                       WHERE actor_id = ? ORDER BY occurred_at""", USERS["lars"])
+    assert got == [("2026-10-09", "user_administrator", "group_add"), ("2026-10-20", "user_administrator", "enable_group"),
+                   ("2026-10-30", "user_administrator", "group_remove"), ("2026-11-20", "user", "group_add")]
+    assert ("admin-authority", "d4c3b2a1-0f9e-4d8c-b7a6-958473625140") in _findings(con, ("admin-authority",))
+
+
+def test_powershell_51_dates_are_read(november):
+    con, _ = november
+    # "\/Date(ms)\/" is milliseconds since the epoch, UTC; "+0100" only names the zone it was shown in.
+    got = rows(con, """SELECT activity, occurred_text, occurred_at FROM source_events
+                       WHERE path LIKE '%ps51.json' ORDER BY seq""")
+    at = lambda *a: datetime(2026, 11, *a, tzinfo=UTC)  # noqa: E731
+    assert got == [
+        ("Remove member from role", "2026-11-10T07:30:02.345Z", at(10, 7, 30, 2, 345000)),  # the role record's time too
+        ("Add member to group", "2026-11-16T09:12:40.600Z", at(16, 9, 12, 40, 600000)),
+        ("Remove delegated permission grant", "2026-11-18T15:05:31.773Z", at(18, 15, 5, 31, 773000)),
+        ("Update user", "2026-11-24T12:00:19.067Z", at(24, 12, 0, 19, 67000)),
+    ]
+    raw = json.loads(rows(con, "SELECT raw FROM source_events WHERE path LIKE '%ps51.json' AND seq = 3")[0][0])
+    assert raw["ActivityDateTime"] == "/Date(1795014331773+0100)/"  # the record as exported
+
+
+def test_powershell_51_date_forms(con):
+    create_macros(con)
+    got = rows(con, """SELECT xa_time(v) FROM (VALUES (1, '/Date(1758000000000)/'), (2, '\\/Date(1758000000000+0200)\\/'),
+                       (3, '/Date(1758000000123-0500)/'), (4, '/Date(-1000)/'), (5, '2026-11-10T07:30:02Z'), (6, '/Date(x)/'))
+                       t(n, v) ORDER BY n""")
+    assert [r[0] for r in got] == ["2025-09-16T05:20:00.000Z", "2025-09-16T05:20:00.000Z", "2025-09-16T05:20:00.123Z",
+                                   "1969-12-31T23:59:59.000Z", "2026-11-10T07:30:02Z", "/Date(x)/"]  # the last is rejected later
+
+
+def test_the_same_change_in_graph_and_the_audit_log_is_one_row(november):
+    con, _ = november
+    # The classic audit log's grant removal and the Graph page's share a correlation id
+    # (InterSystemsId / correlationId); so do the Purview group change and PowerShell's. The
+    # audit-log exports are read first (by name), so their records keep the rows.
+    twins = rows(con, """
+        SELECT split_part(s.path, '/', -1), s.record_id, split_part(o.path, '/', -1), o.record_id
+        FROM source_twins t
+        JOIN source_events s ON (s.sha256, s.pointer) = (t.sha256, t.pointer)
+        JOIN source_events o ON (o.sha256, o.pointer) = (t.of_sha256, t.of_pointer)
+        ORDER BY s.occurred_at""")
+    assert [(twin, of) for twin, _, of, _ in twins] == [
+        ("directoryAudits_2026-11-01_2026-11-09.json", "AuditLog_2026-11-01_2026-11-15.csv"),
+        ("directoryAudits_2026-11-10_2026-11-30_ps51.json", "Audit_Log_Search_2026-11-15_2026-11-30.csv")]
+    for _, twin_id, _, kept_id in twins:  # one row per change, under the id of the record kept
+        assert rows(con, "SELECT count(*) FROM consent_events WHERE event_id = ? UNION ALL "
+                         "SELECT count(*) FROM admin_events WHERE event_id = ?", twin_id, twin_id) == [(0,), (0,)]
+        assert rows(con, "SELECT count(*) FROM (SELECT event_id FROM consent_events UNION ALL SELECT event_id FROM admin_events) "
+                         "WHERE event_id = ?", kept_id) == [(1,)]
+    assert rows(con, "SELECT count(*) FROM consent_events WHERE user_id = ? AND occurred_at >= '2026-11-01'", USERS["johan"]) == [(1,)]
+
+
 # --- the rules, each with the smallest export that shows it -------------------------------------
 
 def graph_record(n: int, activity: str = "Add member to group", result: str = "success", **kw: object) -> dict:
@@ -332,21 +489,69 @@ def test_both_csv_layouts_and_the_locale_date_is_ignored(tmp_path):
                                  "unknown", "group_add", GROUP, "22222222-2222-4222-8222-222222222222", 2)]
 
 
-def test_a_change_in_both_kinds_of_export_is_counted_and_kept_twice(tmp_path):
-    classic = _csv(["CreationDate", "UserIds", "Operations", "AuditData"], [["20.09.2023 13:05:03", "admin@contoso.se", "Add member to group.", json.dumps(AUDIT)]])
-    member = AUDIT["Target"][0]["ID"].removeprefix("User_")
+def _twins(correlation: str | None, graph_at: str = "2023-09-20T11:05:03.9876543Z") -> tuple[str, str]:
+    """A change as the audit log (classic CSV) and Graph record it; `correlation`, when given, is
+    the audit log's InterSystemsId and Graph's correlationId."""
+    audit = {**AUDIT, "InterSystemsId": correlation} if correlation else AUDIT
+    classic = _csv(["CreationDate", "UserIds", "Operations", "AuditData"], [["20.09.2023 13:05:03", "admin@contoso.se", "Add member to group.", json.dumps(audit)]])
+    record = graph_record(1, activityDateTime=graph_at, initiatedBy={"user": {"id": AUDIT["Actor"][1]["ID"].removeprefix("User_")}})
+    record["targetResources"][0]["id"] = AUDIT["Target"][0]["ID"].removeprefix("User_")
+    if correlation:
+        record["correlationId"] = correlation
+    return classic, json.dumps([record])
 
-    def twin(n: int, at: str) -> dict:
-        record = graph_record(n, activityDateTime=at, initiatedBy={"user": {"id": AUDIT["Actor"][1]["ID"].removeprefix("User_")}})
-        record["targetResources"][0]["id"] = member
-        return record
 
-    con, result = load_exports(tmp_path / "a", {"audit.csv": classic, "graph.json": json.dumps([twin(1, "2023-09-20T11:05:03.9876543Z")])})
-    assert result.overlaps == 2 and rows(con, "SELECT count(*) FROM admin_events") == [(2,)]  # kept, both ids
-    assert "2 record(s) loaded now have a twin in an export of the other format" in CliRunner().invoke(
+def test_a_change_in_both_kinds_of_export_with_no_shared_id_is_counted_and_kept_twice(tmp_path):
+    classic, graph = _twins(None)
+    con, result = load_exports(tmp_path / "a", {"audit.csv": classic, "graph.json": graph})
+    assert result.overlaps == 2 and result.twins == 0 and rows(con, "SELECT count(*) FROM admin_events") == [(2,)]  # both ids
+    assert "2 record(s) loaded now look like a record of an export of the other format" in CliRunner().invoke(
         main, ["--config", str(FIXTURES / "auditor.toml"), "load", str(tmp_path / "a" / "in"), "--db", ":memory:"]).output
-    _, result = load_exports(tmp_path / "b", {"audit.csv": classic, "graph.json": json.dumps([twin(1, "2023-09-20T11:05:05Z")])})
+    classic, graph = _twins(None, "2023-09-20T11:05:05Z")
+    _, result = load_exports(tmp_path / "b", {"audit.csv": classic, "graph.json": graph})
     assert result.overlaps == 0  # two seconds apart: two changes
+
+
+def test_a_change_in_both_kinds_of_export_with_a_shared_correlation_id_is_one_row(tmp_path):
+    cid = "4f1e2d3c-5b6a-4789-9a0b-1c2d3e4f5a6b"
+    classic, graph = _twins(cid, "2023-09-20T11:05:03.9876543Z")
+    table = "SELECT event_id, occurred_at, actor_id, action, group_id, target_user_id FROM admin_events"
+    # One load: the export read first (by name) keeps the row; the other record is its twin,
+    # counted as its duplicate, and both are in source_events.
+    con, result = load_exports(tmp_path / "a", {"audit.csv": classic, "graph.json": graph})
+    assert (result.twins, result.overlaps) == (1, 0)
+    assert [r[0] for r in rows(con, table)] == [AUDIT["Id"]]
+    assert rows(con, "SELECT format, status FROM source_events ORDER BY format") == [
+        ("graph_directory_audit", "mapped"), ("m365_audit_csv", "mapped")]
+    assert rows(con, """SELECT s.format, o.format, t.correlation_id FROM source_twins t
+                        JOIN source_events s ON (s.sha256, s.pointer) = (t.sha256, t.pointer)
+                        JOIN source_events o ON (o.sha256, o.pointer) = (t.of_sha256, t.of_pointer)""") == [
+        ("graph_directory_audit", "m365_audit_csv", cid)]
+    assert {(f.file, f.rows_loaded, f.duplicates) for f in result.files if f.log == "admin_events"} == {
+        ("audit.csv -> admin_events", 1, 0), ("graph.json -> admin_events", 0, 1)}
+    assert_reconciled(result)
+    # Either order, one load or two: one row, the first loaded's. Loading the files again at once
+    # in that order (a pack's inputs, named by load order, for verify --rerun) keeps the same row.
+    for first, second, kept in (("graph.json", "audit.csv", "Directory_1"), ("audit.csv", "graph.json", AUDIT["Id"])):
+        text = {"audit.csv": classic, "graph.json": graph}
+        con = connect(":memory:", CONFIG)
+        for n, name in enumerate((first, second)):
+            (tmp_path / f"{first}-{name}").write_text(text[name])
+            assert load(con, tmp_path / f"{first}-{name}", CONFIG).twins == n
+        assert [r[0] for r in rows(con, table)] == [kept]
+        inputs = tmp_path / f"inputs-{first}"
+        inputs.mkdir()
+        (inputs / "access_events.csv").write_text((FIXTURES / "access_events.csv").read_text())
+        for n, name in enumerate((first, second)):
+            (inputs / f"{n:04d}-{name}").write_text(text[name])
+        again = connect(":memory:", CONFIG)
+        load(again, inputs, CONFIG)
+        assert rows(again, table) == rows(con, table)
+    # The same correlation id on another member's change (one request, two members) is no twin.
+    other = json.loads(graph)
+    other[0]["targetResources"][0]["id"] = "33333333-3333-4333-8333-333333333333"
+    con, result = load_exports(tmp_path / "c", {"audit.csv": classic, "graph.json": json.dumps(other)})
+    assert (result.twins, rows(con, "SELECT count(*) FROM admin_events")) == (0, [(2,)])
 
 
 def test_only_successful_records_reach_the_logs(tmp_path):

@@ -178,7 +178,7 @@ def test_the_same_inputs_give_identical_findings_and_html(tmp_path):
         con.close()
         outputs.append(files)
     assert outputs[0] == outputs[1]
-    assert set(outputs[0]) == {"report-2026-08.html", "findings-2026-08.csv", "findings.parquet"}
+    assert set(outputs[0]) == {"report-2026-08.html", "findings-2026-08.csv", "admin-changes-2026-08.csv", "findings.parquet"}
     assert b"2027-01-15 08:00 UTC" in outputs[0]["report-2026-08.html"]  # SOURCE_DATE_EPOCH is the generated-at time
 
 

@@ -127,6 +127,25 @@ def test_a_second_user_row_with_the_same_id_and_other_content_is_rejected(tmp_pa
     assert con.execute("SELECT country FROM users").fetchall() == [("SE",)]
 
 
+def test_a_user_row_identical_to_a_rejected_one_is_rejected_again(tmp_path, con):
+    # Duplicates are rows identical to a *loaded* one: a copy of a rejected row is judged on its
+    # own, so a user_id already taken with other content is rejected again, in a file and across
+    # files; a copy of the row kept is still a duplicate.
+    users = [{"user_id": "u1", "country": "SE"}, {"user_id": "u1", "country": "DE"}, {"user_id": "u1", "country": "DE"},
+             {"user_id": "u1", "country": "SE"}]
+    result = load_into(con, write_input(tmp_path, users=users))
+    stats = next(f for f in result.files if f.log == "users")
+    assert (stats.rows_read, stats.rows_loaded, stats.duplicates, stats.rows_rejected) == (4, 1, 1, 2)
+    assert rejected(con) == [("users.csv", 3, "user_id", "duplicate_user"), ("users.csv", 4, "user_id", "duplicate_user")]
+    write_log(tmp_path / "next", "users", [{"user_id": "u1", "country": "DE"}, {"user_id": "u1", "country": "DE"},
+                                           {"user_id": "u1", "country": "SE"}])
+    write_input(tmp_path / "next")
+    stats = next(f for f in load_into(con, tmp_path / "next").files if f.log == "users")
+    assert (stats.rows_read, stats.rows_loaded, stats.duplicates, stats.rows_rejected) == (3, 0, 1, 2)
+    assert rejected(con)[-2:] == [("users.csv", 2, "user_id", "duplicate_user"), ("users.csv", 3, "user_id", "duplicate_user")]
+    assert con.execute("SELECT country FROM users").fetchall() == [("SE",)]
+
+
 @pytest.mark.parametrize(
     "text, expected",
     [
@@ -474,6 +493,18 @@ def test_a_missing_required_log_is_a_clear_error(tmp_path, con):
     write_log(tmp_path, "consent_events", [CONSENT])
     with pytest.raises(AuditorError, match="no access_events log"):
         load_into(con, tmp_path)
+
+
+def test_the_required_logs_are_required_of_the_database_not_of_each_load(tmp_path, con):
+    load_into(con, write_input(tmp_path / "sep", users=[{"user_id": "u1"}]))
+    # A later load may bring one log alone: the database has the others.
+    write_log(tmp_path / "oct", "consent_events", [{**CONSENT, "event_id": "c2", "action": "disconnect", "scope": ""}])
+    result = load_into(con, tmp_path / "oct")
+    assert [(f.log, f.rows_loaded) for f in result.files] == [("consent_events", 1)]
+    assert result.absent == ["admin_events", "dsr_requests"]  # users and access_events are in the database
+    # Into an empty database, the same folder is refused as ever.
+    with pytest.raises(AuditorError, match="no access_events log"):
+        load_into(connect(":memory:", Config()), tmp_path / "oct")
 
 
 def test_user_text_is_data_not_sql(tmp_path, con):

@@ -79,7 +79,7 @@ def test_request_statuses_are_those_of_auditor_dsr(sample_db, tmp_path, month):
     assert (f"{counts['done_in_time']} done in time, {counts['done_late']} done late,\n   {counts['open']} open within "
             f"their deadline, {counts['overdue']} overdue") in html
     table = re.search(r'id="dsr".*?</table>', html, re.S).group(0)
-    shown = re.findall(r'<td class="mono">([^<]+)</td><td class="mono">[^<]*</td>.*?<td>([a-z ]+)</td><td class="n">', table, re.S)
+    shown = re.findall(r'<tr><td class="mono">([^<]+)</td>.*?<td>(done in time|done late|open|overdue)</td><td class="n">', table, re.S)
     assert shown == [(r["request_id"], r["status"].replace("_", " ")) for r in in_scope]
 
 
@@ -202,7 +202,7 @@ def test_an_interrupted_write_leaves_the_previous_report_whole(sample_db, tmp_pa
     assert cli(*args, "--pseudonymize", env={"AUDITOR_PSEUDONYM_KEY": "k"}).exit_code != 0
     monkeypatch.undo()
     assert (tmp_path / "report-2026-08.html").read_bytes() == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["findings-2026-08.csv", "report-2026-08.html"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["admin-changes-2026-08.csv", "findings-2026-08.csv", "report-2026-08.html"]
 
 
 def test_bad_usage(sample_db, tmp_path):
@@ -224,3 +224,35 @@ def test_request_counts_cover_every_request_while_the_table_is_capped(tmp_path):
     assert "120 received in the period" in html and "120 open within their deadline" in html and "0 overdue" in html
     assert "The 50 soonest deadlines of 120 requests" in html
     assert html.count('<td class="mono">r') == 50
+
+
+def test_people_by_name_owners_sign_off_and_no_machine_paths(sample_db, tmp_path):
+    config = tmp_path / "auditor.toml"
+    config.write_text('[owners]\nby_control = {"dsr-deadline" = "DPO office"}\nby_severity = {high = "CISO"}\ndue_days = 14\n'
+                      '[report]\nprepared_by = "Compliance office"\n'
+                      'group_names = {"72e13be2-a133-47e6-ae8c-95648e9b8532" = "LinkedIn pilot group"}\n')
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["--config", str(config), "report", "--period", "2026-08", "--db", sample_db,
+                                       "--out", str(out), "--format", "html"])
+    assert result.exit_code == 0, result.output
+    html = (out / "report-2026-08.html").read_text()
+    admin = html[html.index("change(s) in the period, by administrator"):html.index('id="dsr"')]
+    assert '<span class="who">Ingrid Holm</span> <span class="email">ingrid.holm@contoso.com</span>' in admin
+    assert "LinkedIn pilot group" in admin
+    assert admin.count("<tr>") < 68  # grouped per actor and day: fewer rows than the 68 admin events
+    with open(out / "admin-changes-2026-08.csv", newline="") as fh:
+        changes = list(csv.DictReader(fh))
+    assert len(changes) == sum(int(n) for n in re.findall(r'<td class="n">(\d+)</td></tr>', admin))  # every change
+    assert "<td>CISO, 2026-09-15</td>" in html  # a failed high control: owner by severity, due 14 days after the period
+    assert "Sign-off" in html and "<td>Compliance office</td>" in html
+    assert str(SAMPLE) not in html and "<td class=\"mono\">access_events.csv</td>" in html  # the file as loaded, no machine path
+    with open(out / "findings-2026-08.csv", newline="") as fh:
+        assert any(r["user_name"] for r in csv.DictReader(fh))
+    pseudo = tmp_path / "pseudo"
+    result = CliRunner().invoke(main, ["--config", str(config), "report", "--period", "2026-08", "--db", sample_db,
+                                       "--out", str(pseudo), "--format", "html", "--pseudonymize"],
+                                env={"AUDITOR_PSEUDONYM_KEY": "k"})
+    assert result.exit_code == 0
+    for name in ("report-2026-08.html", "findings-2026-08.csv", "admin-changes-2026-08.csv"):
+        text = (pseudo / name).read_text()
+        assert "@contoso.com" not in text and "Ingrid Holm" not in text, name

@@ -198,9 +198,15 @@ def test_nothing_loaded_is_refused_by_every_judging_command(tmp_path):
     assert cli("check", "--db", ":memory:").exit_code == 2
 
 
-def test_the_sample_october_names_the_gap_at_the_months_end_and_august_stays_not_compliant(tmp_path):
-    db = str(tmp_path / "s.duckdb")
+@pytest.fixture(scope="module")
+def sample_db(tmp_path_factory) -> str:
+    db = str(tmp_path_factory.mktemp("sample") / "s.duckdb")
     assert cli("load", str(SAMPLE), "--db", db).exit_code == 0
+    return db
+
+
+def test_the_sample_october_names_the_gap_at_the_months_end_and_august_stays_not_compliant(sample_db):
+    db = sample_db
     october = json.loads(cli("check", "--db", db, "--period", "2026-10", "--format", "json").output)
     assert gaps(october) == [("2026-10-28T12:00:00Z", "2026-11-01T00:00:00Z", 84.0)]
     table = cli("check", "--db", db, "--period", "2026-10").output
@@ -210,13 +216,13 @@ def test_the_sample_october_names_the_gap_at_the_months_end_and_august_stays_not
     assert len(august["findings"]) == 53
 
 
-def test_subject_judges_at_its_own_as_of_not_at_the_last_checks(tmp_path):
-    db = str(tmp_path / "s.duckdb")
-    assert cli("load", str(SAMPLE), "--db", db).exit_code == 0
+def test_subject_judges_at_its_own_as_of_not_at_the_last_checks(sample_db, tmp_path):
+    db = sample_db
     august = json.loads(cli("check", "--db", db, "--period", "2026-08", "--format", "json").output)
     person = next(f["user_id"] for f in august["findings"] if f["severity"] == "high" and f["user_id"])
     mine = {(f["control"], f["event_id"]) for f in august["findings"] if f["user_id"] == person}
-    assert cli("check", "--db", db, "--period", "2027-01").exit_code == 3  # the latest run, with nothing in it
+    # The latest run: none of January's own findings is the person's (what it carries over is not theirs alone).
+    assert cli("check", "--db", db, "--period", "2027-01").exit_code == 1
     out = tmp_path / "out"
     result = cli("subject", person, "--db", db, "--as-of", "2026-09-01T00:00:00Z", "--out", str(out), "--format", "json,html")
     assert result.exit_code == 0, result.output
@@ -226,9 +232,8 @@ def test_subject_judges_at_its_own_as_of_not_at_the_last_checks(tmp_path):
     assert "found no problem" not in next(out.glob("*.html")).read_text()
 
 
-def test_the_report_trend_marks_months_without_data_and_compares_only_with_a_covered_month(tmp_path):
-    db = str(tmp_path / "s.duckdb")
-    assert cli("load", str(SAMPLE), "--db", db).exit_code == 0
+def test_the_report_trend_marks_months_without_data_and_compares_only_with_a_covered_month(sample_db, tmp_path):
+    db = sample_db
     out = tmp_path / "out"
     assert cli("report", "--period", "2026-08", "--db", db, "--out", str(out), "--format", "html").exit_code == 0
     html = (out / "report-2026-08.html").read_text()
@@ -242,6 +247,9 @@ def test_the_report_trend_marks_months_without_data_and_compares_only_with_a_cov
     html = (out / "report-2026-10.html").read_text()
     assert "2026-10-28 12:00 UTC to 2026-11-01 00:00 UTC (84 h)" in html and "not acknowledged" in html
     assert "Compliant" not in html
+    carried = html[html.index('id="carried"'):html.index('<section class="control"')]
+    assert [m for m in ("p-sr-2", "p-ck-1", "p-ck-3", "p-dd-4") if m in carried] == ["p-sr-2", "p-ck-1", "p-ck-3", "p-dd-4"]
+    assert "<td>2026-09</td>" in carried  # the month each arose in
 
 
 @pytest.mark.parametrize("text, message", [
@@ -260,3 +268,20 @@ def test_a_bad_gap_acknowledgement_is_one_line_naming_it(tmp_path, text, message
     cli("load", str(folder), "--db", db)
     result = cli("check", "--db", db, "--waivers", str(waivers))
     assert result.exit_code == 2 and "gap 1" in result.output and message in result.output
+
+
+def test_an_open_finding_from_an_earlier_month_is_carried_over_and_fails_the_month(tmp_path):
+    # Received 2026-08-15, due 2026-09-15: September's finding. Open through October, it is carried
+    # over into October (and fails it); answered on 2026-10-20, it is carried no further.
+    late = {"request_id": "r1", "user_id": "u1", "type": "access", "scope": "", "received_at": "2026-08-15T00:00:00Z",
+            "extended": "", "completed_at": ""}
+    code, data = check_json(tmp_path / "open", "--period", "2026-10", dsr_requests=[late])
+    status = {c["id"]: (c["status"], c["findings"], c["carried_over"]) for c in data["controls"]}
+    assert status["dsr-deadline"] == ("fail", 0, 1) and (code, data["verdict"]) == (1, "not_compliant")
+    assert [(f["control"], f["event_id"], f["arose_at"]) for f in data["carried_over"]] == [
+        ("dsr-deadline", "r1", "2026-09-15T00:00:00Z")]
+    assert data["findings"] == []  # not counted again among October's own
+    answered = {**late, "completed_at": "2026-10-20T00:00:00Z"}
+    code, data = check_json(tmp_path / "answered", "--period", "2026-10", dsr_requests=[answered])
+    status = {c["id"]: (c["status"], c["carried_over"]) for c in data["controls"]}
+    assert status["dsr-deadline"] == ("pass", 0) and data["carried_over"] == [] and code == 0

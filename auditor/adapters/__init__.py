@@ -13,11 +13,12 @@ the mapped ones go through the loader's own validation and duplicate checks (rec
 | Add member to group (the configured group) | admin_events `group_add` (group_id, target_user_id = the member) |
 | Remove member from group (the configured group) | admin_events `group_remove` |
 | Consent to application (a configured LinkedIn app, by a user, not admin consent) | consent_events `connect`, scope from configuration |
-| Remove delegated permission grant (a configured LinkedIn app) | consent_events `disconnect` |
+| Remove delegated permission grant (a configured LinkedIn app, named in a target, a modified property such as ServicePrincipal.ObjectID, or the additional details; one user's grant) | consent_events `disconnect` (the grant's principal) |
 | Add / Remove member from role | none: the actor roles of admin events |
 | a change between two setting snapshots | admin_events `enable_all` / `enable_group` / `disable`, actor `snapshot` |
 
-Only records whose result is success become rows; the others that would map are `failed`.
+Only records whose result is success become rows; the others that would map are `failed`. A
+change in a Graph export and an audit-log export with one correlation id is one row (records.match_twins).
 """
 
 from auditor.adapters.detect import FORMATS, ExportFile, find_exports, logs_provided, sniff

@@ -20,7 +20,7 @@ import json
 import duckdb
 
 from auditor.adapters.detect import ExportFile
-from auditor.adapters.records import lower_keys, modified_properties
+from auditor.adapters.records import APP_ID_NAME, lower_keys, modified_properties
 from auditor.errors import AuditorError
 from auditor.ingest import JSONL_DELIMITER, WHITESPACE
 
@@ -172,7 +172,7 @@ g AS (
   FROM f)
 SELECT seq, line, pointer, raw,
        xa_blank(r.id) AS record_id,
-       xa_blank(r.activitydatetime) AS occurred_text,
+       xa_time(xa_blank(r.activitydatetime)) AS occurred_text,
        xa_blank(r.activitydisplayname) AS activity,
        xa_blank(r.result) AS result,
        xa_blank(r.initiatedby.user.id) AS actor_id,
@@ -184,7 +184,8 @@ SELECT seq, line, pointer, raw,
        list_distinct(list_filter(flatten([
            coalesce(list_transform(list_filter(targets, lambda t: t.type IN ('serviceprincipal', 'application')), lambda t: t.id), []),
            coalesce({mods['app_ids']}, []),
-           coalesce(list_transform(list_filter(r.additionaldetails, lambda d: lower(d.key) LIKE '%appid%'), lambda d: d.value), [])]),
+           coalesce(list_transform(list_filter(r.additionaldetails, lambda d: {APP_ID_NAME.format(x='lower(d.key)')}),
+                                   lambda d: d.value), [])]),
          lambda x: x IS NOT NULL AND trim(x) <> '')) AS app_ids,
        coalesce(list_filter(targets, lambda t: t.type = 'role')[1].name, {mods['role_name']}) AS role_name,
        coalesce({mods['admin_consent']}, false) AS admin_consent,

@@ -3,7 +3,8 @@
 Two passes, so that what one export says can explain another's records whatever their order
 (an actor's directory role, the service principal id of the LinkedIn app):
 1. each new audit-log export is read into `_xa_all`;
-2. every record is mapped and kept in `source_events`, mapped or not; actor roles are resolved;
+2. every record is mapped and kept in `source_events`, mapped or not; a record that is the same
+   change as one of the other format is matched to it (`source_twins`); actor roles are resolved;
    then each export's mapped rows go through the loader's check and
    keep steps once per log they feed (a loaded_files row each, format = the export's format),
    and snapshot files are loaded and their changes derived.
@@ -21,7 +22,9 @@ import duckdb
 
 from auditor.adapters import graph, m365
 from auditor.adapters.detect import FORMATS, ExportFile
-from auditor.adapters.records import collect, create_macros, insert_source_events, mapped_stager, overlaps, resolve_roles
+from auditor.adapters.records import (
+    collect, create_macros, insert_source_events, mapped_stager, match_twins, overlaps, resolve_roles,
+)
 from auditor.adapters.snapshots import SNAPSHOTS, load_snapshots
 from auditor.config import Config
 from auditor.errors import AuditorError
@@ -80,17 +83,18 @@ def load_exports(
     on_file: Callable | None = None,
     done: int = 0,
     total: int = 0,
-) -> tuple[list[ExportResult], int, int]:
+) -> tuple[list[ExportResult], int, int, int]:
     """Load `exports`; append a FileResult per (export, log) to `results`; return a summary each,
-    how many admin events of earlier loads have another actor role now (resolve_roles), and how
-    many records loaded now another format also holds (overlaps)."""
+    how many admin events of earlier loads have another actor role now (resolve_roles), how many
+    records loaded now are the same change as a record of the other format (match_twins), and
+    how many look like one with no correlation id to say so (overlaps)."""
     if not exports:
-        return [], 0, 0
+        return [], 0, 0, 0
     create_macros(con)
     for table in LOAD_TABLES:
         con.execute(f"DROP TABLE IF EXISTS {table}")
     out: list[ExportResult] = []
-    roles_changed = overlapping = 0
+    roles_changed = twins = overlapping = 0
     pending: list[tuple[ExportFile, str, int, str | None]] = []
     seen: set[str] = set()
     for ef in exports:
@@ -108,15 +112,18 @@ def load_exports(
             _drop(con)
             try:
                 note = STAGERS[ef.format](con, ef)
-                collect(con, ef.format, str(ef.path.resolve()), sha)
+                collect(con, ef.format, str(ef.path.resolve()), sha, len(pending))
             except duckdb.Error as exc:
                 first = str(exc).strip().splitlines()[0]
                 raise AuditorError(f"{ef.path}: cannot read as {ef.format}: {first}") from None
         pending.append((ef, sha, size, note))
     if con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = '_xa_all' AND temporary").fetchone()[0]:
         insert_source_events(con, config)
+        twins = match_twins(con)
         roles_changed = resolve_roles(con, config)
         overlapping = overlaps(con, [sha for _, sha, _, _ in pending])
+    # In the order read: of twins in one load, the record of the export read first keeps the row
+    # (match_twins), so it is loaded before its twin, which is counted as its duplicate.
     for ef, sha, size, note in pending:
         if ef.format == "linkedin_snapshots":
             read, derived = load_snapshots(con, ef, config, sha, size)
@@ -138,7 +145,7 @@ def load_exports(
     _drop(con)
     for table in LOAD_TABLES:
         con.execute(f"DROP TABLE IF EXISTS {table}")
-    return out, roles_changed, overlapping
+    return out, roles_changed, twins, overlapping
 
 
 __all__ = ["ExportResult", "load_exports", "SNAPSHOTS"]

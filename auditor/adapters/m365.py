@@ -23,7 +23,7 @@ import duckdb
 
 from auditor.adapters.detect import ExportFile, csv_header, read_head
 from auditor.adapters.graph import MAX_LINE
-from auditor.adapters.records import lower_keys, modified_properties
+from auditor.adapters.records import APP_ID_NAME, lower_keys, modified_properties
 from auditor.errors import AuditorError
 from auditor.ingest import TS_NAIVE, _correct_reject_lines
 
@@ -35,12 +35,21 @@ CLASSIC_KEYS = {"creationdate", "userids", "operations", "auditdata"}
 PURVIEW_KEYS = {"recordid", "creationdate", "recordtype", "operation", "userid", "auditdata"}
 # The keys read from AuditData, and its shape (see records.lower_keys).
 KEYS = ("id", "creationtime", "operation", "resultstatus", "userid", "actor", "target", "type", "modifiedproperties",
-        "name", "oldvalue", "newvalue")
+        "name", "oldvalue", "newvalue", "extendedproperties", "value")
 SHAPE = json.dumps({
     "id": "VARCHAR", "creationtime": "VARCHAR", "operation": "VARCHAR", "resultstatus": "VARCHAR", "userid": "VARCHAR",
     "actor": [{"id": "VARCHAR", "type": "VARCHAR"}], "target": [{"id": "VARCHAR", "type": "VARCHAR"}],
     "modifiedproperties": [{"name": "VARCHAR", "oldvalue": "VARCHAR", "newvalue": "VARCHAR"}],
+    "extendedproperties": [{"name": "VARCHAR", "value": "VARCHAR"}],
 })
+# ExtendedProperties: {Name, Value} pairs; the pair named additionalDetails holds Graph's
+# additionalDetails as a JSON object inside its string ("{\"AppId\": ...}"), read as key/value pairs.
+DETAILS = (
+    "flatten(list_transform(r.extendedproperties, lambda e: CASE "
+    "WHEN lower(e.name) = 'additionaldetails' AND json_valid(e.value) AND json_type(e.value) = 'OBJECT' "
+    "THEN map_entries(TRY_CAST(CAST(e.value AS JSON) AS MAP(VARCHAR, VARCHAR))) "
+    "ELSE [{'key': e.name, 'value': e.value}] END))"
+)
 
 
 def _layout(ef: ExportFile) -> tuple[list[str], int]:
@@ -108,11 +117,12 @@ WITH f AS (
          xa_blank({operation}) AS operation_column, xa_blank({record_id}) AS record_id_column
   FROM _xa_rows),
 g AS (
-  SELECT *, xa_blank(r.creationtime) AS created,
+  SELECT *, xa_time(xa_blank(r.creationtime)) AS created,
          list_transform(r.actor, lambda a: {{'id': xa_blank(a.id), 'type': xa_blank(a.type)}}) AS actors,
          list_transform(r.target, lambda a: {{'id': xa_blank(a.id), 'type': xa_blank(a.type)}}) AS targets,
          list_transform(r.modifiedproperties, lambda p: {{
-             'name': lower(xa_blank(p.name)), 'old': xa_decode(p.oldvalue), 'new': xa_decode(p.newvalue)}}) AS mods
+             'name': lower(xa_blank(p.name)), 'old': xa_decode(p.oldvalue), 'new': xa_decode(p.newvalue)}}) AS mods,
+         {DETAILS} AS details
   FROM f)
 SELECT seq, line, pointer, raw,
        coalesce(xa_blank(r.id), record_id_column) AS record_id,
@@ -131,7 +141,9 @@ SELECT seq, line, pointer, raw,
            coalesce(list_transform(list_filter(targets, lambda a: a.type IN ('2', '4')
                                                AND lower(a.id) NOT IN ('serviceprincipal', 'user', 'group', 'role')),
                                    lambda a: CASE WHEN {sp} THEN a.id[18:] ELSE a.id END), []),
-           coalesce({mods['app_ids']}, [])]), lambda x: x IS NOT NULL AND trim(x) <> '')) AS app_ids,
+           coalesce({mods['app_ids']}, []),
+           coalesce(list_transform(list_filter(details, lambda d: {APP_ID_NAME.format(x='lower(d.key)')}), lambda d: d.value), [])]),
+         lambda x: x IS NOT NULL AND trim(x) <> '')) AS app_ids,
        {mods['role_name']} AS role_name,
        coalesce({mods['admin_consent']}, false) AS admin_consent,
        {mods['principal_id']} AS principal_id

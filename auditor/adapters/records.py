@@ -7,10 +7,13 @@ read, the rest is the same for both formats:
 
 1. `insert_source_events`: decide each record's fate (mapped / unmapped / failed / context) and
    keep it in `source_events` with its pointer and raw text;
-2. `resolve_roles`: give each mapped admin event its actor's role at that moment, from the role
+2. `match_twins`: find the records that are the same change as a record of the other format
+   (the same correlation id), loaded now or before, and keep the pairs in `source_twins`;
+3. `resolve_roles`: give each mapped admin event its actor's role at that moment, from the role
    assignments in every export loaded so far and `[sources] role_holders` (again for the events
    of earlier loads);
-3. `mapped_stager`: hand the mapped rows of one log to the loader's own check and keep steps.
+4. `mapped_stager`: hand the mapped rows of one log to the loader's own check and keep steps (a
+   twin with the values of the row it shares, so it is that row's duplicate).
 """
 
 from __future__ import annotations
@@ -29,7 +32,10 @@ from auditor.schema import LOGS_BY_NAME
 # reads (`lower_keys`, one regex per key: a key is a JSON string followed by a colon, which text
 # inside a string never is, its quotes being escaped) and then reads the record into a typed
 # struct with from_json. Values of modifiedProperties are JSON text inside strings ("[true]",
-# "\"False\"") and are decoded once (xa_decode); a plain value stays as it is.
+# "\"False\"") and are decoded once (xa_decode); a plain value stays as it is. Windows PowerShell
+# 5.1's ConvertTo-Json writes a date as "\/Date(1758000000000)\/" (milliseconds since the epoch,
+# UTC; a suffix such as +0200 only says the zone it was shown in): xa_time writes it as ISO 8601
+# UTC, so it is validated like any timestamp.
 MACROS = r"""
 CREATE OR REPLACE TEMP MACRO xa_text(t) AS
     CASE WHEN t IS NULL OR json_type(t) = 'NULL' THEN NULL WHEN json_type(t) = 'VARCHAR' THEN json_extract_string(t, '$')
@@ -41,6 +47,10 @@ CREATE OR REPLACE TEMP MACRO xa_json_value(jv) AS
 CREATE OR REPLACE TEMP MACRO xa_decode(v) AS
     NULLIF(trim(CASE WHEN v IS NULL OR NOT json_valid(v) THEN v ELSE xa_json_value(CAST(v AS JSON)) END), '');
 CREATE OR REPLACE TEMP MACRO xa_blank(v) AS NULLIF(trim(v), '');
+CREATE OR REPLACE TEMP MACRO xa_time(v) AS
+    CASE WHEN regexp_full_match(v, '\\?/Date\((-?[0-9]{1,15})([+-][0-9]{4})?\)\\?/')
+         THEN strftime(make_timestamp(CAST(regexp_extract(v, '(-?[0-9]+)', 1) AS BIGINT) * 1000), '%Y-%m-%dT%H:%M:%S.%gZ')
+         ELSE v END;
 """
 
 
@@ -60,6 +70,16 @@ SRC_COLUMNS = (
 )
 
 
+# Names (lower case) under which a record names the client application of a consent or grant:
+# modified properties (Graph and audit log alike) and additional details. A grant removal often
+# targets only the *resource* service principal ("Microsoft Graph") and names the client, the
+# LinkedIn app, only as the property ServicePrincipal.ObjectID.
+APP_ID_NAME = (
+    "({x} = 'targetid.serviceprincipalnames' OR {x} LIKE '%appid%' OR {x} LIKE '%clientid%' "
+    "OR {x} IN ('serviceprincipal.objectid', 'serviceprincipalid', 'serviceprincipalobjectid'))"
+)
+
+
 def modified_properties(mods: str) -> dict[str, str]:
     """SQL for the fields read from a list of modified properties {name (lower), old, new}."""
 
@@ -70,13 +90,16 @@ def modified_properties(mods: str) -> dict[str, str]:
         "group_id": first("'group.objectid'", "coalesce(p.new, p.old)"),
         "role_name": first("'role.displayname'", "coalesce(p.new, p.old)"),
         "principal_id": first("'delegatedpermissiongrant.principalid', 'principalid'", "coalesce(p.old, p.new)"),
+        # Both values: a removal names the app in oldValue, an addition in newValue.
         "app_ids": (
-            f"flatten(list_transform(list_filter({mods}, lambda p: p.name = 'targetid.serviceprincipalnames' "
-            "OR p.name LIKE '%appid%' OR p.name LIKE '%clientid%'), lambda p: string_split(coalesce(p.new, p.old, ''), ';')))"
+            f"flatten(list_transform(list_filter({mods}, lambda p: {APP_ID_NAME.format(x='p.name')}), "
+            "lambda p: flatten([string_split(coalesce(p.new, ''), ';'), string_split(coalesce(p.old, ''), ';')])))"
         ),
+        # Consent given, or a grant removed, for the whole organisation rather than one user.
         "admin_consent": (
-            f"len(list_filter({mods}, lambda p: p.name IN ('consentcontext.isadminconsent', 'consentcontext.onbehalfofall') "
-            "AND lower(trim(p.new)) = 'true')) > 0"
+            f"len(list_filter({mods}, lambda p: (p.name IN ('consentcontext.isadminconsent', 'consentcontext.onbehalfofall') "
+            "AND lower(trim(p.new)) = 'true') OR (p.name = 'delegatedpermissiongrant.consenttype' "
+            "AND lower(trim(coalesce(p.new, p.old))) = 'allprincipals'))) > 0"
         ),
     }
 
@@ -97,6 +120,8 @@ CASE
            THEN {'log': NULL, 'action': NULL, 'detail': 'no LinkedIn app ids configured (sources.linkedin_app_ids)'}
          WHEN len(list_intersect(list_transform(app_ids, lambda a: lower(trim(a))), CAST($apps AS VARCHAR[]))) = 0
            THEN {'log': NULL, 'action': NULL, 'detail': 'not a LinkedIn app'}
+         WHEN key = 'remove delegated permission grant' AND admin_consent
+           THEN {'log': NULL, 'action': NULL, 'detail': 'admin consent for the organisation removed, not a user''s own choice'}
          WHEN key = 'remove delegated permission grant'
            THEN {'log': 'consent_events', 'action': 'disconnect', 'detail': NULL}
          WHEN admin_consent
@@ -136,14 +161,16 @@ def create_macros(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(MACROS)
 
 
-def collect(con: duckdb.DuckDBPyConnection, fmt: str, path: str, sha: str) -> None:
-    """Add the records an adapter left in `_xa_src` to `_xa_all`, the records of this load."""
+def collect(con: duckdb.DuckDBPyConnection, fmt: str, path: str, sha: str, read: int) -> None:
+    """Add the records an adapter left in `_xa_src` to `_xa_all`, the records of this load;
+    `read` numbers the exports of the load in the order they are read (and loaded)."""
     columns = ", ".join(SRC_COLUMNS)
     con.execute(
         f"CREATE TEMP TABLE IF NOT EXISTS _xa_all AS SELECT ''::VARCHAR AS format, ''::VARCHAR AS path, "
-        f"''::VARCHAR AS sha256, {columns} FROM _xa_src LIMIT 0"
+        f"''::VARCHAR AS sha256, 0 AS read, {columns} FROM _xa_src LIMIT 0"
     )
-    con.execute(f"INSERT INTO _xa_all SELECT $format, $path, $sha, {columns} FROM _xa_src", {"format": fmt, "path": path, "sha": sha})
+    con.execute(f"INSERT INTO _xa_all SELECT $format, $path, $sha, $read, {columns} FROM _xa_src",
+                {"format": fmt, "path": path, "sha": sha, "read": read})
 
 
 def linkedin_apps(con: duckdb.DuckDBPyConnection, config: Config) -> list[str]:
@@ -182,9 +209,10 @@ def resolve_roles(con: duckdb.DuckDBPyConnection, config: Config) -> int:
     same event in a later export is its duplicate. Returns how many such events changed.
 
     The roles an actor holds at t: for each directory role, the latest assignment record (add or
-    remove; a removal wins a tie) of that actor at or before t in any export loaded, plus the
-    roles `[sources] role_holders` names (assigned before the exports begin). Names map to our
-    labels through `[sources] roles` (case-insensitively; an unlisted name becomes snake_case).
+    remove; a removal wins a tie) of that actor at or before t in any export loaded, where the
+    roles `[sources] role_holders` names count as added before the exports begin (so a removal
+    the exports record ends them). Names map to our labels through `[sources] roles`
+    (case-insensitively; an unlisted name becomes snake_case), and a role is its label.
     Of several roles, one in `[controls] admin_roles` is chosen first. An actor with no role
     known is `unknown` (`user` when the records show every role removed); an application
     acting alone is `application`.
@@ -204,17 +232,16 @@ CREATE OR REPLACE TEMP TABLE _xa_roles AS
     FROM source_events WHERE status = 'mapped' AND log = 'admin_events'),
   changes AS (
     SELECT lower(user_id) AS id, lower(target_upn) AS upn, role_name, occurred_at, action
-    FROM source_events WHERE status = 'context' AND role_name IS NOT NULL AND occurred_at IS NOT NULL),
-  held AS (
-    SELECT ev.sha256, ev.pointer, c.role_name, arg_max(c.action, {'t': c.occurred_at, 'r': c.action = 'remove'}) AS last
-    FROM ev JOIN changes c ON (c.id = ev.id OR c.upn = ev.upn) AND c.occurred_at <= ev.occurred_at
-    GROUP BY ALL
-    UNION ALL
-    SELECT ev.sha256, ev.pointer, h.role_name, 'add' FROM ev JOIN _xa_holders h ON h.who = ev.id OR h.who = ev.upn),
+    FROM source_events WHERE status = 'context' AND role_name IS NOT NULL AND occurred_at IS NOT NULL
+    UNION ALL  -- role_holders: held before the exports begin, so any record of that role comes after
+    SELECT who, who, role_name, '-infinity'::TIMESTAMPTZ, 'add' FROM _xa_holders),
+  labelled_changes AS (  -- a role is its label: "Company Administrator" and "Global Administrator" are one
+    SELECT c.*, coalesce(m.label, trim(regexp_replace(lower(trim(c.role_name)), '[^a-z0-9]+', '_', 'g'), '_')) AS label
+    FROM changes c LEFT JOIN _xa_role_map m ON m.name = lower(trim(c.role_name))),
   labelled AS (
-    SELECT sha256, pointer, last,
-           coalesce(m.label, trim(regexp_replace(lower(trim(held.role_name)), '[^a-z0-9]+', '_', 'g'), '_')) AS label
-    FROM held LEFT JOIN _xa_role_map m ON m.name = lower(trim(held.role_name))),
+    SELECT ev.sha256, ev.pointer, c.label, arg_max(c.action, {'t': c.occurred_at, 'r': c.action = 'remove'}) AS last
+    FROM ev JOIN labelled_changes c ON (c.id = ev.id OR c.upn = ev.upn) AND c.occurred_at <= ev.occurred_at
+    GROUP BY ALL),
   chosen AS (
     SELECT sha256, pointer,
            arg_min(label, {'rank': coalesce(list_position(CAST($admin_roles AS VARCHAR[]), label), 1000000), 'label': label})
@@ -236,19 +263,62 @@ WHERE admin_events._file_id = f.file_id AND f.sha256 = r.sha256 AND admin_events
   AND admin_events.actor_role <> r.role""").fetchone()[0]
 
 
-def overlaps(con: duckdb.DuckDBPyConnection, shas: list[str]) -> int:
-    """How many mapped records of the exports `shas` record a change that a mapped record of the
-    other format also records: the same log, action, person, actor and group, less than a
-    second apart (a Graph time has fractions, an audit-log time whole seconds).
+# The correlation id of a record as exported: Graph's `correlationId`, the audit log's
+# `AuditData.InterSystemsId` (the GUID that tracks the request across Microsoft 365's systems).
+# Read from the raw record, so records of earlier loads have it too; only mapped records are read.
+CORRELATION_ID = f"""lower(trim(CASE format
+    WHEN 'graph_directory_audit' THEN json_extract_string({lower_keys('raw', ('correlationid',))}, '$.correlationid')
+    WHEN 'm365_audit_csv' THEN json_extract_string({lower_keys('raw', ('intersystemsid',))}, '$.intersystemsid') END))"""
+TWIN_SECONDS = 60  # a correlation id names a request, which a client may reuse: twins are close in time too
 
-    The two formats give one change two ids, so it becomes two rows; nothing says for certain
-    that two such records are one change, so they are counted, for the load to say, not merged.
+
+def match_twins(con: duckdb.DuckDBPyConnection) -> int:
+    """Record in `source_twins` each mapped record of this load that is the same change as a
+    mapped record of the other format: the same correlation id, log, action, person and group,
+    at most TWIN_SECONDS apart. Returns how many records of this load are twins.
+
+    The record it is the twin of was loaded before it: in an earlier load, or in this one from an
+    export read before (by name, as the summary lists them); of several, the nearest in time. So
+    the first loaded keeps its row, and loading the same files again at once, in load order (as
+    `verify --rerun` loads a pack's inputs), keeps the same rows. A record that is itself a twin
+    is never taken. A correlation id names a request, and one request may change several members, so
+    the change must agree as well; the actor is not compared, being named differently (an
+    application by its app id in Graph, its service principal in the audit log).
+    """
+    return con.execute(f"""
+INSERT INTO source_twins
+WITH m AS (
+  SELECT sha256, pointer, format, path, seq, log, action, lower(user_id) AS person, lower(group_id) AS grp, occurred_at,
+         {CORRELATION_ID} AS cid, r.read IS NOT NULL AS now, r.read
+  FROM source_events LEFT JOIN (SELECT DISTINCT sha256, read FROM _xa_all) r USING (sha256)
+  WHERE status = 'mapped' AND (sha256, pointer) NOT IN (SELECT (sha256, pointer) FROM source_twins)),
+pairs AS (
+  SELECT a.sha256, a.pointer, b.sha256 AS of_sha256, b.pointer AS of_pointer, a.cid,
+         row_number() OVER (PARTITION BY a.sha256, a.pointer
+                            ORDER BY abs(epoch(a.occurred_at) - epoch(b.occurred_at)), b.now, b.read, b.seq) AS k
+  FROM m a JOIN m b
+    ON a.cid = b.cid AND a.format <> b.format AND a.log = b.log AND a.action = b.action
+   AND a.person IS NOT DISTINCT FROM b.person AND a.grp IS NOT DISTINCT FROM b.grp
+   AND abs(epoch(a.occurred_at) - epoch(b.occurred_at)) <= {TWIN_SECONDS}
+  WHERE a.now AND a.cid <> '' AND (NOT b.now OR b.read < a.read))
+SELECT sha256, pointer, of_sha256, of_pointer, cid FROM pairs WHERE k = 1""").fetchone()[0]
+
+
+def overlaps(con: duckdb.DuckDBPyConnection, shas: list[str]) -> int:
+    """How many mapped records of the exports `shas` look like a change that a mapped record of
+    the other format also records, with no correlation id to say so (not twins, match_twins):
+    the same log, action, person, actor and group, less than a second apart (a Graph time has
+    fractions, an audit-log time whole seconds).
+
+    Nothing says for certain that two such records are one change, so they are counted, for the
+    load to say, not merged.
     """
     return con.execute("""
-        WITH m AS (
+        WITH linked AS (SELECT sha256, pointer FROM source_twins UNION SELECT of_sha256, of_pointer FROM source_twins),
+        m AS (
             SELECT sha256, format, pointer, log, action, user_id, coalesce(actor_id, actor_upn, actor_app_id) AS actor,
                    group_id, occurred_at
-            FROM source_events WHERE status = 'mapped')
+            FROM source_events WHERE status = 'mapped' AND (sha256, pointer) NOT IN (SELECT (sha256, pointer) FROM linked))
         SELECT count(DISTINCT (a.sha256, a.pointer)) FROM m a JOIN m b
           ON a.format <> b.format AND a.log = b.log AND a.action = b.action AND a.user_id IS NOT DISTINCT FROM b.user_id
          AND a.actor IS NOT DISTINCT FROM b.actor AND a.group_id IS NOT DISTINCT FROM b.group_id
@@ -270,18 +340,27 @@ CANONICAL = {
 
 
 def mapped_stager(sha: str, config: Config) -> Callable[[duckdb.DuckDBPyConnection, SourceFile], Staged]:
-    """A stager for ingest._load_file: the mapped rows of one export for the log of `src`."""
+    """A stager for ingest._load_file: the mapped rows of one export for the log of `src`.
+
+    A twin (source_twins) takes the canonical values of the record it is the twin of, so it is
+    that row's duplicate; its line, raw text and provenance stay its own.
+    """
 
     def stage(con: duckdb.DuckDBPyConnection, src: SourceFile) -> Staged:
         columns = CANONICAL[src.log.name]
         select = ", ".join(f'{sql} AS "{name}"' for name, sql in columns.items())
         run(con, f"""
 CREATE TEMP TABLE _stage AS
-SELECT row_number() OVER (ORDER BY seq) AS _ord, line AS _src_line, raw AS _raw,
-       json_object('source', format, 'pointer', pointer, 'record_id', record_id, 'activity', activity,
-                   'actor_upn', actor_upn, 'user_upn', target_upn) AS _x,
+SELECT row_number() OVER (ORDER BY own.seq) AS _ord, own.line AS _src_line, own.raw AS _raw,
+       json_object('source', own.format, 'pointer', own.pointer, 'record_id', own.record_id, 'activity', own.activity,
+                   'actor_upn', own.actor_upn, 'user_upn', own.target_upn) AS _x,
        {select}
-FROM source_events WHERE sha256 = $sha AND status = 'mapped' AND log = $log""",
+FROM (
+  SELECT s AS own, unnest(CASE WHEN p.sha256 IS NULL THEN s ELSE p END)
+  FROM source_events s
+  LEFT JOIN source_twins t ON t.sha256 = s.sha256 AND t.pointer = s.pointer
+  LEFT JOIN source_events p ON p.sha256 = t.of_sha256 AND p.pointer = t.of_pointer
+  WHERE s.sha256 = $sha AND s.status = 'mapped' AND s.log = $log)""",
             {"sha": sha, "log": src.log.name, "scope": config.sources.consent_scope})
         return Staged(
             sources={name: f'"{name}"' for name in src.log.column_names},
