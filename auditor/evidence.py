@@ -516,17 +516,16 @@ def _open_pack(path: Path) -> zipfile.ZipFile:
         raise AuditorError(f"{path}: no such file") from None
     except OSError as exc:
         raise AuditorError(f"{path}: cannot read: {exc.strerror}") from None
-    fh = os.fdopen(fd, "rb")
     try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise AuditorError(f"{path}: not a regular file")
-        return zipfile.ZipFile(fh)
+        regular = stat.S_ISREG(os.fstat(fd).st_mode)
+    finally:
+        os.close(fd)
+    if not regular:
+        raise AuditorError(f"{path}: not a regular file")
+    try:
+        return zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
-        fh.close()
         raise AuditorError(f"{path}: not a readable zip file ({exc})") from None
-    except BaseException:
-        fh.close()
-        raise
 
 
 def _safe_name(name: str) -> bool:

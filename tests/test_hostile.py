@@ -406,7 +406,8 @@ def test_a_stray_carriage_return_is_refused_naming_its_line(tmp_path):
 def test_a_fifo_given_as_configuration_or_waivers_is_one_line_not_a_hang(sample_db, tmp_path):
     fifo = tmp_path / "fifo.toml"
     os.mkfifo(fifo)
-    for args in (["--config", str(fifo), "config"], ["check", "--db", sample_db, "--waivers", str(fifo)]):
+    for args in (["--config", str(fifo), "config"], ["check", "--db", sample_db, "--waivers", str(fifo)],
+                 ["verify", str(fifo)]):
         done = subprocess.run([sys.executable, "-c", "from auditor.cli import main; main()", *args],
                               capture_output=True, text=True, timeout=30)
         assert done.returncode == 2 and "not a regular file" in done.stderr and len(done.stderr.splitlines()) == 1, done
