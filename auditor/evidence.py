@@ -141,7 +141,7 @@ def pack_files(con: duckdb.DuckDBPyConnection, config: Config, run: CheckRun, la
     frame = findings_frame(con, run)
     files["findings/findings.csv"] = findings_csv(frame).encode("utf-8")
     files["findings/findings.parquet"] = findings_parquet(frame)
-    html = render_html(con, config, run, label, Pseudonymizer(None))
+    html = render_html(con, config, run, label, Pseudonymizer(None), frame)
     files[f"reports/report-{label}.html"] = html.encode("utf-8")
     files[f"reports/report-{label}.pdf"] = render_pdf(html)
     results = con.execute(

@@ -25,6 +25,7 @@ from auditor.config import Config
 from auditor.db import iso_sql, rows
 from auditor.errors import AuditorError
 from auditor.coverage import Window, assess
+from auditor.interactive import explorer_data, print_only, script_json
 from auditor.outputs import findings_csv, findings_frame, inputs, neutralised
 from auditor.pseudonym import Pseudonymizer, pseudonym_key
 from auditor.files import write_all_atomic
@@ -341,7 +342,8 @@ def write_report(
     loading = Preload(CHART_MODULES, *([PDF_MODULES] if "pdf" in formats else []))
     run = find_or_run(con, config, period, waivers)
     loading.wait(CHART_MODULES)
-    html = render_html(con, config, run, period_text, pseudo)
+    frame = findings_frame(con, run, pseudo)  # the CSV, and the page's findings explorer
+    html = render_html(con, config, run, period_text, pseudo, frame)
 
     html_path = out_dir / f"report-{period_text}.html"
     pdf_path = out_dir / f"report-{period_text}.pdf"
@@ -355,7 +357,7 @@ def write_report(
     if "pdf" in formats:
         loading.wait(PDF_MODULES)
         files[pdf_path] = render_pdf(html)
-    files[csv_path] = findings_csv(findings_frame(con, run, pseudo))
+    files[csv_path] = findings_csv(frame)
     admin_path = out_dir / f"admin-changes-{period_text}.csv"
     # Ids and names from the logs, so cells a spreadsheet would run as formulas are neutralised.
     files[admin_path] = admin_changes_frame(con, period, pseudo).apply(neutralised).to_csv(index=False, lineterminator="\n")
@@ -376,14 +378,21 @@ def admin_changes_frame(con: duckdb.DuckDBPyConnection, period: Period, pseudo: 
         {"start": period.start, "end": period.end, **({"pkey": pseudo.key} if pseudo.key else {})}).fetch_df()
 
 
-def render_html(con: duckdb.DuckDBPyConnection, config: Config, run: CheckRun, label: str, pseudo: Pseudonymizer) -> str:
-    """The monthly report of a run as one self-contained HTML page."""
-    return environment().get_template("monthly.html.j2").render(**build_context(con, config, run, label, pseudo))
+def render_html(con: duckdb.DuckDBPyConnection, config: Config, run: CheckRun, label: str, pseudo: Pseudonymizer,
+                frame: Any = None) -> str:
+    """The monthly report of a run as one self-contained HTML page, with every finding of the
+    period (`frame`, outputs.findings_frame; read when not given) embedded for its explorer."""
+    if frame is None:
+        frame = findings_frame(con, run, pseudo)
+    context = build_context(con, config, run, label, pseudo)
+    context["explorer"] = script_json(explorer_data(frame, label))
+    return environment().get_template("monthly.html.j2").render(**context)
 
 
 def render_pdf(html: str) -> bytes:
-    """The PDF of a report page; a page that asks for any outside resource is refused."""
-    pdf, refused = html_to_pdf(html)
+    """The PDF of a report page (without its interactive block); a page that asks for any outside
+    resource is refused."""
+    pdf, refused = html_to_pdf(print_only(html))
     if refused:  # the page is self-contained; anything it asks for is a bug, not a resource
         raise AuditorError(f"the report asked for outside resources: {', '.join(refused[:3])}")
     return pdf

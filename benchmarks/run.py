@@ -14,7 +14,8 @@ child's peak RSS from os.wait4):
   check       auditor check (all controls), and auditor check --control for the five controls
               the pandas way computes
   report      auditor report --period <a full month of the data> --format html,pdf, and the same
-              for that month made busy (about 100,000 findings at 10M events)
+              for that month made busy (about 100,000 findings at 10M events); then the HTML
+              file's size and its time to interactive in Chromium (benchmarks/interactive.py)
   subject     auditor subject <the user with the most access events>
   pandas      benchmarks/pandas_way.py, whose findings must equal auditor check's
 
@@ -56,7 +57,7 @@ FIVE_CONTROLS = (
 )
 LOGS = ("users", "admin_events", "consent_events", "access_events", "dsr_requests")
 EXT = {"parquet": "parquet", "csv": "csv"}
-SKIPPABLE = ("floor", "bounds", "check-5", "report", "subject", "pandas")
+SKIPPABLE = ("floor", "bounds", "check-5", "report", "interactive", "subject", "pandas")
 
 # A child loading the access_events files into a fresh database, as one of:
 #   parquet, csv  the floor: what plain DuckDB needs to get the same files into a table. Every
@@ -205,6 +206,10 @@ def ratio(a: float | None, b: float | None) -> float | None:
 
 def mib(kib: int | None) -> float | None:
     return None if kib is None else round(kib / 1024, 1)
+
+
+def tail_text(text: str, lines: int = 15) -> str:
+    return "\n".join(text.splitlines()[-lines:])
 
 
 def tail(path: Path, lines: int = 15) -> str:
@@ -552,9 +557,29 @@ class Bench:
             with (out / f"findings-{self.period}.csv").open(newline="", encoding="utf-8") as fh:
                 step["findings"] = sum(1 for _ in csv.DictReader(fh))
             step["note"] = f"{step['findings']:,} findings in the month"
+            html = out / f"report-{self.period}.html"
+            step["html_bytes"] = html.stat().st_size
+            step["interactive"] = self.interactive(html, key)
         remove_db(db)
         if busy:
             remove_db(source)
+
+    def interactive(self, html: Path, key: str) -> dict[str, Any]:
+        """The page's time to interactive in Chromium (benchmarks/interactive.py, its own process:
+        it imports Playwright, which nothing else here needs)."""
+        if "interactive" in self.args.skip:
+            return {"status": "skipped", "note": "--skip interactive"}
+        print(f"  {key}: time to interactive in Chromium ...", end="", flush=True)
+        try:
+            done = subprocess.run([sys.executable, str(HERE / "interactive.py"), str(html), "--repeat",
+                                   str(self.args.repeat)], capture_output=True, text=True, timeout=600)
+            result = json.loads(done.stdout.strip().splitlines()[-1])
+        except subprocess.TimeoutExpired:
+            result = {"status": "failed", "error": "no answer within 600 s"}
+        except (IndexError, json.JSONDecodeError):
+            result = {"status": "failed", "error": tail_text(done.stderr) or f"exit code {done.returncode}"}
+        print(f" {result['seconds']:.2f} s" if result["status"] == "ok" else f" {result['status'].upper()}", flush=True)
+        return result
 
     @property
     def period(self) -> str:
@@ -682,6 +707,12 @@ class Bench:
                     "value": secs("report"), "limit": 15, "pass": at_most(secs("report"), 15)})
         out.append({"id": "report_busy_seconds", "target": "auditor report of a busy month (html, pdf) <= 15 s",
                     "value": secs("report_busy"), "limit": 15, "pass": at_most(secs("report_busy"), 15)})
+        busy = s.get("report_busy", {}).get("interactive", {})
+        tti = busy.get("seconds") if busy.get("status") == "ok" else None
+        out.append({"id": "report_busy_interactive_seconds",
+                    "target": "the busy month's HTML report interactive in Chromium <= 3 s",
+                    "value": tti, "limit": 3, "pass": at_most(tti, 3),
+                    "note": None if tti is not None else busy.get("note") or busy.get("error")})
         out.append({"id": "subject_seconds", "target": "auditor subject <= 2 s",
                     "value": secs("subject"), "limit": 2, "pass": at_most(secs("subject"), 2)})
         applies = self.n >= 100_000_000 and re.sub(r"\s", "", (self.args.memory_limit or "")).upper() == "2GB"
@@ -787,6 +818,13 @@ def print_table(res: dict[str, Any]) -> None:
         rss = f"{step['peak_rss_mib']:,.0f} MiB"
         print(f"{step['title']:44} {step['seconds']:9.2f} {step['rows_per_s']:12,} {rss:>11} "
               f"{step['cpu_seconds']:8.2f}")
+    for key in ("report", "report_busy"):
+        step = res["steps"].get(key, {})
+        if "html_bytes" in step:
+            tti = step.get("interactive", {})
+            when = (f"interactive in Chromium in {tti['seconds']:.2f} s (median)" if tti.get("status") == "ok"
+                    else f"time to interactive {tti.get('status', 'not measured')}")
+            print(f"{step['title']}: HTML {step['html_bytes'] / 1e6:.1f} MB, {step['findings']:,} findings, {when}")
     print()
     print(f"{'target':80} {'value':>8}  result")
     for t in res["targets"]:

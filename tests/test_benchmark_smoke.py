@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"  # benchmarks/interactive.py measures in it when it is there
 STEPS = {
     "floor_load_parquet", "floor_scan", "floor_load_csv", "bound_typed_parquet", "bound_check_parquet",
     "load_parquet", "load_csv", "check", "check_5", "report", "report_busy", "subject", "pandas",
@@ -46,9 +47,20 @@ def test_benchmark_runs_end_to_end(tmp_path: Path) -> None:
     assert res["data"]["loaded"]["access_events"]["loaded"] > 0
     # The busy month has many more findings than the generated data's month.
     assert res["steps"]["report_busy"]["findings"] > res["steps"]["report"]["findings"] + 100
+    # Each report's HTML: its size, and its time to interactive in Chromium when there is one.
+    for key in ("report", "report_busy"):
+        step = res["steps"][key]
+        assert step["html_bytes"] > 100_000
+        tti = step["interactive"]
+        if Path(CHROMIUM).exists():
+            assert tti["status"] == "ok", tti
+            assert tti["seconds"] > 0 and tti["findings"] == step["findings"] and tti["requests"] == []
+            assert 0 < tti["rows_in_dom"] <= 100  # one page of rows, whatever the month holds
+        else:
+            assert tti["status"] == "skipped", tti
     assert {t["id"] for t in res["targets"]} >= {"load_parquet_vs_floor", "check_vs_floor", "pandas_time_vs_auditor",
                                                  "pandas_rss_vs_auditor", "report_seconds", "report_busy_seconds",
-                                                 "subject_seconds"}
+                                                 "report_busy_interactive_seconds", "subject_seconds"}
     assert set(res["versions"]) >= {"auditor", "duckdb", "pandas", "python"}
     assert res["machine"]["nproc"] >= 1 and res["machine"]["memory_total_kib"] > 0
     # Data and databases stay in tmp_path; DuckDB's spill folders are gone.

@@ -13,6 +13,7 @@ from conftest import SAMPLE, write_input
 from test_controls import SETUP, access, consent
 
 from auditor.cli import main
+from auditor.interactive import embedded
 from auditor.render import html_to_pdf
 from auditor.report import EXAMPLES
 
@@ -46,7 +47,7 @@ def test_the_sample_report_matches_check_and_holds_every_section(sample_db, tmp_
     for heading in SECTIONS:
         assert heading in text and heading in html
     for control in check["controls"]:  # per-control counts are those of `auditor check`
-        row = re.search(rf'href="#control-{control["id"]}">.*?</tr>', html, re.S).group(0)
+        row = re.search(rf'<td><a href="#control-{control["id"]}">.*?</tr>', html, re.S).group(0)
         cells = re.findall(r'<td class="n">([\d,]+)</td>', row)
         assert [int(c.replace(",", "")) for c in cells] == [control["findings"], control["waived"]], control["id"]
     total = sum(c["findings"] - c["waived"] for c in check["controls"])
@@ -54,7 +55,11 @@ def test_the_sample_report_matches_check_and_holds_every_section(sample_db, tmp_
     with open(out / "findings-2026-08.csv", newline="") as fh:
         rows = list(csv.DictReader(fh))
     assert {(r["control"], r["event_id"]) for r in rows} == {(f["control"], f["event_id"]) for f in check["findings"]}
-    assert "<script" not in html and not re.search(r'(src|href)="(?!#)|url\((?!#)|@import', html)  # self-contained
+    # Self-contained: inline scripts only (the interactive report), nothing fetched.
+    assert not re.search(r"<script[^>]*\ssrc|<link|<iframe", html) and not re.search(r'(src|href)="(?!#)|url\((?!#)|@import', html)
+    data = embedded(html)  # every finding of the CSV, for the findings explorer
+    assert data["rows"] == len(rows) and set(zip(data["data"]["control"]["codes"], data["data"]["event_id"])) == {
+        (data["data"]["control"]["dict"].index(r["control"]), r["event_id"]) for r in rows}
     # Rows of equal count are in a stated order (it was the threads' order, so two runs could differ).
     assert html.index("<td>US to EEA</td><td>(none)</td>") < html.index("<td>US to EEA</td><td>derogation</td>")
     # A second report of the same period reuses the run instead of checking again.
@@ -171,6 +176,9 @@ def test_a_month_with_100000_findings_keeps_tables_capped_and_the_csv_complete(t
     html = (tmp_path / "out" / "report-2026-10.html").read_text()
     assert len(re.findall(r'<td class="mono">a\d+</td>', html)) == EXAMPLES == 25  # examples of consent-before-access
     assert "25 of 100,000 shown" in html
+    data = embedded(html)  # all of them in the page, compressed
+    assert '"encoding":"gzip+base64"' in html and len(html) < 3_000_000
+    assert data["rows"] == 100_000 and len(set(data["data"]["event_id"])) == 100_000
     with open(tmp_path / "out" / "findings-2026-10.csv", newline="") as fh:
         assert sum(1 for _ in csv.DictReader(fh)) == 100_000
 
