@@ -152,15 +152,15 @@
         }),
       );
       const filters = el("div", { className: "explorer-filters" });
-      this.search_input = el("input", { type: "search", id: "explorer-search", placeholder: "Search all findings" }, {
+      this.searchInput = el("input", { type: "search", id: "explorer-search", placeholder: "Search all findings" }, {
         "aria-label": "Search all findings",
       });
-      this.search_input.addEventListener("input", debounce(() => {
-        this.search = this.search_input.value.trim().toLowerCase();
+      this.searchInput.addEventListener("input", debounce(() => {
+        this.search = this.searchInput.value.trim().toLowerCase();
         this.page = 0;
         this.update();
       }));
-      filters.append(el("label", { className: "explorer-search" }, {}, ["Search", this.search_input]));
+      filters.append(el("label", { className: "explorer-search" }, {}, ["Search", this.searchInput]));
       for (const spec of this.spec) {
         if (spec.filter === "select" && this.columns[spec.key].coded) filters.append(this.selectFilter(spec));
         else if (spec.filter === "text") filters.append(this.textFilter(spec));
@@ -257,7 +257,7 @@
     clear(update = true) {
       this.filters = {};
       this.search = "";
-      this.search_input.value = "";
+      this.searchInput.value = "";
       for (const input of this.section.querySelectorAll("[data-filter]")) input.value = "";
       this.page = 0;
       if (update) this.update();
