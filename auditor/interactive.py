@@ -8,8 +8,8 @@ rows at a time. Nothing from a log is ever parsed as HTML or as code.
 The data is columnar: a column with few distinct values (control, severity, user, status) is a
 sorted dictionary and one code per row, which makes filtering and sorting integer work in the
 browser and keeps the file small. Above COMPRESS_ABOVE bytes of JSON the columns are gzipped and
-base64-encoded (the browser inflates them with DecompressionStream): 100,000 findings are about
-28 MB of JSON, mostly their reasons, and 7 MB so.
+base64-encoded (the browser inflates them with DecompressionStream): the benchmark's busy month,
+106,884 findings, is 30 MB of JSON, mostly their reasons, and 8 MB so.
 
 The PDF is rendered from the same page without the interactive block (print_only): WeasyPrint
 would ignore the scripts, but would still parse megabytes of script text (a second per 7 MB).
@@ -29,7 +29,9 @@ from markupsafe import Markup
 # forged by a log value: values are HTML-escaped and the embedded JSON has "<" escaped.
 START, END = "<!-- auditor:interactive -->", "<!-- /auditor:interactive -->"
 COMPRESS_ABOVE = 1_000_000  # bytes of JSON; below it the data stays readable in the page
-GZIP_LEVEL = 6  # 7.4 MB (level 1: 7.5 MB) for about 0.3 s more at 100,000 findings
+# At the busy month: level 3 writes 8.0 MB in 0.49 CPU-s; level 6 7.3 MB in 0.84 (the report
+# has a 15 s budget), level 1 8.2 MB in 0.45.
+GZIP_LEVEL = 3
 FORMAT_VERSION = 1
 
 # The explorer's columns, in order. filter: "select" (one value of a dictionary column) or "text"
