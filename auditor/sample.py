@@ -4,7 +4,7 @@
 ``access_events``, ``dsr_requests``) in CSV, JSONL or Parquet, plus two answer keys, always CSV:
 
 * ``expected_findings.csv`` (``control,event_id``): exactly the (control, row id) pairs that a
-  correct implementation of ``spec/controls.md`` reports with the default configuration and the
+  correct implementation of the control catalogue (``auditor controls``) reports with the default configuration and the
   default as_of; for ``dsr-deadline`` the ``request_id`` is in ``event_id``.
 * ``expected_rejections.csv`` (``file,line,rule``): the malformed rows the loader must reject.
 

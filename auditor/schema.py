@@ -1,4 +1,4 @@
-"""The canonical input contract (shared/spec/input-schema.md) as data.
+"""The canonical input contract (README, "auditor load") as data.
 
 The loader turns these descriptions into the SQL that validates and normalises each row; the
 tables themselves are created by `queries/schema.sql` (a test checks that the two agree).

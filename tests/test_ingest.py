@@ -1,4 +1,4 @@
-"""The input contract (shared/spec/input-schema.md), one rule at a time."""
+"""The input contract (README, "auditor load"), one rule at a time."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """Tests for auditor.sample: determinism, formats, well-formed keys, and the key itself.
 
 The last tests re-derive both answer keys from the written CSV files with a small, independent
-reading of spec/input-schema.md and spec/controls.md in plain Python (the data is small), so a
+reading of the input contract and the control catalogue in plain Python (the data is small), so a
 generator bug that dirties the background or mislabels a planted row shows up here.
 """
 
