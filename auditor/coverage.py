@@ -113,13 +113,14 @@ def run_window(con: duckdb.DuckDBPyConnection, as_of: datetime, period_start: da
 
 
 def assess(con: duckdb.DuckDBPyConnection, config: Config, window: Window, as_of: datetime,
-           waivers: WaiverFile | None = None) -> Evidence:
+           waivers: WaiverFile | None = None, span: tuple[datetime | None, datetime | None] | None = None) -> Evidence:
     """The evidence per log in `window`, the evidence span up to as_of, and the gaps (marked
-    acknowledged by the waivers file's [[gap]] entries active at as_of)."""
+    acknowledged by the waivers file's [[gap]] entries active at as_of). `span`: the evidence
+    span at this as_of when already known (a report assesses six months at one as_of)."""
     active, expired = (waivers or WaiverFile()).gaps_at(as_of)
     bounds = {"win_start": window.start, "win_end": window.end, "end_inclusive": window.end_inclusive}
     logs = [LogEvidence(**r) for r in rows(con, _sql("logs"), bounds)]
-    span_start, span_end = con.execute(_sql("span"), {"as_of": as_of}).fetchone()
+    span_start, span_end = span or con.execute(_sql("span"), {"as_of": as_of}).fetchone()
     found = rows(con, _sql("gaps"), {**bounds, "span_start": span_start, "span_end": span_end,
                                       "max_gap_us": round(config.coverage.max_gap_hours * 3_600_000_000)})
     gaps = [Gap(g["start"], g["end"], next((a for a in active if a.covers(g["start"], g["end"])), None)) for g in found]

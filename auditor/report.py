@@ -113,7 +113,8 @@ def build_context(
         c["reason"] = pseudo.text(c.pop("reason"), c.pop("real_user"))
     # Each trend month judged on its own evidence: a month the logs do not cover is "no data",
     # never zero findings; the change against last month only when last month is covered.
-    coverage = [assess(con, config, Window(m.start, min(m.end, run.as_of)), run.as_of, run.waivers)
+    span = (run.evidence.span_start, run.evidence.span_end)
+    coverage = [assess(con, config, Window(m.start, min(m.end, run.as_of)), run.as_of, run.waivers, span)
                 for m in months[:-1]] + [run.evidence]
     month_states = [e.state for e in coverage]
 

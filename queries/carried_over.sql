@@ -2,15 +2,19 @@
 -- ("carried over"): a finding is open while its condition still holds, which only three kinds
 -- of finding can do. A session-retention or contacts-deletion copy not purged by as_of; a
 -- dsr-deadline request not completed by as_of. Every other finding is a past event, closed once
--- reported. (An id with several versions is open while any version is.)
-SELECT f.*
-FROM findings f
-WHERE f.run_id = $run AND NOT f.in_period
-  AND CASE f.control
-        WHEN 'session-retention' THEN EXISTS (
-            SELECT 1 FROM access_events a WHERE a.event_id = f.event_id AND (a.purged_at IS NULL OR a.purged_at > $as_of))
-        WHEN 'contacts-deletion' THEN EXISTS (
-            SELECT 1 FROM access_events a WHERE a.event_id = f.event_id AND (a.purged_at IS NULL OR a.purged_at > $as_of))
-        WHEN 'dsr-deadline' THEN EXISTS (
-            SELECT 1 FROM dsr_requests r WHERE r.request_id = f.event_id AND (r.completed_at IS NULL OR r.completed_at > $as_of))
-        ELSE false END
+-- reported. (An id with several versions is open while any version is.) The candidates are few:
+-- each log is read once, for their ids only.
+WITH candidates AS (
+    SELECT * FROM findings
+    WHERE run_id = $run AND NOT in_period AND control IN ('session-retention', 'contacts-deletion', 'dsr-deadline')),
+still_held AS (
+    SELECT DISTINCT event_id FROM access_events
+    WHERE event_id IN (SELECT event_id FROM candidates WHERE control <> 'dsr-deadline')
+      AND (purged_at IS NULL OR purged_at > $as_of)),
+still_open AS (
+    SELECT DISTINCT request_id FROM dsr_requests
+    WHERE request_id IN (SELECT event_id FROM candidates WHERE control = 'dsr-deadline')
+      AND (completed_at IS NULL OR completed_at > $as_of))
+SELECT c.* FROM candidates c
+WHERE (c.control <> 'dsr-deadline' AND c.event_id IN (SELECT event_id FROM still_held))
+   OR (c.control = 'dsr-deadline' AND c.event_id IN (SELECT request_id FROM still_open))

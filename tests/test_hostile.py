@@ -187,7 +187,7 @@ def test_a_leading_tab_or_carriage_return_is_neutralised_too():
     from auditor.outputs import findings_csv
 
     frame = pd.DataFrame({"event_id": ["\tx", "\rx", "a-1", None], "waived": [False, False, True, False]})
-    assert findings_csv(frame).split("\n")[1:3] == ["'\tx,false", "'\rx,false"]
+    assert findings_csv(frame).split("\n")[1:3] == ["'\tx,false", "\"'\rx\",false"]  # a CR inside a value is quoted
     assert findings_csv(frame).endswith("a-1,true\n,false\n")
 
 
