@@ -58,9 +58,15 @@ class CheckRun:
     period: Period | None
     results: list[ControlResult]
     evidence: Evidence
-    expired_waivers: list[Waiver] = field(default_factory=list)
-    active_waivers: list[Waiver] = field(default_factory=list)
     waivers: WaiverFile = field(default_factory=WaiverFile)  # the file applied (its gap acknowledgements too)
+
+    @property
+    def active_waivers(self) -> list[Waiver]:
+        return self.waivers.at(self.as_of)[0]
+
+    @property
+    def expired_waivers(self) -> list[Waiver]:
+        return self.waivers.at(self.as_of)[1]
 
     @property
     def incomplete(self) -> bool:
@@ -188,7 +194,6 @@ def run_check(
     if as_of is None:
         as_of = period.end if period else latest_moment(con)
     waivers = waivers or WaiverFile()
-    active, expired = waivers.at(as_of)
     run_id = con.execute(
         "INSERT INTO check_runs (as_of, period_start, period_end, config_sha256, control_sha256, waivers_sha256,"
         " tool_version, duckdb_version, started_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING run_id",
@@ -211,7 +216,7 @@ def run_check(
         "period_end": period.end if period else None,
     }
     try:
-        _store_waivers(con, active)
+        _store_waivers(con, waivers.at(as_of)[0])
         results = _run_controls(con, controls, params, disabled, on_control)
         _add_carried_over(con, results, run_id, as_of, period)
         for r in results:
@@ -227,8 +232,7 @@ def run_check(
     except BaseException:
         _discard_run(con, run_id)
         raise
-    return CheckRun(run_id, as_of, period, results, evidence_of(con, config, as_of, period, waivers), expired, active,
-                    waivers)
+    return CheckRun(run_id, as_of, period, results, evidence_of(con, config, as_of, period, waivers), waivers)
 
 
 def _discard_run(con: duckdb.DuckDBPyConnection, run_id: int) -> None:
@@ -375,6 +379,4 @@ def find_or_run(
         ).fetchall()
     ]
     _add_carried_over(con, results, run_id, as_of, period)
-    active, expired = waivers.at(as_of)
-    return CheckRun(run_id, as_of, period, results, evidence_of(con, config, as_of, period, waivers),
-                    expired_waivers=expired, active_waivers=active, waivers=waivers)
+    return CheckRun(run_id, as_of, period, results, evidence_of(con, config, as_of, period, waivers), waivers)

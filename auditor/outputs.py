@@ -24,6 +24,7 @@ from typing import Any
 
 import duckdb
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from auditor import __version__
@@ -211,9 +212,9 @@ def print_evidence(console: Console, evidence: Evidence) -> None:
         table.add_row(e.log, "yes" if e.present else "[bold yellow]absent[/]", f"{e.rows_in_window:,}",
                       iso(e.first) or "", iso(e.last) or "")
     console.print(table)
-    for gap in evidence.gaps:
-        style = "" if gap.acknowledged_by else "bold yellow"
-        console.print(f"[{style}]gap[/]" if style else "gap", f"{_gap_text(gap)}", highlight=False)
+    for gap in evidence.gaps:  # the acknowledgement's words are the waivers file's: text, not markup
+        console.print(f"gap {_gap_text(gap)}", style=None if gap.acknowledged_by else "bold yellow", markup=False,
+                      highlight=False)
     for a in evidence.expired_acknowledgements:
         console.print(f"expired gap acknowledgement (no longer applies): {iso(a.start)} .. {iso(a.end)}, "
                       f"expired {a.expires}, approved by {a.approved_by}", markup=False, highlight=False)
@@ -234,9 +235,11 @@ def print_table(console: Console, con: duckdb.DuckDBPyConnection, run: CheckRun,
         table.add_column(name, justify="left" if name in ("control", "severity", "status") else "right", no_wrap=name == "control")
     for r in run.results:
         status = r.status + (f" ({r.reason})" if r.reason else "")
-        carried = [f"{r.carried_over} ({r.carried_over_waived} waived)" if r.carried_over_waived else str(r.carried_over)]
-        table.add_row(r.control.id, r.control.severity, f"[{STATUS_STYLE[r.status]}]{status}[/]", str(r.findings),
-                      str(r.waived), *(carried if run.period else []))
+        cells = [r.control.id, r.control.severity, f"[{STATUS_STYLE[r.status]}]{escape(status)}[/]", str(r.findings),
+                 str(r.waived)]
+        if run.period:
+            cells.append(f"{r.carried_over} ({r.carried_over_waived} waived)" if r.carried_over_waived else str(r.carried_over))
+        table.add_row(*cells)
     console.print(table)
     for r in run.results:
         if r.status != "fail":
