@@ -22,7 +22,7 @@ from auditor.controls import FINDING_COLUMNS, SEVERITIES, Control, catalogue, co
 from auditor.db import iso, run
 from auditor.errors import AuditorError
 from auditor.ingest import held_logs
-from auditor.resources import queries_dir
+from auditor.resources import sql
 from auditor.waivers import Waiver, WaiverFile
 
 
@@ -282,12 +282,9 @@ def evidence_of(con: duckdb.DuckDBPyConnection, config: Config, as_of: datetime,
     return assess(con, config, window, as_of, waivers)
 
 
-CARRIED_OVER_SQL = "carried_over.sql"
-
-
 def carried_over_sql() -> str:
     """SQL of the run's findings that arose before its period and are still open at its as_of."""
-    return (queries_dir() / CARRIED_OVER_SQL).read_text(encoding="utf-8")
+    return sql("carried_over")
 
 
 def _add_carried_over(con: duckdb.DuckDBPyConnection, results: list[ControlResult], run_id: int, as_of: datetime,

@@ -15,7 +15,7 @@ import duckdb
 
 from auditor.config import Config
 from auditor.db import iso, rows
-from auditor.resources import queries_dir
+from auditor.resources import sql
 from auditor.waivers import GapAcknowledgement, WaiverFile
 
 LOGS = ("users", "admin_events", "consent_events", "access_events", "dsr_requests")
@@ -95,10 +95,6 @@ class Evidence:
         }
 
 
-def _sql(name: str) -> str:
-    return (queries_dir() / "coverage" / f"{name}.sql").read_text(encoding="utf-8")
-
-
 def run_window(con: duckdb.DuckDBPyConnection, as_of: datetime, period_start: datetime | None = None,
                period_end: datetime | None = None) -> Window:
     """The window a run judges: with a period, [its start, min(its end, as_of)); without one,
@@ -108,7 +104,7 @@ def run_window(con: duckdb.DuckDBPyConnection, as_of: datetime, period_start: da
         return Window(period_start, min(period_end, as_of))
     first = con.execute("SELECT min(occurred_at) FROM access_events WHERE occurred_at <= ?", [as_of]).fetchone()[0]
     if first is None:
-        first = con.execute(_sql("span"), {"as_of": as_of}).fetchone()[0] or as_of
+        first = con.execute(sql("coverage/span"), {"as_of": as_of}).fetchone()[0] or as_of
     return Window(first, as_of, end_inclusive=True)
 
 
@@ -119,9 +115,9 @@ def assess(con: duckdb.DuckDBPyConnection, config: Config, window: Window, as_of
     span at this as_of when already known (a report assesses six months at one as_of)."""
     active, expired = (waivers or WaiverFile()).gaps_at(as_of)
     bounds = {"win_start": window.start, "win_end": window.end, "end_inclusive": window.end_inclusive}
-    logs = [LogEvidence(**r) for r in rows(con, _sql("logs"), bounds)]
-    span_start, span_end = span or con.execute(_sql("span"), {"as_of": as_of}).fetchone()
-    found = rows(con, _sql("gaps"), {**bounds, "span_start": span_start, "span_end": span_end,
+    logs = [LogEvidence(**r) for r in rows(con, sql("coverage/logs"), bounds)]
+    span_start, span_end = span or con.execute(sql("coverage/span"), {"as_of": as_of}).fetchone()
+    found = rows(con, sql("coverage/gaps"), {**bounds, "span_start": span_start, "span_end": span_end,
                                       "max_gap_us": round(config.coverage.max_gap_hours * 3_600_000_000)})
     gaps = [Gap(g["start"], g["end"], next((a for a in active if a.covers(g["start"], g["end"])), None)) for g in found]
     return Evidence(window, span_start, span_end, logs, gaps, expired)

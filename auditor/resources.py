@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
 _PACKAGE = Path(__file__).resolve().parent
@@ -24,3 +25,10 @@ def queries_dir() -> Path:
 def templates_dir() -> Path:
     """The `report_templates/` folder."""
     return _find("report_templates")
+
+
+@cache
+def sql(name: str) -> str:
+    """The text of `queries/<name>.sql` (name may hold folders: "coverage/logs"): the one way the
+    code reads a SQL statement, so that none lives in a Python string."""
+    return (queries_dir() / f"{name}.sql").read_text(encoding="utf-8")
