@@ -15,10 +15,11 @@ import duckdb
 
 from auditor.config import Config
 from auditor.db import iso, rows
+from auditor import schema
 from auditor.resources import sql
 from auditor.waivers import GapAcknowledgement, WaiverFile
 
-LOGS = ("users", "admin_events", "consent_events", "access_events", "dsr_requests")
+LOGS = tuple(log.name for log in schema.LOGS)
 
 
 @dataclass(frozen=True)

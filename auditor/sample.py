@@ -182,28 +182,13 @@ import duckdb
 import pyarrow as pa
 
 from auditor.resources import sql
+from auditor.schema import LOGS
 
 FORMATS: dict[str, str] = {"csv": "csv", "jsonl": "jsonl", "parquet": "parquet"}
 
-COLUMNS: dict[str, tuple[str, ...]] = {
-    "users": ("user_id", "email", "display_name", "country"),
-    "admin_events": (
-        "event_id", "occurred_at", "actor_id", "actor_role", "action", "group_id",
-        "target_user_id",
-    ),
-    "consent_events": (
-        "event_id", "occurred_at", "user_id", "action", "scope", "surface", "notice_version",
-    ),
-    "access_events": (
-        "event_id", "occurred_at", "user_id", "direction", "category", "fields",
-        "connection_degree", "app", "viewer_id", "session_id", "session_end", "purged_at",
-        "source_region", "destination_region", "transfer_mechanism",
-    ),
-    "dsr_requests": (
-        "request_id", "user_id", "type", "scope", "received_at", "extended", "completed_at",
-    ),
-}
-LIST_COLUMNS = {"fields"}
+# The columns of each log, in the contract's order (auditor/schema.py).
+COLUMNS: dict[str, tuple[str, ...]] = {log.name: log.column_names for log in LOGS}
+LIST_COLUMNS = {c.name for log in LOGS for c in log.columns if c.kind == "list"}
 REJECTION_RULES = (
     "missing_value", "bad_timestamp", "naive_timestamp", "bad_enum", "bad_integer",
     "bad_country", "bad_boolean", "duplicate_user",

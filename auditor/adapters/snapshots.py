@@ -27,18 +27,8 @@ from auditor.config import Config
 from auditor.db import run
 from auditor.ingest import STAGERS, FileResult, SourceFile, Staged, _load_file
 from auditor.resources import sql
-from auditor.schema import ADMIN_EVENTS, Column, Log
+from auditor.schema import ADMIN_EVENTS, SNAPSHOTS
 
-SNAPSHOTS = Log(
-    "linkedin_setting_snapshots",
-    (
-        Column("taken_at", "timestamp", required=True),
-        Column("value", "enum", required=True, values=("yes", "selected_group", "no", "0", "4", "1")),
-        Column("group_id", "id", required_when=("value", ("selected_group", "4"))),
-        Column("taken_by", "string"),
-    ),
-    id_column="taken_at",
-)
 FORMAT = "linkedin_snapshots"
 
 
