@@ -18,3 +18,5 @@ CREATE OR REPLACE TEMP MACRO xa_time(v) AS
     CASE WHEN regexp_full_match(v, '\\?/Date\((-?[0-9]{1,15})([+-][0-9]{4})?\)\\?/')
          THEN strftime(make_timestamp(CAST(regexp_extract(v, '(-?[0-9]+)', 1) AS BIGINT) * 1000), '%Y-%m-%dT%H:%M:%S.%gZ')
          ELSE v END;
+-- A line that holds more than blanks (space, tab, line feed, carriage return).
+CREATE OR REPLACE TEMP MACRO xa_nonblank(j) AS j IS NOT NULL AND trim(j, ' ' || chr(9) || chr(10) || chr(13)) <> '';
