@@ -772,8 +772,8 @@ def generate(out_dir: Path, users: int = 300, months: int = 3, start: str = "202
         for prefix in ("ae", "ce", "ad"):
             con.execute(f"SET VARIABLE mask_{prefix} = ?", [_seed_mask(seed, prefix)])
         # The background, set-wise in DuckDB (queries/sample/).
-        for name in ("macros", "users", "dsr", "access", "admin", "consent"):
-            con.execute(sql(f"sample/{name}"))
+        for name in ("sample/macros", "sample/users", "sample/dsr", "sample/access", "sample/admin", "sample/consent"):
+            con.execute(sql(name))
 
         planted = _plant(tl, group, other_group)
         for log in COLUMNS:
