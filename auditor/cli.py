@@ -466,7 +466,7 @@ def controls_cmd(control_id: str | None) -> None:
         raise AuditorError(f"no control {control_id!r} (see `auditor controls`)")
     click.echo(f"{control.id}: {control.title}\nseverity: {control.severity}\nGDPR articles: {control.articles}\n"
                f"promise: {control.promise}\n\n{control.description}\n\nremediation: {control.remediation}\n\n"
-               f"-- {control.path.name} (sha256 {control.sha256})\n{control.sql}")
+               f"-- {control.id}/{control.path.name} (sha256 {control.sha256})\n{control.sql}")
 
 
 @main.command("config")

@@ -43,7 +43,7 @@ import duckdb
 from auditor import __version__
 from auditor.check import CheckRun, Period, find_or_run, run_check
 from auditor.config import Config, load_config, to_toml
-from auditor.controls import catalogue
+from auditor.controls import catalogue, control_files
 from auditor.db import connect, iso
 from auditor.errors import AuditorError
 from auditor.files import read_regular
@@ -134,7 +134,7 @@ def pack_files(con: duckdb.DuckDBPyConnection, config: Config, run: CheckRun, la
     for path in [*sorted(queries_dir().glob("*.sql")), *sorted((queries_dir() / "coverage").glob("*.sql"))]:
         files[f"queries/{path.relative_to(queries_dir()).as_posix()}"] = path.read_bytes()
     for c in controls:
-        files[f"queries/controls/{c.path.name}"] = c.sql.encode("utf-8")
+        files.update(control_files(c))
     files["config/auditor.toml"] = to_toml(config).encode("utf-8")
     if waivers_raw is not None:
         files["waivers.toml"] = waivers_raw
@@ -802,7 +802,8 @@ def _public_pem_of(public: Any) -> bytes:
 def _installed_queries() -> dict[str, Path]:
     """This installation's SQL files, by their path in a pack (what pack_files packs)."""
     root = queries_dir()
-    paths = [*root.glob("*.sql"), *(root / "coverage").glob("*.sql"), *(root / "controls").glob("*.sql")]
+    paths = [*root.glob("*.sql"), *(root / "coverage").glob("*.sql"), *(root / "controls").glob("*/control.toml"),
+             *(root / "controls").glob("*/query.sql")]
     return {f"queries/{p.relative_to(root).as_posix()}": p for p in paths}
 
 

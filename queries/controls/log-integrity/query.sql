@@ -1,10 +1,3 @@
--- id: log-integrity
--- title: The logs can be trusted as evidence
--- severity: low
--- articles: 5(2), 30
--- promise: None of the integration's promises: the accountability of GDPR Art. 5(2) and the records of Art. 30.
--- description: The logs are trustworthy evidence: one version of each id, sessions that end after they start, nothing dated after as_of, only known users, recorded regions, an audit record for every change of the setting that snapshots show.
--- remediation: Find where the export lost or altered records (duplicate ids, clock errors, missing fields) and fix it at the source; re-export.
 WITH rows AS NOT MATERIALIZED (
     SELECT 'access_events' AS source, event_id, user_id, occurred_at, session_end, source_region, destination_region FROM access_events
     UNION ALL SELECT 'consent_events', event_id, user_id, occurred_at, NULL, NULL, NULL FROM consent_events

@@ -1,11 +1,3 @@
--- id: dsr-deadline
--- title: Data-subject requests are answered within the legal deadline
--- severity: high
--- articles: 12(3)
--- promise: None of the integration's promises: GDPR Art. 12(3) itself.
--- description: Every data-subject request is answered within one calendar month of receipt (three months when extended), or is still within that deadline.
--- remediation: Answer the request now and tell the data subject; review why it was late.
--- requires: dsr_requests
 WITH requests AS (
     SELECT *, dsr_deadline(received_at, extended) AS deadline,
            CASE WHEN completed_at <= $as_of THEN completed_at END AS completed  -- completion after as_of has not happened yet

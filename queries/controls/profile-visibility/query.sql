@@ -1,11 +1,3 @@
--- id: profile-visibility
--- title: A hidden LinkedIn profile is not shown to others in Microsoft apps
--- severity: medium
--- articles: 21
--- promise: Users decide whether their LinkedIn profile may be shown in Microsoft apps.
--- description: No LinkedIn profile is shown to anyone but its owner while the owner's latest choice is to hide it.
--- remediation: Make the profile card honour the user's visibility choice before showing LinkedIn data to anyone else.
--- requires: consent_events, access_events
 SELECT 'access_events' AS source, a.event_id, a.user_id, a.occurred_at, a.occurred_at AS arose_at,
        'The LinkedIn profile of ' || a.user_id || ' was shown to another person at ' || fmt_ts(a.occurred_at)
        || ', although ' || a.user_id || ' had hidden it from Microsoft apps at ' || fmt_ts(v.valid_from) || '.' AS reason

@@ -1,11 +1,3 @@
--- id: consent-scope
--- title: Microsoft data flows to LinkedIn only with two-way consent
--- severity: high
--- articles: 6(1)(a), 5(1)(b)
--- promise: Users choose between access both ways and only LinkedIn data used by their Microsoft account.
--- description: No Microsoft data flows to LinkedIn while the user's consent covers only LinkedIn data used by Microsoft (scope linkedin_only).
--- remediation: Make the Microsoft-to-LinkedIn export check the user's consent scope and skip users who chose LinkedIn-only.
--- requires: consent_events, access_events
 SELECT 'access_events' AS source, a.event_id, a.user_id, a.occurred_at, a.occurred_at AS arose_at,
        describe_access(a.category, a.user_id, a.direction, a.occurred_at)
        || ', but ' || a.user_id || ' had allowed only LinkedIn data to be used (scope linkedin_only since '

@@ -1,11 +1,3 @@
--- id: org-enablement
--- title: Users connect and data flows only where the organisation enabled the integration
--- severity: high
--- articles: 5(1)(a)
--- promise: An Azure AD administrator enables the integration for the whole organisation or for a selected group of users, and can disable it.
--- description: Every connect and every access event happens while the integration is enabled for that user: enabled for all, or for a selected group the user is a member of.
--- remediation: Check the LinkedIn account connections setting and the selected group's membership; stop flows for users outside it.
--- requires: admin_events, consent_events, access_events
 WITH subjects AS (
     SELECT 'access_events' AS source, event_id, user_id, occurred_at, _hash, category, direction
     FROM access_events WHERE occurred_at <= $as_of

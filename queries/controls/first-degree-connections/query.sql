@@ -1,11 +1,3 @@
--- id: first-degree-connections
--- title: Only first-degree connections flow from LinkedIn
--- severity: medium
--- articles: 5(1)(c)
--- promise: LinkedIn gives Microsoft the user's first-degree connections only.
--- description: Every connections event from LinkedIn to Microsoft records connection degree 1.
--- remediation: Limit the connections import to first-degree connections and record the degree on every event.
--- requires: access_events
 SELECT 'access_events' AS source, event_id, user_id, occurred_at, occurred_at AS arose_at,
        describe_access(category, user_id, direction, occurred_at) || ' with '
        || CASE WHEN connection_degree IS NULL THEN 'no recorded connection degree, so it cannot be shown to be first-degree only.'

@@ -1,11 +1,3 @@
--- id: contacts-deletion
--- title: Contacts kept by LinkedIn are deleted when the user asks
--- severity: medium
--- articles: 17
--- promise: Microsoft contacts are stored by LinkedIn until the user deletes them.
--- description: Contacts sent to LinkedIn before an erasure request of their owner are purged within the erasure deadline (30 days by default) after the request.
--- remediation: Delete the contacts LinkedIn imported for this user and confirm the purge in the logs.
--- requires: dsr_requests, access_events
 WITH requests AS (
     SELECT request_id, user_id, received_at, received_at + to_days($erasure_days) AS deadline
     FROM dsr_requests

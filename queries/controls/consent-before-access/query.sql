@@ -1,11 +1,3 @@
--- id: consent-before-access
--- title: No data flows for a user before that user has consented
--- severity: high
--- articles: 6(1)(a), 7(1)
--- promise: Nothing flows for a user until that user consents to connect their work or school account with their LinkedIn account.
--- description: Every access event of a user happens at or after that user's first connect.
--- remediation: Find the service that read or sent this user's data without a connection and make it check the user's consent first.
--- requires: consent_events, access_events
 WITH first_connect AS (
     SELECT user_id, min(occurred_at) AS first FROM consent_events WHERE action = 'connect' GROUP BY user_id)
 SELECT 'access_events' AS source, a.event_id, a.user_id, a.occurred_at, a.occurred_at AS arose_at,

@@ -1,11 +1,3 @@
--- id: session-retention
--- title: Data other than contacts is deleted when its session ends
--- severity: high
--- articles: 5(1)(e)
--- promise: Data from LinkedIn is not stored permanently by Microsoft, and data from Microsoft is not stored permanently by LinkedIn, except contacts.
--- description: Every copy of data other than contacts is purged when its session ends (plus the configured grace), and every session has a recorded end.
--- remediation: Find the service that keeps session copies and make it purge them when the session ends.
--- requires: access_events
 WITH copies AS (
     SELECT *, session_end + to_seconds($grace_seconds) AS due,
            CASE WHEN purged_at <= $as_of THEN purged_at END AS purged  -- a purge after as_of has not happened yet

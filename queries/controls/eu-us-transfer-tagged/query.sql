@@ -1,11 +1,3 @@
--- id: eu-us-transfer-tagged
--- title: Transfers between the EEA and the US rest on a valid mechanism
--- severity: high
--- articles: 44-46
--- promise: Data may flow from the European Union to the United States and back.
--- description: Every transfer between the EEA and the US is tagged with a configured transfer mechanism valid at that time (dpf only from 2023-07-10).
--- remediation: Tag the transfer with the mechanism it relies on (DPF certification, SCCs or BCRs), or stop it.
--- requires: access_events
 SELECT 'access_events' AS source, event_id, user_id, occurred_at, occurred_at AS arose_at,
        describe_access(category, user_id, direction, occurred_at) || ' from ' || source_region || ' to ' || destination_region
        || CASE WHEN transfer_mechanism IS NULL THEN ' with no transfer mechanism recorded.'
