@@ -37,6 +37,7 @@ from auditor.db import connect, run
 from auditor.errors import AuditorError
 from auditor.ingest import load
 from auditor.schema import LOGS, LOGS_BY_NAME
+from auditor.adapters.snapshots import SNAPSHOTS
 
 
 @dataclass(frozen=True)
@@ -76,7 +77,7 @@ def load_cases(control: Control) -> list[Case]:
             raise AuditorError(f"{where}: a case needs a name and an expect list")
         given = {}
         for log, rows in raw.get("given", {}).items():
-            if log not in LOGS_BY_NAME:
+            if log not in LOGS_BY_NAME and log != SNAPSHOTS.name:
                 raise AuditorError(f"{where}: given an unknown log {log!r}")
             given[log] = [{**defaults.get(log, {}), **row} for row in rows]
         as_of = raw.get("as_of")
@@ -104,6 +105,7 @@ def case_database(case: Case, where: str = "case") -> duckdb.DuckDBPyConnection:
         required = {log.name: [] for log in LOGS if log.required}
         for log, rows in {**required, **case.given}.items():
             columns = list(dict.fromkeys(k for row in rows for k in row)) or list(LOGS_BY_NAME[log].column_names)
+            # linkedin_setting_snapshots (auditor/adapters/snapshots.py) is given like a log.
             with (Path(tmp) / f"{log}.csv").open("w", newline="", encoding="utf-8") as fh:
                 writer = csv.writer(fh)
                 writer.writerow(columns)

@@ -39,8 +39,67 @@ from auditor.cases import Case, case_database, findings, load_cases
 from auditor.controls import Control, catalogue
 from auditor.resources import queries_dir
 
-# (file, mutant description) -> why no data can tell it from the original.
-EQUIVALENT: dict[tuple[str, str], str] = {}
+# (file, mutant description) -> why no data can tell it from the original (its finding ids).
+EQUIVALENT: dict[tuple[str, str], str] = {
+    ("consent-scope", "drop condition state = 'connected'"):
+        "consent_states gives a scope only to a connected state",
+    ("contacts-deletion", "drop condition nth = 1"):
+        "the earliest request has the earliest deadline: a later one finds no row the earliest does not",
+    ("contacts-deletion", "drop condition received_at <= $as_of"):
+        "a request received after as_of has its deadline after as_of too",
+    ("contacts-deletion", "received_at <= $as_of  ->  received_at < $as_of"):
+        "a request received at as_of has its deadline after as_of",
+    ("contacts-deletion", "drop condition COALESCE(scope, 'all') IN ('contacts', 'all')"):
+        "the loader admits no other scope (schema: contacts, all or none)",
+    ("contacts-deletion", "drop condition a.occurred_at <= $as_of"):
+        "implied: the contacts were sent at or before a request received at or before as_of",
+    ("contacts-deletion", "a.occurred_at <= $as_of  ->  a.occurred_at < $as_of"):
+        "a send at as_of is covered only by a request received at as_of, whose deadline is after as_of",
+    ("dsr-deadline", "drop condition NOT completed IS NULL"):
+        "completed > deadline is not true when completed is NULL",
+    ("dsr-deadline", "drop WHERE received_at <= $as_of"):
+        "a request received after as_of has its deadline after as_of and no completion at or before it",
+    ("dsr-deadline", "received_at <= $as_of  ->  received_at < $as_of"):
+        "a request received at as_of has its deadline after as_of",
+    ("dsr-deadline", "completed_at <= $as_of  ->  completed_at < $as_of"):
+        "a completion exactly at as_of is late exactly when an open request is (deadline < as_of)",
+    ("session-retention", "drop condition NOT purged IS NULL"):
+        "purged > due is not true when purged is NULL",
+    ("session-retention", "purged_at <= $as_of  ->  purged_at < $as_of"):
+        "a purge exactly at as_of is late exactly when a copy still held is (due < as_of)",
+    ("profile-visibility", "drop condition NOT a.viewer_id IS NULL"):
+        "viewer_id <> user_id is not true when viewer_id is NULL",
+    ("org-enablement", "drop condition org.state = 'group'"):
+        "group_checks has rows only for the group state; the other states are findings anyway",
+    ("org-enablement", "drop WHERE i.state <> 'all'"):
+        "a speed-up: the final WHERE drops the 'all' intervals",
+    ("org-enablement", "constant 'all' -> 'all_x'"):
+        "a speed-up: the final WHERE drops the 'all' intervals",
+    ("org-enablement", "drop WHERE state = 'group'"):
+        "the final WHERE reads group_checks only for the group state",
+    ("views.sql", "org_states: constant 'all' -> 'all_x'"):
+        "no control compares a state with 'all'; the final WHERE of org-enablement admits none but the others",
+    ("views.sql", "consent_states: constant 'bidirectional' -> 'bidirectional_x'"):
+        "controls compare the scope with 'linkedin_only' only",
+    ("views.sql", "consent_states: drop condition action = 'connect'"):
+        "only connects and disconnects reach it, and a disconnect at the instant clears the scope",
+    ("views.sql", "visibility_states: constant 'visible' -> 'visible_x'"):
+        "controls compare the visibility with 'hidden' only",
+    ("log-integrity", "drop WHERE HASH(event_id) IN (SELECT HASH(event_id) FROM access_events GROUP BY HASH(event_id) HAVING COUNT(*) > 1)"):
+        "a speed-up: the GROUP BY event_id HAVING count(*) > 1 decides",
+    ("log-integrity", "COUNT(*) > 1  ->  COUNT(*) >= 1 (5)"):
+        "in the hash pre-filter of access_events: the GROUP BY event_id HAVING count(*) > 1 decides",
+    ("log-integrity", "COUNT(*) > 1  ->  COUNT(*) >= 1 (3)"):
+        "rows that passed the pre-filter share their id's 64-bit hash with another row: two ids unless a hash collides",
+    ("log-integrity", "constant ' ' -> ' _x'"):
+        "the separator of the reasons joined into one",
+    ("log-integrity", "drop condition a.occurred_at <= $as_of"):
+        "a derived change after as_of is a finding anyway: a row dated after as_of",
+    ("log-integrity", "drop condition f.format = 'linkedin_snapshots'"):
+        "an audit record joined as if derived is explained by itself (same action, same instant)",
+    ("log-integrity", "drop condition f.file_id = a._file_id"):
+        "an audit record joined as if derived is explained by itself (same action, same instant)",
+}
 
 
 @dataclass
@@ -129,7 +188,13 @@ def mutants_of(sql: str) -> list[tuple[str, str]]:
             else:
                 target.replace(replacement)
             out.append((description, copy.sql(dialect="duckdb")))
-    return out
+    # The same change at two places: number the later ones, so that each has its own name.
+    seen: dict[str, int] = {}
+    named = []
+    for description, mutated in out:
+        seen[description] = seen.get(description, 0) + 1
+        named.append((description if seen[description] == 1 else f"{description} ({seen[description]})", mutated))
+    return named
 
 
 def view_statements() -> list[str]:
