@@ -119,10 +119,16 @@ def case_database(case: Case, where: str = "case") -> duckdb.DuckDBPyConnection:
     return con
 
 
-def findings(con: duckdb.DuckDBPyConnection, control: Control, case: Case, sql: str | None = None) -> set[str]:
-    """The event ids that `sql` (default: the control's query) finds in the case's database."""
+def finding_rows(con: duckdb.DuckDBPyConnection, control: Control, case: Case, sql: str | None = None) -> list[dict[str, Any]]:
+    """The rows that `sql` (default: the control's query) returns in the case's database, bound as
+    `auditor check` binds them (as_of: the case's, else the latest event)."""
     as_of = case.as_of or latest_moment(con)
     params = {**parameters(case.config, as_of, [control]), "period_start": None, "period_end": None}
     cursor = run(con, strip_header(sql or control.sql), params)
-    at = [d[0] for d in cursor.description].index("event_id")
-    return {row[at] for row in cursor.fetchall()}
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+
+def findings(con: duckdb.DuckDBPyConnection, control: Control, case: Case, sql: str | None = None) -> set[str]:
+    """The event ids that `sql` (default: the control's query) finds in the case's database."""
+    return {row["event_id"] for row in finding_rows(con, control, case, sql)}

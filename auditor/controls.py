@@ -172,9 +172,12 @@ def builtin_dir() -> Path:
 
 
 def control_folders(root: Path) -> list[Path]:
-    """The control folders in `root` (each with a control.toml), by name."""
+    """The control folders in `root` (each with a control.toml), by name; `root` itself when it
+    is one control's folder."""
     if not root.is_dir():
         raise AuditorError(f"{root}: no such folder of controls")
+    if (root / "control.toml").is_file():
+        return [root]
     return sorted(p.parent for p in root.glob("*/control.toml"))
 
 

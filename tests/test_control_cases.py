@@ -25,3 +25,28 @@ def test_every_control_has_cases_that_find_and_that_pass():
         assert any(case.expect for case in cases), f"{control.id}: no case with a finding"
         assert any(not case.expect or len(case.expect) < sum(map(len, case.given.values())) for case in cases), \
             f"{control.id}: no case where a row is not a finding"
+
+
+def test_the_generated_docs_are_current():
+    """docs/controls.md and docs/input.md are made from the control folders and the schema."""
+    from auditor.docs import DOCS, GENERATED
+
+    for name, make in GENERATED.items():
+        assert (DOCS / name).read_text(encoding="utf-8") == make(), f"docs/{name} is stale: run python -m auditor.docs"
+
+
+def test_every_control_has_its_finding_sentence_in_every_language():
+    from auditor.i18n import languages
+
+    for control in catalogue():
+        missing = [lang for lang in languages() if not control.finding_text(lang)]
+        assert not missing, f"{control.id}/control.toml: [finding] lacks {', '.join(missing)}"
+
+
+def test_every_command_of_the_cli_is_in_the_readme():
+    from auditor.cli import main
+    from conftest import REPO
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    missing = [name for name in main.commands if f"auditor {name}" not in readme]
+    assert not missing, f"README.md does not show: {', '.join(missing)}"
