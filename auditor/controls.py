@@ -71,11 +71,12 @@ class Control:
     remediation: str
     requires: tuple[str, ...]  # logs without which the control cannot be evaluated
     sql: str
-    sha256: str
+    sha256: str  # of query.sql: what the report prints, and `sha256sum query.sql` shows
     path: Path  # its query.sql
     references: tuple[dict[str, str], ...] = ()
     parameters: tuple[Parameter, ...] = ()
     finding: tuple[tuple[str, str], ...] = ()  # (language, the finding's sentence for the data subject)
+    declaration_sha256: str = ""  # of control.toml (its parameters' defaults decide results too)
 
     def finding_text(self, lang: str) -> str | None:
         """The finding's sentence in `lang`, if the control has one."""
@@ -158,7 +159,8 @@ def parse_control(folder: Path) -> Control:
         articles=", ".join(reference_text(r) for r in refs),
         requires=tuple(requires),
         sql=text,
-        sha256=hashlib.sha256(toml_bytes + b"\0" + sql_bytes).hexdigest(),
+        sha256=hashlib.sha256(sql_bytes).hexdigest(),
+        declaration_sha256=hashlib.sha256(toml_bytes).hexdigest(),
         path=sql_path,
         references=tuple(refs),
         parameters=params,
@@ -213,7 +215,8 @@ def control_files(control: Control) -> dict[str, bytes]:
 
 def control_hashes(controls: list[Control]) -> str:
     """The SHA-256 of each control's files, by id, as JSON: what a check run records and reuses."""
-    return json.dumps({c.id: c.sha256 for c in controls}, sort_keys=True)
+    return json.dumps({c.id: {"control.toml": c.declaration_sha256, "query.sql": c.sha256} for c in controls},
+                      sort_keys=True)
 
 
 def parameters(config: Config, as_of: datetime, controls: list[Control] | None = None) -> dict[str, object]:
