@@ -30,6 +30,7 @@ from typing import Any
 
 import duckdb
 
+from auditor.adapters.snapshots import SNAPSHOTS
 from auditor.check import latest_moment
 from auditor.config import Config, Controls
 from auditor.controls import Control, parameters, strip_header
@@ -37,7 +38,6 @@ from auditor.db import connect, run
 from auditor.errors import AuditorError
 from auditor.ingest import load
 from auditor.schema import LOGS, LOGS_BY_NAME
-from auditor.adapters.snapshots import SNAPSHOTS
 
 
 @dataclass(frozen=True)
@@ -132,3 +132,22 @@ def finding_rows(con: duckdb.DuckDBPyConnection, control: Control, case: Case, s
 def findings(con: duckdb.DuckDBPyConnection, control: Control, case: Case, sql: str | None = None) -> set[str]:
     """The event ids that `sql` (default: the control's query) finds in the case's database."""
     return {row["event_id"] for row in finding_rows(con, control, case, sql)}
+
+
+def failures(control: Control) -> list[str]:
+    """What goes wrong in the control's cases: one line per case whose findings differ from its
+    expect (empty when every case holds)."""
+    problems = []
+    for case in load_cases(control):
+        con = case_database(case, f"{control.path.parent / 'cases.toml'}: {case.name}")
+        try:
+            got = findings(con, control, case)
+        except duckdb.Error as exc:
+            problems.append(f"{control.id}: {case.name}: the query fails: {str(exc).splitlines()[0]}")
+            continue
+        finally:
+            con.close()
+        if got != case.expect:
+            missing, extra = sorted(case.expect - got), sorted(got - case.expect)
+            problems.append(f"{control.id}: {case.name}: missing {missing}, not expected {extra}")
+    return problems

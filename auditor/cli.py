@@ -467,13 +467,26 @@ def keygen_cmd(out_dir: Path) -> None:
 @main.command("controls")
 @click.argument("control_id", required=False)
 @controls_option
+@click.option("--test", "run_cases", is_flag=True, help="Run the controls' unit cases (cases.toml); exit 1 if one fails.")
 @click.pass_context
-def controls_cmd(ctx: click.Context, control_id: str | None) -> None:
+def controls_cmd(ctx: click.Context, control_id: str | None, run_cases: bool) -> None:
     """List the control catalogue, or show one control's description, promise, remediation and SQL.
 
-    Example: auditor controls --controls ./my-controls dsr-deadline
+    Example: auditor controls --controls ./my-controls --test night-flows
     """
     controls = catalogue(_config(ctx))
+    if run_cases:
+        from auditor.cases import failures, load_cases
+
+        chosen = [c for c in controls if control_id in (None, c.id)]
+        if not chosen:
+            raise AuditorError(f"no control {control_id!r} (see `auditor controls`)")
+        problems = [p for c in chosen for p in failures(c)]
+        for line in problems:
+            click.echo(f"fail: {line}")
+        n = sum(len(load_cases(c)) for c in chosen)
+        click.echo(f"cases: {n - len(problems)} hold, {len(problems)} fail")
+        ctx.exit(1 if problems else 0)
     if control_id is None:
         table = Table()
         for name in ("id", "severity", "articles", "title"):

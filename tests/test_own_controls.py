@@ -115,3 +115,15 @@ def test_an_own_control_is_packed_and_its_pack_reruns_only_with_the_same_folder(
     sql.write_text(sql.read_text().replace(">= 22", ">= 23"))
     changed = cli("verify", str(pack), "--rerun", "--controls", str(tmp_path / "changed"))
     assert changed.exit_code == 2 and "queries/controls/night-flows/query.sql differs" in changed.output
+
+
+def test_controls_test_runs_the_cases_of_own_and_built_in_controls(tmp_path):
+    assert cli("controls", "--test", "dsr-deadline").output.strip().endswith("hold, 0 fail")
+    shutil.copytree(EXAMPLE, tmp_path / "mine")
+    assert cli("controls", "--controls", str(tmp_path / "mine"), "--test", "night-flows").exit_code == 0
+    cases = tmp_path / "mine" / "night-flows" / "cases.toml"
+    cases.write_text(cases.read_text().replace('expect = ["late"]', 'expect = ["day"]'))
+    result = cli("controls", "--controls", str(tmp_path / "mine"), "--test", "night-flows")
+    assert result.exit_code == 1
+    assert "fail: night-flows: a flow to LinkedIn at 23:30 is a finding; at 08:00 it is not: missing ['day'], " \
+           "not expected ['late']" in result.output
