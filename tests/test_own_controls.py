@@ -127,3 +127,10 @@ def test_controls_test_runs_the_cases_of_own_and_built_in_controls(tmp_path):
     assert result.exit_code == 1
     assert "fail: night-flows: a flow to LinkedIn at 23:30 is a finding; at 08:00 it is not: missing ['day'], " \
            "not expected ['late']" in result.output
+
+
+def test_the_readme_shows_the_example_control_as_it_is():
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    for name in ("control.toml", "query.sql", "cases.toml"):
+        text = (EXAMPLE / "night-flows" / name).read_text(encoding="utf-8")
+        assert text in readme, f"README.md: the example's {name} differs from docs/example-controls/night-flows/{name}"
