@@ -153,9 +153,10 @@ def require_evidence(con: duckdb.DuckDBPyConnection, path: str) -> None:
                            "(run `auditor load INPUT` first)")
 
 
-def select_controls(ids: tuple[str, ...] = (), min_severity: str | None = None) -> list[Control]:
-    """The catalogue, or the named controls, at or above a severity."""
-    controls = catalogue()
+def select_controls(ids: tuple[str, ...] = (), min_severity: str | None = None,
+                    config: Config | None = None) -> list[Control]:
+    """The catalogue (with `config`'s own controls), or the named controls, at or above a severity."""
+    controls = catalogue(config)
     known = {c.id for c in controls}
     for unknown in sorted(set(ids) - known):
         raise AuditorError(f"--control {unknown!r}: no such control (see `auditor controls`)")
@@ -167,10 +168,10 @@ def select_controls(ids: tuple[str, ...] = (), min_severity: str | None = None) 
     return controls
 
 
-def unselected(controls: list[Control]) -> list[Control]:
-    """The catalogue's controls that are not among `controls`."""
+def unselected(controls: list[Control], config: Config | None = None) -> list[Control]:
+    """The catalogue's controls (with `config`'s own controls) that are not among `controls`."""
     chosen = {c.id for c in controls}
-    return [c for c in catalogue() if c.id not in chosen]
+    return [c for c in catalogue(config) if c.id not in chosen]
 
 
 def run_check(
@@ -210,7 +211,7 @@ def run_check(
         ],
     ).fetchone()[0]
     params = {
-        **parameters(config, as_of),
+        **parameters(config, as_of, controls),
         "run_id": run_id,
         "period_start": period.start if period else None,
         "period_end": period.end if period else None,
@@ -350,7 +351,7 @@ def find_or_run(
 ) -> CheckRun:
     """The latest finished run of every control for this period (or, without one, at this as_of),
     made after the last load with the same configuration, controls and waivers; or a new run."""
-    controls = catalogue()
+    controls = catalogue(config)
     if period is None and as_of is None:
         as_of = latest_moment(con)
     row = con.execute(

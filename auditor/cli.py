@@ -25,7 +25,7 @@ from rich.table import Table
 from auditor import __version__
 from auditor.check import date_period, month_period, require_evidence, run_check, select_controls, unselected
 from auditor.config import Config, load_config, to_toml
-from auditor.controls import Control, catalogue
+from auditor.controls import Control, catalogue, with_paths
 from auditor.db import connect
 from auditor.errors import AuditorError
 from auditor.files import write_all_atomic
@@ -92,7 +92,16 @@ class AuditorGroup(click.Group):
 
 
 def _config(ctx: click.Context) -> Config:
-    return ctx.obj["config"]
+    return with_paths(ctx.obj["config"], ctx.meta.get("auditor.controls", ()))
+
+
+def _own_controls(ctx: click.Context, param: click.Parameter, value: tuple[Path, ...]) -> None:
+    ctx.meta["auditor.controls"] = value
+
+
+CONTROLS_HELP = "A folder of own controls (<id>/control.toml, query.sql), run beside the built-in ones (repeatable)."
+controls_option = click.option("--controls", "controls_dirs", multiple=True, expose_value=False, callback=_own_controls,
+                               type=click.Path(exists=True, file_okay=False, path_type=Path), help=CONTROLS_HELP)
 
 
 @click.group(cls=AuditorGroup)
@@ -286,6 +295,7 @@ def _parse_as_of(text: str | None) -> datetime | None:
               help="Exit 1 when an unwaived finding is at or above this severity.")
 @click.option("--control", "control_ids", multiple=True, help="Run only this control (repeatable).")
 @click.option("--min-severity", type=click.Choice(["high", "medium", "low"]), help="Run only controls at or above this severity.")
+@controls_option
 @click.pass_context
 def check_cmd(ctx: click.Context, db_path: str, period: str | None, date_from: str | None, date_to: str | None,
               as_of_text: str | None, waivers_path: Path | None, fmt: str, output: Path | None, fail_on: str,
@@ -306,8 +316,8 @@ def check_cmd(ctx: click.Context, db_path: str, period: str | None, date_from: s
         raise AuditorError("--from and --to go together")
     span = (month_period(period, config.time.report_timezone) if period
             else date_period(date_from, date_to, config.time.report_timezone) if date_from else None)
-    controls = select_controls(control_ids, min_severity)
-    waivers = load_waivers(waivers_path, {c.id for c in catalogue()})
+    controls = select_controls(control_ids, min_severity, config)
+    waivers = load_waivers(waivers_path, {c.id for c in catalogue(config)})
     if output and not output.parent.is_dir():  # said before the work, not after
         raise AuditorError(f"{output}: No such file or directory")
     con = _open_existing(db_path, config)
@@ -318,7 +328,8 @@ def check_cmd(ctx: click.Context, db_path: str, period: str | None, date_from: s
         def on_control(i: int, control: Control) -> None:
             progress.update(task, description=f"checking {control.id}", completed=i)
 
-        result = run_check(con, config, controls, _parse_as_of(as_of_text), span, waivers, on_control, unselected(controls))
+        result = run_check(con, config, controls, _parse_as_of(as_of_text), span, waivers, on_control,
+                           unselected(controls, config))
     if fmt == "table":
         text = io.StringIO()
         print_table(Console(soft_wrap=True, file=text if output else None), con, result)
@@ -343,6 +354,7 @@ def check_cmd(ctx: click.Context, db_path: str, period: str | None, date_from: s
 @click.option("--pseudonymize", is_flag=True,
               help="Replace user ids, emails, names and viewer ids with a keyed hash (key: AUDITOR_PSEUDONYM_KEY "
                    "or report.pseudonymize_key).")
+@controls_option
 @click.pass_context
 def report_cmd(ctx: click.Context, db_path: str, period: str, out_dir: Path, formats: str,
                waivers_path: Path | None, pseudonymize: bool) -> None:
@@ -358,7 +370,7 @@ def report_cmd(ctx: click.Context, db_path: str, period: str, out_dir: Path, for
     if not chosen or chosen - {"html", "pdf"}:
         raise AuditorError(f"--format {formats!r}: choose from html, pdf (comma-separated)")
     month_period(period, config.time.report_timezone)  # a bad period is a usage error before any work
-    waivers = load_waivers(waivers_path, {c.id for c in catalogue()})
+    waivers = load_waivers(waivers_path, {c.id for c in catalogue(config)})
     con = _open_existing(db_path, config)
     with Console(stderr=True).status("rendering the report", spinner="dots"):
         files = write_report(con, config, period, out_dir, chosen, waivers, pseudonymize)
@@ -377,6 +389,7 @@ def report_cmd(ctx: click.Context, db_path: str, period: str, out_dir: Path, for
 @click.option("--waivers", "waivers_path", type=click.Path(dir_okay=False, path_type=Path), help="waivers.toml to apply.")
 @click.option("--previous", "previous_pack", type=click.Path(dir_okay=False, path_type=Path),
               help="The pack this one follows (default: the latest earlier period's, in --out's folder or the database).")
+@controls_option
 @click.pass_context
 def evidence_cmd(ctx: click.Context, db_path: str, period: str, out: Path, include_inputs: bool,
                  sign_key: Path | None, waivers_path: Path | None, previous_pack: Path | None) -> None:
@@ -408,7 +421,10 @@ def evidence_cmd(ctx: click.Context, db_path: str, period: str, out: Path, inclu
 @click.option("--previous", type=click.Path(dir_okay=False, path_type=Path), help="The previous period's pack: check the chain.")
 @click.option("--supersedes", type=click.Path(dir_okay=False, path_type=Path),
               help="The earlier issue of the same period: check that this pack re-issues it.")
-def verify_cmd(pack: Path, public_key: Path | None, rerun: bool, previous: Path | None, supersedes: Path | None) -> None:
+@click.option("--controls", "controls_dirs", multiple=True, type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="The folder of own controls the pack was made with, for --rerun (repeatable).")
+def verify_cmd(pack: Path, public_key: Path | None, rerun: bool, previous: Path | None, supersedes: Path | None,
+               controls_dirs: tuple[Path, ...]) -> None:
     """Verify an evidence pack: every hash, the signature, optionally the chain, a re-issue and a re-run.
 
     Exit 0 when everything holds and the signature verifies with --public-key (the key you
@@ -418,7 +434,7 @@ def verify_cmd(pack: Path, public_key: Path | None, rerun: bool, previous: Path 
     """
     from auditor.evidence import verify
 
-    result = verify(pack, public_key, rerun, previous, supersedes)
+    result = verify(pack, public_key, rerun, previous, supersedes, controls_dirs)
     for note in result.notes:
         click.echo(f"ok: {note}")
     for problem in result.problems:
@@ -445,9 +461,27 @@ def keygen_cmd(out_dir: Path) -> None:
 
 @main.command("controls")
 @click.argument("control_id", required=False)
-def controls_cmd(control_id: str | None) -> None:
-    """List the control catalogue, or show one control's description, promise, remediation and SQL."""
-    controls = catalogue()
+@controls_option
+@click.option("--test", "run_cases", is_flag=True, help="Run the controls' unit cases (cases.toml); exit 1 if one fails.")
+@click.pass_context
+def controls_cmd(ctx: click.Context, control_id: str | None, run_cases: bool) -> None:
+    """List the control catalogue, or show one control's description, promise, remediation and SQL.
+
+    Example: auditor controls --controls ./my-controls --test night-flows
+    """
+    controls = catalogue(_config(ctx))
+    if run_cases:
+        from auditor.cases import failures, load_cases
+
+        chosen = [c for c in controls if control_id in (None, c.id)]
+        if not chosen:
+            raise AuditorError(f"no control {control_id!r} (see `auditor controls`)")
+        problems = [p for c in chosen for p in failures(c)]
+        for line in problems:
+            click.echo(f"fail: {line}")
+        n = sum(len(load_cases(c)) for c in chosen)
+        click.echo(f"cases: {n - len(problems)} hold, {len(problems)} fail")
+        ctx.exit(1 if problems else 0)
     if control_id is None:
         table = Table()
         for name in ("id", "severity", "articles", "title"):
@@ -461,7 +495,7 @@ def controls_cmd(control_id: str | None) -> None:
         raise AuditorError(f"no control {control_id!r} (see `auditor controls`)")
     click.echo(f"{control.id}: {control.title}\nseverity: {control.severity}\nGDPR articles: {control.articles}\n"
                f"promise: {control.promise}\n\n{control.description}\n\nremediation: {control.remediation}\n\n"
-               f"-- {control.path.name} (sha256 {control.sha256})\n{control.sql}")
+               f"-- {control.id}/{control.path.name} (sha256 {control.sha256})\n{control.sql}")
 
 
 @main.command("config")
@@ -507,6 +541,7 @@ def sample_cmd(out_dir: Path, users: int, months: int, start: str, seed: int, fm
               help="Language of the HTML and PDF report (one catalogue per language in auditor/messages/).")
 @click.option("--as-of", "as_of_text", help="The audit moment (ISO 8601 with offset); default: the latest event loaded.")
 @click.option("--waivers", "waivers_path", type=click.Path(dir_okay=False, path_type=Path), help="waivers.toml to apply.")
+@controls_option
 @click.pass_context
 def subject_cmd(ctx: click.Context, user: str, db_path: str, out_dir: Path, formats: str, lang: str,
                 as_of_text: str | None, waivers_path: Path | None) -> None:
@@ -524,7 +559,7 @@ def subject_cmd(ctx: click.Context, user: str, db_path: str, out_dir: Path, form
     config = _config(ctx)
     chosen = parse_formats(formats)
     as_of = _parse_as_of(as_of_text)
-    waivers = load_waivers(waivers_path, {c.id for c in catalogue()})
+    waivers = load_waivers(waivers_path, {c.id for c in catalogue(config)})
     con = _open_existing(db_path, config)
     try:
         paths = write_subject_report(con, config, user, out_dir, chosen, lang, as_of, waivers)

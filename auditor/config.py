@@ -10,7 +10,7 @@ import hashlib
 import json
 import tomllib
 import zoneinfo
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +36,7 @@ class Controls:
     retention_grace_hours: float = 0.0
     erasure_deadline_days: int = 30
     disabled: list[str] = field(default_factory=list)  # control ids turned off: not_evaluated, said in every output
+    paths: list[str] = field(default_factory=list)  # folders of own controls (<id>/control.toml, query.sql), beside the built-in ones
 
 
 @dataclass(frozen=True)
@@ -182,6 +183,9 @@ def load_config(path: Path | None = None) -> Config:
                 raise AuditorError(f"{path}: time.{key}: unknown timezone {tz!r}") from None
     if config.sources.consent_scope not in ("bidirectional", "linkedin_only"):
         raise AuditorError(f"{path}: sources.consent_scope: expected bidirectional or linkedin_only")
+    if config.controls.paths:  # a folder of own controls is named relative to the file that names it
+        paths = [str(path.parent / p) for p in config.controls.paths]
+        config = replace(config, controls=replace(config.controls, paths=paths))
     return config
 
 

@@ -33,7 +33,7 @@ import stat
 import tempfile
 import zipfile
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import IO, Any, Callable
@@ -43,7 +43,7 @@ import duckdb
 from auditor import __version__
 from auditor.check import CheckRun, Period, find_or_run, run_check
 from auditor.config import Config, load_config, to_toml
-from auditor.controls import catalogue
+from auditor.controls import Control, catalogue, control_files, with_paths
 from auditor.db import connect, iso
 from auditor.errors import AuditorError
 from auditor.files import read_regular
@@ -130,11 +130,11 @@ def pack_files(con: duckdb.DuckDBPyConnection, config: Config, run: CheckRun, la
                waivers_raw: bytes | None, include_inputs: bool) -> dict[str, bytes]:
     """Every file of the pack but the manifest, by its path in the pack."""
     files: dict[str, bytes] = {}
-    controls = catalogue()
+    controls = catalogue(config)
     for path in [*sorted(queries_dir().glob("*.sql")), *sorted((queries_dir() / "coverage").glob("*.sql"))]:
         files[f"queries/{path.relative_to(queries_dir()).as_posix()}"] = path.read_bytes()
     for c in controls:
-        files[f"queries/controls/{c.path.name}"] = c.sql.encode("utf-8")
+        files.update(control_files(c))
     files["config/auditor.toml"] = to_toml(config).encode("utf-8")
     if waivers_raw is not None:
         files["waivers.toml"] = waivers_raw
@@ -193,7 +193,7 @@ def make_pack(con: duckdb.DuckDBPyConnection, config: Config, label: str, period
     The pack follows `previous_pack` when given, else the pack of the latest earlier period
     (see `chain_links`); a pack for a period that already has one supersedes it.
     """
-    controls = catalogue()
+    controls = catalogue(config)
     waivers = load_waivers(waivers_path, {c.id for c in controls})
     key = _load_private_key(sign_key) if sign_key else None
     # Read before any work: the superseded pack may be the very file about to be replaced.
@@ -593,9 +593,9 @@ MAX_SMALL = 1 << 20  # manifest.sig, public_key.pem
 
 
 def verify(pack: Path, public_key: Path | None = None, rerun: bool = False, previous: Path | None = None,
-           supersedes: Path | None = None) -> Verification:
+           supersedes: Path | None = None, controls: tuple[Path, ...] = ()) -> Verification:
     """Check every hash, the signature, optionally the chain, the re-issue and a re-run; list what
-    does not hold.
+    does not hold. A re-run runs the built-in controls and the own ones in the folders `controls`.
 
     Nothing of the pack is extracted but into a temporary folder of its own, for a re-run, and
     only after the zip's directory was checked (no duplicate, unsafe or linked name; see
@@ -618,7 +618,7 @@ def verify(pack: Path, public_key: Path | None = None, rerun: bool = False, prev
                 if result.problems:
                     result.notes.append("re-run skipped: the pack's files do not match its manifest")
                 else:
-                    _rerun(pack, root, manifest, result)
+                    _rerun(pack, root, manifest, result, controls)
     return result
 
 
@@ -795,28 +795,32 @@ def _public_pem_of(public: Any) -> bytes:
     return public.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
 
 
-def _installed_queries() -> dict[str, Path]:
-    """This installation's SQL files, by their path in a pack (what pack_files packs)."""
+def _installed_queries(controls: list[Control]) -> dict[str, bytes]:
+    """This installation's SQL files and the files of `controls`, by their path in a pack (what
+    pack_files packs)."""
     root = queries_dir()
-    paths = [*root.glob("*.sql"), *(root / "coverage").glob("*.sql"), *(root / "controls").glob("*.sql")]
-    return {f"queries/{p.relative_to(root).as_posix()}": p for p in paths}
+    paths = [*root.glob("*.sql"), *(root / "coverage").glob("*.sql")]
+    files = {f"queries/{p.relative_to(root).as_posix()}": p.read_bytes() for p in paths}
+    for c in controls:
+        files.update(control_files(c))
+    return files
 
 
-def _refuse_foreign_sql(pack: Path, root: Path, manifest: Manifest) -> None:
+def _refuse_foreign_sql(pack: Path, root: Path, manifest: Manifest, controls: list[Control]) -> None:
     """A re-run runs this installation's SQL, never the pack's: the pack's must be the same bytes.
 
     Whoever signed a pack, SQL that came in it could read or write any file or attach a
     database; so its queries/ are only compared with the installed ones, and a pack whose SQL
     differs (made by another version, or forged) is refused.
     """
-    installed = _installed_queries()
+    installed = _installed_queries(controls)
     packed = {f.path for f in manifest.files if f.path.startswith("queries/")}
     for name in sorted(packed | set(installed)):
         if name not in installed:
             why = "is not a query of"
         elif name not in packed:
             why = "is missing, though a query of"
-        elif (root / name).read_bytes() != installed[name].read_bytes():
+        elif (root / name).read_bytes() != installed[name]:
             why = "differs from"
         else:
             continue
@@ -858,7 +862,7 @@ def _moment(text: Any) -> datetime:
     return moment
 
 
-def _rerun(pack: Path, root: Path, manifest: Manifest, result: Verification) -> None:
+def _rerun(pack: Path, root: Path, manifest: Manifest, result: Verification, own_controls: tuple[Path, ...]) -> None:
     """Load the packed inputs (extracted to `root`) into a fresh in-memory database, run this
     installation's SQL (the pack's must be the same) with the packed configuration, waivers
     and as_of, and compare the findings row for row."""
@@ -866,15 +870,17 @@ def _rerun(pack: Path, root: Path, manifest: Manifest, result: Verification) -> 
     if not complete:
         result.problems.append("re-run impossible: the input files are not in the pack (make it with --include-inputs)")
         return
-    _refuse_foreign_sql(pack, root, manifest)
-    config = load_config(root / "config" / "auditor.toml")
+    packed_config = load_config(root / "config" / "auditor.toml")
+    # Own controls come from the folders the verifier names, never from a path the pack names.
+    config = with_paths(replace(packed_config, controls=replace(packed_config.controls, paths=[])), own_controls)
+    controls = catalogue(config)
+    _refuse_foreign_sql(pack, root, manifest, controls)
     con = connect(":memory:", config)
     try:
         load(con, root / "inputs", config)
         # The inputs are in: from here on nothing needs a file, so none can be touched.
         con.execute("SET enable_external_access = false")
         con.execute("SET lock_configuration = true")
-        controls = catalogue()
         packed = root / "waivers.toml"
         waivers = load_waivers(packed if packed.exists() else None, {c.id for c in controls})
         run = run_check(con, config, controls, as_of, period, waivers)

@@ -5,7 +5,8 @@ third language is one more file (a test checks that every catalogue has the same
 same placeholders). Sections flatten to dotted keys: `[consent] state_never = "..."` is
 `consent.state_never`. A plural is a table with `one` and `other` (`unit.flow.one`,
 `unit.flow.other`), and `{n}` stands for the count. Placeholders use str.format syntax
-(`{when}`); the values are inserted before the page is autoescaped.
+(`{when}`); the values are inserted before the page is autoescaped. The sentence of a control's
+finding (`finding.<id>`) comes from the control's own control.toml.
 """
 
 from __future__ import annotations
@@ -38,7 +39,12 @@ def _flatten(table: dict[str, Any], prefix: str = "") -> dict[str, str]:
 def _load(lang: str) -> dict[str, str]:
     path = MESSAGES_DIR / f"{lang}.toml"
     with path.open("rb") as fh:
-        return _flatten(tomllib.load(fh))
+        table = _flatten(tomllib.load(fh))
+    # A control's finding sentence lives in its own control.toml ([finding] en = "...").
+    from auditor.controls import catalogue
+
+    table.update((f"finding.{c.id}", text) for c in catalogue() if (text := c.finding_text(lang)) is not None)
+    return table
 
 
 class Messages:

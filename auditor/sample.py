@@ -181,6 +181,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from auditor.controls import builtin_dir, parse_control
 from auditor.resources import sql
 from auditor.schema import LOGS
 
@@ -204,7 +205,9 @@ _EEA = (
     "AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE", "IT",
     "LV", "LT", "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE", "IS", "LI", "NO", "EU",
 )
-_DPF_FROM = datetime(2023, 7, 10, tzinfo=timezone.utc)
+# The day dpf became a valid mechanism: the control's own parameter, declared once.
+_DPF_FROM = next(p.default for p in parse_control(builtin_dir() / "eu-us-transfer-tagged").parameters
+                 if p.name == "dpf_valid_from")
 _L2M = "linkedin_to_microsoft"
 _M2L = "microsoft_to_linkedin"
 _FIRST = (

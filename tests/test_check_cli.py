@@ -185,7 +185,7 @@ def test_a_control_that_cannot_run_is_an_error_with_exit_3(db, tmp_path, monkeyp
     from auditor.controls import catalogue
 
     broken = [c if c.id != "consent-scope" else type(c)(**{**c.__dict__, "sql": "SELECT nonsense FROM nowhere"}) for c in catalogue()]
-    monkeypatch.setattr(check_module, "catalogue", lambda: broken)
+    monkeypatch.setattr(check_module, "catalogue", lambda config=None: broken)
     result = check(db, "--format", "json")
     assert result.exit_code == 1  # a finding at --fail-on wins over incomplete evidence
     data = json.loads(result.output)

@@ -1,0 +1,65 @@
+WITH rows AS NOT MATERIALIZED (
+    SELECT 'access_events' AS source, event_id, user_id, occurred_at, session_end, source_region, destination_region FROM access_events
+    UNION ALL SELECT 'consent_events', event_id, user_id, occurred_at, NULL, NULL, NULL FROM consent_events
+    UNION ALL SELECT 'admin_events', event_id, actor_id, occurred_at, NULL, NULL, NULL FROM admin_events
+    UNION ALL SELECT 'dsr_requests', request_id, user_id, received_at, NULL, NULL, NULL FROM dsr_requests),
+-- The loader never keeps two rows with the same content, so an id on two rows of one log has
+-- two versions. Grouping each log on its own is cheaper than grouping the union. access_events
+-- holds millions of ids: the candidates are the rows whose id shares its 64-bit hash with
+-- another row's (a group of 8-byte keys, not of strings: half the time, a quarter of the
+-- memory), and grouping those rows by the id itself decides.
+repeated AS (
+    SELECT 'access_events' AS source, event_id, min(user_id) AS user_id, min(occurred_at) AS occurred_at, count(*) AS n
+    FROM access_events
+    WHERE hash(event_id) IN (SELECT hash(event_id) FROM access_events GROUP BY hash(event_id) HAVING count(*) > 1)
+    GROUP BY event_id HAVING count(*) > 1
+    UNION ALL SELECT 'consent_events', event_id, min(user_id), min(occurred_at), count(*)
+    FROM consent_events GROUP BY event_id HAVING count(*) > 1
+    UNION ALL SELECT 'admin_events', event_id, min(actor_id), min(occurred_at), count(*)
+    FROM admin_events GROUP BY event_id HAVING count(*) > 1
+    UNION ALL SELECT 'dsr_requests', request_id, min(user_id), min(received_at), count(*)
+    FROM dsr_requests GROUP BY request_id HAVING count(*) > 1),
+problems AS (
+    SELECT source, event_id, user_id, occurred_at,
+           'The id ' || event_id || ' appears ' || n || ' times in ' || source || ' with different content.' AS reason
+    FROM repeated
+    UNION ALL
+    SELECT source, event_id, user_id, occurred_at,
+           'The session of ' || event_id || ' ended at ' || fmt_ts(session_end) || ', before the access itself at ' || fmt_ts(occurred_at) || '.'
+    FROM rows WHERE session_end < occurred_at
+    UNION ALL
+    SELECT source, event_id, user_id, occurred_at,
+           'The row ' || event_id || ' in ' || source || ' is dated ' || fmt_ts(occurred_at) || ', after the audit moment ' || fmt_ts($as_of) || '.'
+    FROM rows WHERE occurred_at > $as_of
+    UNION ALL
+    SELECT source, event_id, user_id, occurred_at,
+           'The row ' || event_id || ' in ' || source || ' names user ' || user_id || ', who is not in the users directory.'
+    FROM rows
+    WHERE source <> 'admin_events' AND EXISTS (SELECT 1 FROM loaded_files WHERE log = 'users')
+      AND user_id NOT IN (SELECT user_id FROM users)
+    UNION ALL
+    SELECT source, event_id, user_id, occurred_at,
+           'The access ' || event_id || ' has no recorded ' || CASE WHEN source_region IS NULL AND destination_region IS NULL THEN 'source or destination region'
+                                                                 WHEN source_region IS NULL THEN 'source region' ELSE 'destination region' END
+           || ', so its transfer cannot be judged.'
+    FROM rows WHERE source = 'access_events' AND (source_region IS NULL OR destination_region IS NULL)
+    UNION ALL
+    -- A change derived from two setting snapshots (auditor/adapters/snapshots.py) needs an audit
+    -- record of the same change between them; the finding names the derived event.
+    SELECT 'admin_events', a.event_id, a.actor_id, a.occurred_at,
+           'The LinkedIn account connections setting changed between the snapshots of ' || fmt_ts(p.taken_at) || ' and '
+           || fmt_ts(a.occurred_at) || ' (to ' || CASE a.action WHEN 'enable_all' THEN 'enabled for everyone'
+                                                      WHEN 'enable_group' THEN 'enabled for group ' || a.group_id
+                                                      ELSE 'disabled' END
+           || ') with no audit record of the change.'
+    FROM admin_events a
+    JOIN loaded_files f ON f.file_id = a._file_id AND f.format = 'linkedin_snapshots'
+    ASOF JOIN linkedin_setting_snapshots p ON p.taken_at < a.occurred_at
+    WHERE a.occurred_at <= $as_of AND NOT EXISTS (
+        SELECT 1 FROM admin_events b JOIN loaded_files g ON g.file_id = b._file_id AND g.format <> 'linkedin_snapshots'
+        WHERE b.action = a.action AND b.occurred_at > p.taken_at AND b.occurred_at <= a.occurred_at
+          AND (a.action <> 'enable_group' OR b.group_id = a.group_id)))
+SELECT source, event_id, min(user_id) AS user_id, min(occurred_at) AS occurred_at, min(occurred_at) AS arose_at,
+       string_agg(reason, ' ' ORDER BY reason) AS reason
+FROM problems
+GROUP BY source, event_id
