@@ -51,7 +51,7 @@ from auditor.ingest import load
 from auditor.render import generated_at, write_atomic
 from auditor.outputs import findings_csv, findings_frame, findings_parquet
 from auditor.pseudonym import Pseudonymizer
-from auditor.report import render_html, render_pdf
+from auditor.report import render_html, render_pdf, trend_since
 from auditor.resources import queries_dir
 from auditor.waivers import load_waivers
 
@@ -131,7 +131,8 @@ def pack_files(con: duckdb.DuckDBPyConnection, config: Config, run: CheckRun, la
     """Every file of the pack but the manifest, by its path in the pack."""
     files: dict[str, bytes] = {}
     controls = catalogue()
-    for path in [*sorted(queries_dir().glob("*.sql")), *sorted((queries_dir() / "coverage").glob("*.sql"))]:
+    for path in [*sorted(queries_dir().glob("*.sql")),
+                 *(p for folder in ("coverage", "window") for p in sorted((queries_dir() / folder).glob("*.sql")))]:
         files[f"queries/{path.relative_to(queries_dir()).as_posix()}"] = path.read_bytes()
     for c in controls:
         files[f"queries/controls/{c.path.name}"] = c.sql.encode("utf-8")
@@ -201,7 +202,7 @@ def make_pack(con: duckdb.DuckDBPyConnection, config: Config, label: str, period
     key = _load_private_key(sign_key) if sign_key else None
     # Read before any work: the superseded pack may be the very file about to be replaced.
     links = chain_links(con, label, out, previous_pack)
-    run = find_or_run(con, config, period, waivers)
+    run = find_or_run(con, config, period, waivers, since=trend_since(label, config.time.report_timezone))
     files = pack_files(con, config, run, label, waivers.raw, include_inputs)
     manifest = {
         "version": PACK_VERSION,
@@ -802,7 +803,7 @@ def _public_pem_of(public: Any) -> bytes:
 def _installed_queries() -> dict[str, Path]:
     """This installation's SQL files, by their path in a pack (what pack_files packs)."""
     root = queries_dir()
-    paths = [*root.glob("*.sql"), *(root / "coverage").glob("*.sql"), *(root / "controls").glob("*.sql")]
+    paths = [*root.glob("*.sql"), *(p for folder in ("coverage", "window", "controls") for p in (root / folder).glob("*.sql"))]
     return {f"queries/{p.relative_to(root).as_posix()}": p for p in paths}
 
 
