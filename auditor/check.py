@@ -236,7 +236,7 @@ def run_check(
     }
     try:
         _store_waivers(con, waivers.at(as_of)[0])
-        with _access_window(con, since, max(as_of, period.end) if period else as_of):
+        with _access_window(con, since, as_of, max(as_of, period.end) if period else as_of):
             results = _run_controls(con, controls, params, disabled, on_control)
         _add_carried_over(con, results, run_id, as_of, period)
         for r in results:
@@ -256,7 +256,8 @@ def run_check(
 
 
 @contextmanager
-def _access_window(con: duckdb.DuckDBPyConnection, since: datetime | None, until: datetime) -> Iterator[None]:
+def _access_window(con: duckdb.DuckDBPyConnection, since: datetime | None, as_of: datetime,
+                   until: datetime) -> Iterator[None]:
     """While the controls run, access_events holds only the rows that can give a finding arising
     from `since` on, or one carried over (queries/window/); without `since`, all of them."""
     if since is None:
@@ -265,7 +266,7 @@ def _access_window(con: duckdb.DuckDBPyConnection, since: datetime | None, until
     try:
         # The stored table by its catalog's name: in the view, `main.access_events` would be the view.
         catalog = '"' + con.execute("SELECT current_database()").fetchone()[0].replace('"', '""') + '".'
-        run(con, sql("window/bounds"), {"since": since, "until": until})
+        run(con, sql("window/bounds"), {"since": since, "as_of": as_of, "until": until})
         con.execute(sql("window/older").replace("stored.", catalog))
         con.execute(sql("window/view").replace("stored.", catalog))
         yield

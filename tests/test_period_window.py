@@ -5,7 +5,7 @@ month is compared with a run of the whole history at the month's end."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -44,6 +44,8 @@ BOUNDARIES = {
         # the finding of its August version (purged late), open while its October version is held
         access("sr-4", "2026-08-07T00:00:00Z", purged_at="2026-08-20T00:00:00Z"),
         access("sr-4", "2026-10-02T00:00:00Z", purged_at=""),
+        # purged late, on September 25: held at an as_of of September 21, before October's start
+        access("sr-5", "2026-09-01T00:00:00Z", purged_at="2026-09-25T00:00:00Z"),
         # contacts sent in July, erasure asked in August: late from September 14 on, still held
         access("ct-1", "2026-07-01T00:00:00Z", user_id="u2", direction="microsoft_to_linkedin", category="contacts",
                purged_at=""),
@@ -80,12 +82,12 @@ def kept(con: duckdb.DuckDBPyConnection, run_id: int, where: str = "true", **par
                .fetchall())
 
 
-def whole_history(con: duckdb.DuckDBPyConnection, period: Period) -> int:
-    """The run of the whole history at the period's end (no period: no window)."""
-    return run_check(con, Config(), catalogue(), as_of=period.end).run_id
+def whole_history(con: duckdb.DuckDBPyConnection, as_of: datetime) -> int:
+    """The run of the whole history at as_of (no period: no window)."""
+    return run_check(con, Config(), catalogue(), as_of=as_of).run_id
 
 
-def carried_expected(con: duckdb.DuckDBPyConnection, whole: int, period: Period) -> set[tuple]:
+def carried_expected(con: duckdb.DuckDBPyConnection, whole: int, period: Period, as_of: datetime) -> set[tuple]:
     """The whole history's findings of the carried controls that arose before the period and are
     still open at its end: a version of the row dated by then still held, or the request still not
     completed (a version dated after the end has not happened yet)."""
@@ -97,19 +99,22 @@ def carried_expected(con: duckdb.DuckDBPyConnection, whole: int, period: Period)
                                 AND (r.completed_at IS NULL OR r.completed_at > $end))
                    ELSE EXISTS (SELECT 1 FROM access_events a WHERE a.event_id = f.event_id AND a.occurred_at <= $end
                                 AND (a.purged_at IS NULL OR a.purged_at > $end)) END""",
-                   {"run": whole, "start": period.start, "end": period.end, "carried": list(CARRIED)}).fetchall())
+                   {"run": whole, "start": period.start, "end": as_of, "carried": list(CARRIED)}).fetchall())
 
 
 @pytest.mark.parametrize("month", MONTHS)
-def test_a_month_finds_what_the_whole_history_finds(con, month):
+@pytest.mark.parametrize("earlier", [None, timedelta(days=10)], ids=["at-the-end", "as-of-before-the-start"])
+def test_a_month_finds_what_the_whole_history_finds(con, month, earlier):
+    # Judged at the period's end; or, with --as-of, ten days before its start.
     period = month_period(month, "UTC")
-    whole = whole_history(con, period)
+    as_of = period.start - earlier if earlier else period.end
+    whole = whole_history(con, as_of)
     expected = kept(con, whole, "arose_at >= $start AND arose_at < $end", start=period.start, end=period.end)
-    result = run_check(con, Config(), catalogue(), period=period)
+    result = run_check(con, Config(), catalogue(), as_of=as_of, period=period)
     assert kept(con, result.run_id, "in_period") == expected
-    carried = set(run(con, f"SELECT {COLUMNS} FROM ({carried_over_sql()})", {"run": result.run_id, "as_of": period.end})
+    carried = set(run(con, f"SELECT {COLUMNS} FROM ({carried_over_sql()})", {"run": result.run_id, "as_of": as_of})
                   .fetchall())
-    assert carried == carried_expected(con, whole, period)
+    assert carried == carried_expected(con, whole, period, as_of)
     for r in result.results:
         assert (r.control.id, r.findings, r.carried_over) == (
             r.control.id, sum(f[0] == r.control.id for f in expected), sum(f[0] == r.control.id for f in carried))
@@ -123,7 +128,7 @@ def test_the_months_before_a_period_are_those_of_the_whole_history(con, month, b
     # A report's trend: the run keeps the findings arising from `back` months before the period.
     period = month_period(month, "UTC")
     since = month_period(MONTHS[max(MONTHS.index(month) - back, 0)], "UTC").start
-    whole = whole_history(con, period)
+    whole = whole_history(con, period.end)
     result = run_check(con, Config(), catalogue(), period=period, since=since)
     assert result.since == since
     assert kept(con, result.run_id, "arose_at >= $since", since=since) == kept(
@@ -137,8 +142,8 @@ def test_the_window_is_a_months_rows_and_the_few_older_ones_it_needs(con):
     if not con.execute("SELECT count(*) FROM access_events WHERE event_id = 'v-1'").fetchone()[0]:
         pytest.skip("boundary data only")
     con.execute("SET TimeZone = 'UTC'")
-    run(con, sql("window/bounds"), {"since": datetime.fromisoformat("2026-09-01T00:00:00+00:00"),
-                                    "until": datetime.fromisoformat("2026-10-01T00:00:00+00:00")})
+    start, end = datetime.fromisoformat("2026-09-01T00:00:00+00:00"), datetime.fromisoformat("2026-10-01T00:00:00+00:00")
+    run(con, sql("window/bounds"), {"since": start, "as_of": end, "until": end})
     catalog = con.execute("SELECT current_database()").fetchone()[0]
     con.execute(sql("window/older").replace("stored.", f'"{catalog}".'))
     try:
