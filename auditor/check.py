@@ -14,8 +14,7 @@ import json
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
-from zoneinfo import ZoneInfo
+from datetime import datetime, timezone
 
 import duckdb
 
@@ -26,14 +25,9 @@ from auditor.controls import FINDING_COLUMNS, SEVERITIES, Control, catalogue, co
 from auditor.db import iso, run
 from auditor.errors import AuditorError
 from auditor.ingest import held_logs
+from auditor.periods import Period
 from auditor.resources import sql
 from auditor.waivers import Waiver, WaiverFile
-
-
-@dataclass(frozen=True)
-class Period:
-    start: datetime
-    end: datetime  # exclusive
 
 
 STATUSES = ("pass", "fail", "waived", "not_evaluated", "error")
@@ -106,35 +100,6 @@ class CheckRun:
             return False
         levels = SEVERITIES[: SEVERITIES.index(fail_on) + 1]
         return any(r.unwaived and r.control.severity in levels for r in self.results)
-
-
-def month_period(text: str, tz: str) -> Period:
-    """The month YYYY-MM in the report timezone, as UTC instants."""
-    try:
-        first = datetime.strptime(text, "%Y-%m").date()
-    except ValueError:
-        raise AuditorError(f"--period {text!r}: expected YYYY-MM, e.g. 2026-10") from None
-    following = date(first.year + first.month // 12, first.month % 12 + 1, 1)
-    return _period(first, following, tz)
-
-
-def date_period(start: str, end: str, tz: str) -> Period:
-    """From the start of day `start` to the end of day `end` (inclusive) in the report timezone."""
-    try:
-        first, last = date.fromisoformat(start), date.fromisoformat(end)
-    except ValueError:
-        raise AuditorError(f"--from/--to: expected dates YYYY-MM-DD, got {start!r} and {end!r}") from None
-    if last < first:
-        raise AuditorError("--to is before --from")
-    return _period(first, last + timedelta(days=1), tz)
-
-
-def _period(first: date, following: date, tz: str) -> Period:
-    zone = ZoneInfo(tz)
-    return Period(
-        datetime.combine(first, time(), tzinfo=zone).astimezone(timezone.utc),
-        datetime.combine(following, time(), tzinfo=zone).astimezone(timezone.utc),
-    )
 
 
 def latest_moment(con: duckdb.DuckDBPyConnection) -> datetime:

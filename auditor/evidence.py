@@ -41,7 +41,8 @@ from typing import IO, Any, Callable
 import duckdb
 
 from auditor import __version__
-from auditor.check import CheckRun, Period, find_or_run, run_check
+from auditor.check import CheckRun, find_or_run, run_check
+from auditor.periods import Period
 from auditor.config import Config, load_config, to_toml
 from auditor.controls import catalogue
 from auditor.db import connect, iso

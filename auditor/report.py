@@ -20,7 +20,8 @@ import duckdb
 from markupsafe import Markup
 
 from auditor import __version__, dsr
-from auditor.check import STATUSES, CheckRun, Period, absent_logs, carried_over_sql, find_or_run, month_period
+from auditor.check import STATUSES, CheckRun, absent_logs, carried_over_sql, find_or_run
+from auditor.periods import Period, month_period
 from auditor.config import Config
 from auditor.db import iso_sql, rows
 from auditor.errors import AuditorError

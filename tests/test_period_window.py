@@ -13,7 +13,8 @@ import pytest
 from conftest import SAMPLE, write_input
 from test_controls import SETUP, access, consent, request
 
-from auditor.check import CARRIED, Period, carried_over_sql, month_period, run_check
+from auditor.check import CARRIED, carried_over_sql, run_check
+from auditor.periods import Period, month_period
 from auditor.config import Config
 from auditor.controls import catalogue
 from auditor.db import connect, run
