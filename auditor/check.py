@@ -171,10 +171,7 @@ def run_check(
         raise AuditorError(f"controls.disabled: no control {unknown!r} (see `auditor controls`)")
     if as_of is None:
         as_of = period.end if period else latest_moment(con)
-    if period is None:
-        since = None
-    elif since is None or since > period.start:
-        since = period.start
+    since = _kept_since(period, since)
     waivers = waivers or WaiverFile()
     run_id = con.execute(
         "INSERT INTO check_runs (as_of, period_start, period_end, findings_since, config_sha256, control_sha256,"
@@ -218,6 +215,14 @@ def run_check(
         _discard_run(con, run_id)
         raise
     return CheckRun(run_id, as_of, period, results, evidence_of(con, config, as_of, period, waivers), waivers, since)
+
+
+def _kept_since(period: Period | None, since: datetime | None) -> datetime | None:
+    """The earliest arose_at a run keeps: `since`, never later than the period's start (None, all,
+    without a period)."""
+    if period is None:
+        return None
+    return period.start if since is None or since > period.start else since
 
 
 @contextmanager
@@ -363,8 +368,7 @@ def find_or_run(
     controls = catalogue()
     if period is None and as_of is None:
         as_of = latest_moment(con)
-    if period is not None and (since is None or since > period.start):
-        since = period.start
+    since = _kept_since(period, since)
     row = con.execute(
         """SELECT run_id, as_of, findings_since FROM check_runs
            WHERE period_start IS NOT DISTINCT FROM ? AND period_end IS NOT DISTINCT FROM ?
