@@ -235,7 +235,7 @@ def _access_window(con: duckdb.DuckDBPyConnection, since: datetime | None, as_of
         return
     try:
         # The stored table by its catalog's name: in the view, `main.access_events` would be the view.
-        catalog = '"' + con.execute("SELECT current_database()").fetchone()[0].replace('"', '""') + '".'
+        catalog = '"' + con.execute(sql("db/current_database")).fetchone()[0].replace('"', '""') + '".'
         run(con, sql("window/bounds"), {"since": since, "as_of": as_of, "until": until})
         con.execute(sql("window/older").replace("stored.", catalog))
         con.execute(sql("window/view").replace("stored.", catalog))

@@ -33,6 +33,7 @@ from auditor.files import write_all_atomic
 from auditor.i18n import languages
 from auditor.ingest import LoadResult, SourceFile, load
 from auditor.outputs import print_table, to_csv, to_json, to_junit
+from auditor.resources import sql
 from auditor.waivers import load_waivers
 
 DEFAULT_DB = "audit.duckdb"
@@ -153,20 +154,14 @@ def _print_load(console: Console, result: LoadResult, con: Any) -> None:
     console.print(table)
     if result.absent:
         console.print(f"Absent optional logs (read as 'no such events'): {', '.join(result.absent)}")
-    totals = con.execute(
-        "SELECT log, count(*) AS files, sum(rows_loaded), sum(rows_rejected), sum(duplicates) FROM loaded_files GROUP BY log"
-    ).fetchall()
+    totals = con.execute(sql("cli/load_totals")).fetchall()
     console.print(
         "Database now holds: "
         + "; ".join(f"{log}: {loaded:,} rows from {files} file(s)" for log, files, loaded, _, _ in totals)
     )
     new_files = [r.file for r in result.files if not r.skipped and r.rows_rejected]
     if new_files:
-        rows = con.execute(
-            "SELECT file, line, column_name, rule, message FROM rejected_rows "
-            "WHERE file_id IN (SELECT max(file_id) FROM loaded_files GROUP BY path, log) "
-            "ORDER BY file_id, line LIMIT 10"
-        ).fetchall()
+        rows = con.execute(sql("cli/first_rejections")).fetchall()
         rejected = sum(r.rows_rejected for r in result.files)
         console.print(f"\n{rejected:,} row(s) rejected and kept in table rejected_rows; the first:")
         for file, line, column, rule, message in rows:

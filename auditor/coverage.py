@@ -15,10 +15,11 @@ import duckdb
 
 from auditor.config import Config
 from auditor.db import iso, rows
+from auditor import schema
 from auditor.resources import sql
 from auditor.waivers import GapAcknowledgement, WaiverFile
 
-LOGS = ("users", "admin_events", "consent_events", "access_events", "dsr_requests")
+LOGS = tuple(log.name for log in schema.LOGS)
 
 
 @dataclass(frozen=True)
@@ -102,7 +103,7 @@ def run_window(con: duckdb.DuckDBPyConnection, as_of: datetime, period_start: da
     event is loaded, as_of when nothing is)."""
     if period_start is not None and period_end is not None:
         return Window(period_start, min(period_end, as_of))
-    first = con.execute("SELECT min(occurred_at) FROM access_events WHERE occurred_at <= ?", [as_of]).fetchone()[0]
+    first = con.execute(sql("coverage/first_access"), [as_of]).fetchone()[0]
     if first is None:
         first = con.execute(sql("coverage/span"), {"as_of": as_of}).fetchone()[0] or as_of
     return Window(first, as_of, end_inclusive=True)

@@ -12,7 +12,7 @@ import duckdb
 
 from auditor.config import Config
 from auditor.errors import AuditorError
-from auditor.resources import queries_dir
+from auditor.resources import sql
 
 
 def connect(path: str | Path, config: Config, write: bool = False) -> duckdb.DuckDBPyConnection:
@@ -38,8 +38,8 @@ def connect(path: str | Path, config: Config, write: bool = False) -> duckdb.Duc
         raise AuditorError(f"{path}: cannot open the database: {exc}") from None
     # Every timestamp is stored and compared in UTC; report periods convert explicitly.
     con.execute("SET TimeZone = 'UTC'")
-    schema = (queries_dir() / "schema.sql").read_text(encoding="utf-8")
-    views = (queries_dir() / "views.sql").read_text(encoding="utf-8")
+    schema = sql("schema")
+    views = sql("views")
     if read_only:
         _check_tables(con, path, schema, _expected_columns(schema))
         con.execute(_as_temporary(views))
@@ -73,8 +73,7 @@ RUN_TABLES = ("check_runs", "control_results", "findings", "evidence_packs")
 def _shadow_run_tables(con: duckdb.DuckDBPyConnection, schema: str) -> None:
     """Temporary run tables in front of the stored ones (a temporary table shadows a table of
     the same name); the packs made before are copied in, for the chain of a new pack."""
-    con.execute("CREATE TEMP TABLE _stored_packs AS SELECT * FROM evidence_packs")
-    following = con.execute("SELECT coalesce(max(pack_id), 0) + 1 FROM _stored_packs").fetchone()[0]
+    following = con.execute(sql("db/keep_packs")).fetchone()[0]
     for statement in _statements(schema):
         match = re.match(r"CREATE (SEQUENCE|TABLE) IF NOT EXISTS (\w+)", statement)
         if not match or match.group(2).removesuffix("_seq") not in RUN_TABLES:
@@ -83,8 +82,7 @@ def _shadow_run_tables(con: duckdb.DuckDBPyConnection, schema: str) -> None:
         if match.group(2) == "evidence_packs_seq":
             temporary = re.sub(r"START \d+", f"START {int(following)}", temporary)
         con.execute(temporary)
-    con.execute("INSERT INTO evidence_packs SELECT * FROM _stored_packs")
-    con.execute("DROP TABLE _stored_packs")
+    con.execute(sql("db/restore_packs"))
 
 
 def _statements(sql: str) -> list[str]:
@@ -93,16 +91,12 @@ def _statements(sql: str) -> list[str]:
     return [s.strip() for s in text.split(";") if s.strip()]
 
 
-_COLUMNS_SQL = """SELECT table_name, list(column_name || ' ' || data_type ORDER BY column_index)
-    FROM duckdb_columns() WHERE database_name = ? AND schema_name = 'main' GROUP BY table_name"""
-
-
 def _expected_columns(schema: str) -> dict[str, list[str]]:
     """The tables schema.sql makes, with their columns, from a database of their own."""
     scratch = duckdb.connect(":memory:")
     try:
         scratch.execute(schema)
-        return dict(scratch.execute(_COLUMNS_SQL, ["memory"]).fetchall())
+        return dict(scratch.execute(sql("db/columns"), ["memory"]).fetchall())
     finally:
         scratch.close()
 
@@ -114,17 +108,17 @@ def _check_tables(con: duckdb.DuckDBPyConnection, path: str | Path, schema: str,
     would fail on the first column that changed. The expected tables are made in an attached
     in-memory database (10 ms; a second connection took 37), unless given (a read-only
     connection can attach nothing)."""
-    database = con.execute("SELECT current_database()").fetchone()[0]
+    database = con.execute(sql("db/current_database")).fetchone()[0]
     if want is None:
         con.execute("ATTACH ':memory:' AS _expected")
         try:
             con.execute("USE _expected")
             con.execute(schema)
-            want = dict(con.execute(_COLUMNS_SQL, ["_expected"]).fetchall())
+            want = dict(con.execute(sql("db/columns"), ["_expected"]).fetchall())
         finally:
             con.execute('USE "' + database.replace('"', '""') + '"')
             con.execute("DETACH _expected")
-    have = dict(con.execute(_COLUMNS_SQL, [database]).fetchall())
+    have = dict(con.execute(sql("db/columns"), [database]).fetchall())
     for table, columns in want.items():
         if have.get(table) != columns:
             missing = [c.split(" ")[0] for c in columns if c not in have.get(table, [])]

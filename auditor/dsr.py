@@ -21,33 +21,15 @@ from rich.text import Text
 
 from auditor.db import iso, plain, rows
 from auditor.outputs import neutralised_cell
+from auditor.resources import sql
 
 # Each status and its words in the DPO's overview and the monthly report.
 STATUSES = {"done_in_time": "done in time", "done_late": "done late", "open": "open", "overdue": "overdue"}
 FIELDS = ("request_id", "user_id", "type", "scope", "received_at", "extended", "deadline", "completed_at",
           "status", "days_left")
 
-# One row per request row (two versions of one request_id are both shown: each is evidence).
-# days_left: calendar days (UTC) from as_of to the deadline, negative once overdue, for open requests.
 # The one definition of a request's status: `auditor dsr` and the monthly report both select from it.
-REQUESTS_SQL = """
-WITH r AS (
-    SELECT request_id, user_id, type, scope, received_at, extended,
-           dsr_deadline(received_at, extended) AS deadline,
-           CASE WHEN completed_at <= CAST($as_of AS TIMESTAMPTZ) THEN completed_at END AS completed_at,
-           _file_id, _line
-    FROM dsr_requests
-    WHERE received_at <= CAST($as_of AS TIMESTAMPTZ)
-      AND (CAST($user AS VARCHAR) IS NULL OR user_id = $user))
-SELECT request_id, user_id, type, scope, received_at, extended, deadline, completed_at,
-       CASE WHEN completed_at IS NOT NULL AND completed_at <= deadline THEN 'done_in_time'
-            WHEN completed_at IS NOT NULL THEN 'done_late'
-            WHEN deadline >= CAST($as_of AS TIMESTAMPTZ) THEN 'open'
-            ELSE 'overdue' END AS status,
-       CASE WHEN completed_at IS NULL
-            THEN date_diff('day', CAST(CAST($as_of AS TIMESTAMPTZ) AS DATE), CAST(deadline AS DATE)) END AS days_left
-FROM r
-"""
+REQUESTS_SQL = sql("dsr/requests")
 
 
 def requests(con: duckdb.DuckDBPyConnection, as_of: datetime, user_id: str | None = None) -> list[dict[str, Any]]:
@@ -58,11 +40,7 @@ def requests(con: duckdb.DuckDBPyConnection, as_of: datetime, user_id: str | Non
 
 def received_after(con: duckdb.DuckDBPyConnection, as_of: datetime, user_id: str | None = None) -> int:
     """How many request rows were received after as_of (not shown: not yet received then)."""
-    return con.execute(
-        "SELECT count(*) FROM dsr_requests WHERE received_at > CAST($as_of AS TIMESTAMPTZ)"
-        " AND (CAST($user AS VARCHAR) IS NULL OR user_id = $user)",
-        {"as_of": as_of, "user": user_id},
-    ).fetchone()[0]
+    return con.execute(sql("dsr/received_after"), {"as_of": as_of, "user": user_id}).fetchone()[0]
 
 
 def to_json(rows: list[dict[str, Any]], as_of: datetime, later: int) -> str:

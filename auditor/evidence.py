@@ -53,7 +53,7 @@ from auditor.render import generated_at, write_atomic
 from auditor.outputs import findings_csv, findings_frame, findings_parquet
 from auditor.pseudonym import Pseudonymizer
 from auditor.report import render_html, render_pdf, trend_since
-from auditor.resources import queries_dir
+from auditor.resources import queries_dir, sql
 from auditor.waivers import load_waivers
 
 # Version 2 names the previous pack by period, hash and file, and a re-issue's superseded pack;
@@ -147,11 +147,11 @@ def pack_files(con: duckdb.DuckDBPyConnection, config: Config, run: CheckRun, la
     files[f"reports/report-{label}.html"] = html.encode("utf-8")
     files[f"reports/report-{label}.pdf"] = render_pdf(html)
     results = con.execute(
-        "SELECT control, severity, status, findings, waived, detail FROM control_results WHERE run_id = ? ORDER BY control",
+        sql("evidence/control_results"),
         [run.run_id],
     ).fetchall()
     meta = con.execute(
-        "SELECT config_sha256, control_sha256, waivers_sha256, tool_version, duckdb_version FROM check_runs WHERE run_id = ?",
+        sql("evidence/run"),
         [run.run_id],
     ).fetchone()
     files["run.json"] = _json({
@@ -163,10 +163,7 @@ def pack_files(con: duckdb.DuckDBPyConnection, config: Config, run: CheckRun, la
         "controls": [dict(zip(("id", "severity", "status", "findings", "waived", "reason"), r)) for r in results],
         "verdict": run.verdict, "window": run.evidence.window.as_dict(), "evidence": run.evidence.as_dict(),
     })
-    loaded = con.execute(
-        "SELECT file_id, log, path, format, size_bytes, sha256, rows_read, rows_loaded, rows_rejected, duplicates "
-        "FROM loaded_files ORDER BY file_id"
-    ).fetchall()
+    loaded = con.execute(sql("evidence/loaded_files")).fetchall()
     inputs = []
     for file_id, log, path, fmt, size, sha, read, loaded_rows, rejected, dups in loaded:
         entry = {"log": log, "path": path, "format": fmt, "size": size, "sha256": sha, "rows_read": read,
@@ -235,8 +232,7 @@ def make_pack(con: duckdb.DuckDBPyConnection, config: Config, label: str, period
     write_atomic(out, buffer.getvalue())
     digest = _sha(manifest_bytes)
     con.execute(
-        "INSERT INTO evidence_packs (period, run_id, manifest_sha256, previous_manifest_sha256, path, created_at) "
-        "VALUES (?, ?, ?, ?, ?, ?)",
+        sql("evidence/record_pack"),
         [label, run.run_id, digest, links.previous.manifest_sha256 if links.previous else None,
          str(out.resolve()), datetime.now(timezone.utc)],
     )
@@ -415,7 +411,7 @@ def _folder_packs(folder: Path) -> list[_Known]:
 def _stored_packs(con: duckdb.DuckDBPyConnection) -> list[_Known]:
     """Every pack made from this database; the table keeps no supersedes link, but of one period's
     packs the current issue is the one made last."""
-    rows = con.execute("SELECT period, manifest_sha256, previous_manifest_sha256, path, pack_id FROM evidence_packs").fetchall()
+    rows = con.execute(sql("evidence/packs")).fetchall()
     return [_Known(Link(period, digest, Path(path).name), key, (pack_id,), None, follows)
             for period, digest, follows, path, pack_id in rows if (key := _period_key(period)) is not None]
 

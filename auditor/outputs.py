@@ -32,6 +32,7 @@ from auditor.check import CheckRun, carried_over_sql
 from auditor.coverage import Evidence, Gap
 from auditor.db import iso, iso_sql, rows
 from auditor.pseudonym import Pseudonymizer
+from auditor.resources import sql
 
 CSV_COLUMNS = ("control", "severity", "event_id", "user_id", "user_name", "user_email", "occurred_at", "arose_at", "reason", "waived",
                "waiver_reason", "waiver_approved_by", "waiver_expires", "source")
@@ -57,7 +58,7 @@ def findings(con: duckdb.DuckDBPyConnection, run: CheckRun, carried_over: bool =
 
 def inputs(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     """Every file loaded: log, path, SHA-256 and rows loaded."""
-    rows = con.execute("SELECT log, path, sha256, rows_loaded FROM loaded_files ORDER BY file_id").fetchall()
+    rows = con.execute(sql("outputs/inputs")).fetchall()
     return [{"log": log, "file": path, "sha256": sha, "rows": n} for log, path, sha, n in rows]
 
 
@@ -245,8 +246,7 @@ def print_table(console: Console, con: duckdb.DuckDBPyConnection, run: CheckRun,
         if r.status != "fail":
             continue
         rows = con.execute(
-            "SELECT event_id, reason FROM findings WHERE run_id = ? AND control = ? AND waiver IS NULL AND in_period "
-            "ORDER BY occurred_at, event_id, source LIMIT ?",
+            sql("outputs/examples"),
             [run.run_id, r.control.id, examples],
         ).fetchall()
         unwaived = r.findings - r.waived

@@ -181,27 +181,14 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from auditor.resources import sql
+from auditor.schema import LOGS
+
 FORMATS: dict[str, str] = {"csv": "csv", "jsonl": "jsonl", "parquet": "parquet"}
 
-COLUMNS: dict[str, tuple[str, ...]] = {
-    "users": ("user_id", "email", "display_name", "country"),
-    "admin_events": (
-        "event_id", "occurred_at", "actor_id", "actor_role", "action", "group_id",
-        "target_user_id",
-    ),
-    "consent_events": (
-        "event_id", "occurred_at", "user_id", "action", "scope", "surface", "notice_version",
-    ),
-    "access_events": (
-        "event_id", "occurred_at", "user_id", "direction", "category", "fields",
-        "connection_degree", "app", "viewer_id", "session_id", "session_end", "purged_at",
-        "source_region", "destination_region", "transfer_mechanism",
-    ),
-    "dsr_requests": (
-        "request_id", "user_id", "type", "scope", "received_at", "extended", "completed_at",
-    ),
-}
-LIST_COLUMNS = {"fields"}
+# The columns of each log, in the contract's order (auditor/schema.py).
+COLUMNS: dict[str, tuple[str, ...]] = {log.name: log.column_names for log in LOGS}
+LIST_COLUMNS = {c.name for log in LOGS for c in log.columns if c.kind == "list"}
 REJECTION_RULES = (
     "missing_value", "bad_timestamp", "naive_timestamp", "bad_enum", "bad_integer",
     "bad_country", "bad_boolean", "duplicate_user",
@@ -726,280 +713,8 @@ def _plant(tl: Timeline, group: str, other_group: str) -> _Planted:  # noqa: PLR
 
 
 # --------------------------------------------------------------------------------------------
-# Background (set-wise, in DuckDB)
+# Background (set-wise, in DuckDB: queries/sample/)
 # --------------------------------------------------------------------------------------------
-
-# rnd(k, salt, n): uniform in [0, n) for key k. DuckDB combines the arguments of a multi-argument
-# hash() weakly (draws with different salts for one key are strongly correlated), so the
-# combined hash is hashed again.
-_MACROS = """
-CREATE OR REPLACE TEMP MACRO rnd(k, salt, n) AS
-    (hash(hash(getvariable('seed'), k, salt)) % greatest(n, 1)::UBIGINT)::BIGINT;
-CREATE OR REPLACE TEMP MACRO tsz(s) AS
-    strftime(make_timestamp(s * 1000000), '%Y-%m-%dT%H:%M:%SZ');
-CREATE OR REPLACE TEMP MACRO tsf(s, off) AS CASE WHEN off
-    THEN strftime(make_timestamp((s + 7200) * 1000000), '%Y-%m-%dT%H:%M:%S') || '+02:00'
-    ELSE tsz(s) END;
-CREATE OR REPLACE TEMP MACRO guid(m) AS
-    substr(m, 1, 8) || '-' || substr(m, 9, 4) || '-4' || substr(m, 14, 3) || '-a'
-    || substr(m, 18, 3) || '-' || substr(m, 21, 12);
-CREATE OR REPLACE TEMP MACRO is_eea(r) AS list_contains(getvariable('eea'), r);
-CREATE OR REPLACE TEMP MACRO pick(xs, k, salt) AS list_extract(xs, 1 + rnd(k, salt, len(xs)));
-"""
-
-_USERS_SQL = """
-CREATE TEMP TABLE bu AS
-WITH b AS (
-    SELECT i, md5(getvariable('seed')::VARCHAR || ':user:' || i::VARCHAR) AS m,
-        rnd(i, 'country', 1000) AS rc,
-        pick(getvariable('first'), i, 'first') AS first,
-        pick(getvariable('last'), i, 'last') AS last,
-        rnd(i, 'pilot', 100) < 8 AS pilot,
-        rnd(i, 'removed', 100) < 10 AS rm_draw,
-        rnd(i, 'connects', 100) >= 10 AS connects,
-        rnd(i, 'pconn', 100) < 75 AS pconn_draw
-    FROM range(getvariable('n')) t(i)
-), c AS (
-    SELECT *, guid(m) AS user_id, first || ' ' || last AS display_name,
-        CASE WHEN rc < 300 THEN 'US' WHEN rc < 350 THEN 'GB' WHEN rc < 370 THEN NULL
-             ELSE pick(['SE','SE','SE','DE','DE','FR','NL','IE','ES','IT','PL','FI','DK','AT',
-                        'BE','NO','PT','CZ'], i, 'eu') END AS country,
-        pilot AND rm_draw AS removed,
-        CASE WHEN pilot THEN getvariable('t0') + 32400 + rnd(i, 'ga', 129600) END AS ga
-    FROM b
-), d AS (
-    SELECT *,
-        CASE WHEN removed THEN ga + 86400 + rnd(i, 'gr', 259200) END AS gr,
-        CASE WHEN NOT connects THEN NULL
-             WHEN pilot AND NOT removed AND pconn_draw
-                 THEN ga + 3600 + rnd(i, 'c1p', getvariable('ta') - ga - 10800)
-             ELSE getvariable('ta') + 60 + CAST(floor((getvariable('be') - getvariable('ta'))
-                  * 0.6 * pow(rnd(i, 'c1', 1000000) / 1e6, 2)) AS BIGINT) END AS c1,
-        CASE WHEN rnd(i, 's1', 100) < 25 THEN 'linkedin_only' ELSE 'bidirectional' END AS s1,
-        CASE WHEN rnd(i, 's3', 100) < 30 THEN 'linkedin_only' ELSE 'bidirectional' END AS s3,
-        CASE WHEN rnd(i, 'hide', 100) < 8 THEN getvariable('t0') + 86400
-             + rnd(i, 'h1', getvariable('be') - getvariable('t0') - 2 * 86400) END AS h1
-    FROM c
-), e AS (
-    SELECT *,
-        CASE WHEN c1 IS NOT NULL AND rnd(i, 'dis', 100) < 12
-                  AND getvariable('be') - c1 > 4 * 86400
-             THEN c1 + 86400 + rnd(i, 'd1', getvariable('be') - c1 - 2 * 86400) END AS d1,
-        CASE WHEN s1 = 'bidirectional' THEN 'linkedin_only' ELSE 'bidirectional' END AS s2,
-        CASE WHEN h1 IS NOT NULL AND rnd(i, 'show', 100) < 40
-                  AND getvariable('be') - h1 > 3 * 3600
-             THEN h1 + 3600 + rnd(i, 'h2', getvariable('be') - h1 - 7200) END AS h2,
-        CASE WHEN NOT pilot AND rnd(i, 'ladd', 100) < 2 THEN getvariable('ta') + 86400
-             + rnd(i, 'la', getvariable('be') - getvariable('ta') - 2 * 86400) END AS late_add,
-        CASE WHEN pilot AND NOT removed AND rnd(i, 'lrm', 100) < 30
-             THEN getvariable('ta') + 86400
-             + rnd(i, 'lr', getvariable('be') - getvariable('ta') - 2 * 86400) END AS late_rm
-    FROM d
-), f AS (
-    SELECT *,
-        CASE WHEN d1 IS NOT NULL AND rnd(i, 'recon', 100) < 60
-                  AND getvariable('be') - d1 > 2 * 86400
-             THEN d1 + 3600 + rnd(i, 'c2', getvariable('be') - d1 - 86400) END AS c2,
-        coalesce(d1, getvariable('be')) AS w1e
-    FROM e
-), g AS (
-    SELECT *,
-        CASE WHEN c1 IS NOT NULL AND rnd(i, 'scopechg', 100) < 8 AND w1e - c1 > 6 * 3600
-             THEN c1 + 3600 + rnd(i, 'cs', w1e - c1 - 10800) END AS cs,
-        CASE WHEN c1 IS NULL THEN 0 ELSE greatest(0, w1e - c1 - getvariable('maxlen')) END AS l1,
-        CASE WHEN c2 IS NULL THEN 0
-             ELSE greatest(0, getvariable('be') - c2 - getvariable('maxlen')) END AS l2
-    FROM f
-)
-SELECT *,
-    least(4095, CAST(floor((l1 + l2) / 86400.0 * getvariable('rate')
-        * (0.25 + rnd(i, 'rate', 1000) / 666.0)) AS BIGINT)) AS n_sess,
-    row_number() OVER (PARTITION BY first, last ORDER BY i) AS name_rank
-FROM g
-"""
-
-_DSR_SQL = """
-CREATE TEMP TABLE bd AS
-WITH a AS (
-    SELECT i, user_id, rnd(i, 'dtype', 100) AS rt, rnd(i, 'ext', 100) < 10 AS ext,
-        getvariable('t0') + 86400
-            + rnd(i, 'recv', getvariable('as_of') - getvariable('t0') - 2 * 86400) AS r
-    FROM bu WHERE rnd(i, 'dsr', 1000) < 50
-), b AS (
-    SELECT *,
-        CASE WHEN rt < 35 THEN 'access' WHEN rt < 60 THEN 'erasure'
-             WHEN rt < 75 THEN 'portability' WHEN rt < 90 THEN 'rectification'
-             ELSE 'objection' END AS type,
-        r + CASE WHEN ext THEN 86400 + rnd(i, 'delay', 80 * 86400)
-                 ELSE 3600 + rnd(i, 'delay', 27 * 86400) END AS done
-    FROM a
-)
-SELECT i, user_id, type, r,
-    CASE WHEN type = 'erasure' THEN
-        CASE WHEN rnd(i, 'escope', 10) < 4 THEN 'contacts'
-             WHEN rnd(i, 'escope', 10) < 7 THEN 'all' END END AS scope,
-    CASE WHEN ext THEN 'true' WHEN rnd(i, 'extf', 2) = 0 THEN 'false' END AS extended,
-    -- Open only while the deadline (>= 28 days, 89 if extended) is still ahead of as_of.
-    CASE WHEN done > getvariable('as_of') - 3600 THEN NULL
-         WHEN r > getvariable('as_of') - 20 * 86400 AND rnd(i, 'open', 2) = 0 THEN NULL
-         ELSE done END AS completed
-FROM b
-"""
-
-_ACCESS_SQL = """
-CREATE TEMP TABLE ba AS
-WITH s AS (
-    SELECT i, user_id, country, c1, c2, cs, s1, s2, s3, h1, h2, l1, l2, k, i * 4096 + k AS sk
-    FROM (SELECT *, unnest(range(n_sess)) AS k FROM bu WHERE n_sess > 0)
-), s2 AS (
-    SELECT *, rnd(sk, 'pos', l1 + l2) AS pos, 300 + rnd(sk, 'len', 6900) AS slen,
-        1 + rnd(sk, 'nev', 6) AS nev
-    FROM s
-), s3 AS (
-    SELECT *, pos >= l1 AS in_w2,
-        CASE WHEN pos >= l1 THEN c2 + pos - l1 ELSE c1 + pos END AS st
-    FROM s2
-), e AS (
-    SELECT *, sk * 8 + j AS ek FROM (SELECT *, unnest(range(nev)) AS j FROM s3)
-), e2 AS (
-    SELECT *, st + rnd(ek, 'off', slen) AS t, st + slen AS se FROM e
-), e3 AS (
-    SELECT *,
-        CASE WHEN in_w2 THEN s3 WHEN cs IS NOT NULL AND t >= cs THEN s2 ELSE s1 END AS scope,
-        h1 IS NOT NULL AND t >= h1 AND (h2 IS NULL OR t < h2) AS hidden,
-        rnd(ek, 'cat', 100) AS rc
-    FROM e2
-), e4 AS (
-    SELECT *, scope = 'bidirectional' AND rnd(ek, 'dir', 100) < 45 AS m2l FROM e3
-), e5 AS (
-    SELECT *,
-        CASE WHEN m2l THEN CASE WHEN rc < 30 THEN 'profile' WHEN rc < 60 THEN 'calendar'
-                                WHEN rc < 80 THEN 'contacts' WHEN rc < 90 THEN 'interests'
-                                ELSE 'subscriptions' END
-             ELSE CASE WHEN rc < 55 THEN 'profile' WHEN rc < 70 THEN 'connections'
-                       WHEN rc < 85 THEN 'interests' ELSE 'subscriptions' END END AS category,
-        coalesce(country, 'IE') AS ms_region,
-        CASE WHEN rnd(ek, 'lir', 100) < 70 THEN 'US' ELSE 'IE' END AS li_region,
-        rnd(ek, 'viewer', 100) AS rv,
-        (i + 1 + rnd(ek, 'vi', getvariable('n') - 1)) % getvariable('n') AS vi
-    FROM e4
-), e6 AS (
-    SELECT *,
-        CASE WHEN m2l THEN ms_region ELSE li_region END AS src,
-        CASE WHEN m2l THEN li_region ELSE ms_region END AS dst
-    FROM e5
-)
-SELECT e6.ek AS _k, e6.t AS _sec, e6.user_id, e6.i,
-    CASE WHEN m2l THEN 'microsoft_to_linkedin' ELSE 'linkedin_to_microsoft' END AS direction,
-    category,
-    CASE WHEN NOT m2l THEN CASE category
-            WHEN 'profile' THEN pick([['name','headline','photo'],
-                                      ['name','headline','photo','current_position'],
-                                      ['name','photo']], ek, 'fs')
-            WHEN 'connections' THEN pick([['connection_id','name','headline'],
-                                          ['connection_id','name']], ek, 'fs')
-            WHEN 'interests' THEN pick([['topics'], ['topics','skills']], ek, 'fs')
-            ELSE pick([['newsletters'], ['newsletters','groups']], ek, 'fs') END
-         ELSE CASE category
-            WHEN 'profile' THEN pick([['name','photo','email','manager','reports'],
-                                      ['name','email'], ['name','photo','email']], ek, 'fs')
-            WHEN 'calendar' THEN pick([['start','end'], ['start','end','timezone'],
-                                       ['start','end','location','attendees'],
-                                       ['start','end','timezone','location','attendees',
-                                        'organizer'], NULL], ek, 'fs')
-            WHEN 'contacts' THEN pick([['name','email'], ['name','email','phone','company']],
-                                      ek, 'fs')
-            WHEN 'interests' THEN pick([['cortana_interests'], ['bing_topics']], ek, 'fs')
-            ELSE ['microsoft_365_plan'] END END AS fields,
-    CASE WHEN NOT m2l AND category = 'connections' THEN '1' END AS connection_degree,
-    CASE WHEN m2l THEN CASE WHEN rnd(ek, 'app', 100) < 85 THEN 'linkedin' ELSE 'other' END
-         ELSE pick(['outlook','outlook','outlook','teams','teams','onedrive','sharepoint',
-                    'other'], ek, 'app') END AS app,
-    CASE WHEN NOT m2l AND category = 'profile' THEN
-        CASE WHEN rv < 70 AND NOT hidden THEN v.user_id
-             WHEN rv < 90 THEN e6.user_id END END AS viewer_id,
-    sk, se,
-    CASE WHEN category = 'contacts' THEN
-        CASE WHEN er.r IS NOT NULL THEN er.r + 3600 + rnd(ek, 'cp', 25 * 86400)
-             WHEN rnd(ek, 'cpr', 10) = 0 THEN t + 86400 + rnd(ek, 'cpt', 60 * 86400) END
-         ELSE se - CASE WHEN rnd(ek, 'pd', 4) = 0 THEN least(rnd(ek, 'pdd', 60), se - t)
-                        ELSE 0 END END AS purged,
-    src, dst,
-    CASE WHEN (is_eea(src) AND dst = 'US') OR (src = 'US' AND is_eea(dst)) THEN
-             -- dpf exists only from 2023-07-10 (older dates fall back to scc).
-             CASE WHEN rnd(ek, 'mech', 100) < 55 AND t >= getvariable('dpf') THEN 'dpf'
-                  WHEN rnd(ek, 'mech', 100) < 90 THEN 'scc' ELSE 'bcr' END
-         WHEN (src = 'GB' AND is_eea(dst)) OR (is_eea(src) AND dst = 'GB') THEN 'adequacy'
-         END AS transfer_mechanism,
-    rnd(ek, 'tz', 100) = 0 AS off
-FROM e6
-LEFT JOIN bu v ON v.i = e6.vi
-LEFT JOIN (SELECT i, r FROM bd WHERE type = 'erasure') er ON er.i = e6.i AND er.r >= e6.t
-"""
-
-_ADMIN_SQL = """
-CREATE TEMP TABLE badm AS
-WITH actors AS (
-    SELECT (SELECT user_id FROM bu WHERE i = 0) AS a0, (SELECT user_id FROM bu WHERE i = 1) AS a1
-), fixed(k, sec, actor, role, action, grp) AS (
-    SELECT * FROM (VALUES
-        (0, getvariable('t0') + 7 * 3600, 0, 'global_administrator', 'disable', NULL),
-        (1, getvariable('t0') + 8 * 3600, 0, 'global_administrator', 'enable_group', 'G'),
-        (2, getvariable('t0') + 8 * 3600 + 1800, 1, 'user_administrator', 'announce', NULL),
-        (3, getvariable('ta') - 7200, 1, 'user_administrator', 'announce', NULL),
-        (4, getvariable('ta'), 0, 'global_administrator', 'enable_all', NULL))
-), grp AS (
-    SELECT 100 + i * 4 AS k, ga AS sec, rnd(i, 'actor', 3) AS actor, 'group_add' AS action,
-        user_id AS target FROM bu WHERE ga IS NOT NULL
-    UNION ALL SELECT 101 + i * 4, gr, rnd(i, 'actor2', 3), 'group_remove', user_id
-        FROM bu WHERE gr IS NOT NULL
-    UNION ALL SELECT 102 + i * 4, late_add, rnd(i, 'actor3', 3), 'group_add', user_id
-        FROM bu WHERE late_add IS NOT NULL
-    UNION ALL SELECT 103 + i * 4, late_rm, rnd(i, 'actor4', 3), 'group_remove', user_id
-        FROM bu WHERE late_rm IS NOT NULL
-)
-SELECT k AS _k, sec AS _sec, CASE WHEN actor = 0 THEN a0 ELSE a1 END AS actor_id, role,
-    action, CASE WHEN grp IS NOT NULL THEN getvariable('grp') END AS group_id,
-    NULL::VARCHAR AS target_user_id
-FROM fixed, actors
-UNION ALL
-SELECT k, sec, CASE WHEN actor = 0 THEN a0 ELSE a1 END,
-    CASE WHEN actor = 0 THEN 'global_administrator' ELSE 'user_administrator' END,
-    action, getvariable('grp'), target
-FROM grp, actors
-"""
-
-_CONSENT_SQL = """
-CREATE TEMP TABLE bcon AS
-WITH ev AS (
-    SELECT i * 8 AS k, c1 AS sec, i, user_id, 'connect' AS action, s1 AS scope,
-        pick(['outlook','outlook','onedrive','sharepoint'], i, 'surf') AS surface
-        FROM bu WHERE c1 IS NOT NULL
-    UNION ALL SELECT i * 8 + 1, cs, i, user_id, 'connect', s2, 'account_settings'
-        FROM bu WHERE cs IS NOT NULL
-    UNION ALL SELECT i * 8 + 2, d1, i, user_id, 'disconnect', NULL,
-        pick(['account_settings','linkedin'], i, 'surfd') FROM bu WHERE d1 IS NOT NULL
-    UNION ALL SELECT i * 8 + 3, c2, i, user_id, 'connect', s3,
-        pick(['outlook','onedrive','sharepoint','account_settings'], i, 'surfc')
-        FROM bu WHERE c2 IS NOT NULL
-    UNION ALL SELECT i * 8 + 4, h1, i, user_id, 'hide_profile', NULL, 'linkedin'
-        FROM bu WHERE h1 IS NOT NULL
-    UNION ALL SELECT i * 8 + 5, h2, i, user_id, 'show_profile', NULL, 'linkedin'
-        FROM bu WHERE h2 IS NOT NULL
-)
-SELECT k AS _k, sec AS _sec, user_id, action, scope, surface,
-    CASE WHEN action <> 'connect' THEN NULL
-         WHEN sec < getvariable('ta') THEN 'lac-notice-1.0' ELSE 'lac-notice-1.1' END
-        AS notice_version,
-    rnd(k, 'tz', 50) = 0 AS off
-FROM ev
-"""
-
-
-def _id_expr(prefix: str, mask_var: str) -> str:
-    """A unique, random-looking id from the row's unique _k (a bijection on 48 bits)."""
-    return (f"printf('{prefix}%012x', xor(((_k::HUGEINT * 2654435761) % 281474976710656)"
-            f"::BIGINT, getvariable('{mask_var}')))")
 
 
 def _arrow_table(rows: list[dict[str, Any]], log: str) -> pa.Table:
@@ -1056,17 +771,14 @@ def generate(out_dir: Path, users: int = 300, months: int = 3, start: str = "202
         con.execute("SET VARIABLE grp = ?", [group])
         for prefix in ("ae", "ce", "ad"):
             con.execute(f"SET VARIABLE mask_{prefix} = ?", [_seed_mask(seed, prefix)])
-        con.execute(_MACROS)
-        con.execute(_USERS_SQL)
-        con.execute(_DSR_SQL)
-        con.execute(_ACCESS_SQL)
-        con.execute(_ADMIN_SQL)
-        con.execute(_CONSENT_SQL)
+        # The background, set-wise in DuckDB (queries/sample/).
+        for name in ("sample/macros", "sample/users", "sample/dsr", "sample/access", "sample/admin", "sample/consent"):
+            con.execute(sql(name))
 
         planted = _plant(tl, group, other_group)
         for log in COLUMNS:
             con.register(f"p_{log}", _arrow_table(planted.rows[log], log))
-        _assemble(con)
+        con.execute(sql("sample/assemble"))  # one view f_<log> per log: background and planted rows
         counts, rejections = _write(con, out_dir, ext)
         _check_as_of(con, tl)
     finally:
@@ -1088,67 +800,6 @@ def generate(out_dir: Path, users: int = 300, months: int = 3, start: str = "202
 
 # File order per log; every order key is unique, so line numbers are known in advance.
 _ORDER = {log: ("_sec", "_k") for log in COLUMNS} | {"users": ("user_id", "_k")}
-
-
-def _assemble(con: duckdb.DuckDBPyConnection) -> None:
-    """One view per log: the formatted background rows and the planted rows."""
-    con.execute("""
-        CREATE TEMP VIEW f_users AS
-        SELECT user_id,
-            strip_accents(lower(replace(replace(display_name, ' ', '.'), '''', '')))
-                || CASE WHEN name_rank > 1 THEN name_rank::VARCHAR ELSE '' END
-                || '@contoso.com' AS email,
-            display_name, country, i AS _k, 0::BIGINT AS _sec, NULL::VARCHAR AS _reject
-        FROM bu
-        UNION ALL
-        SELECT user_id, email, display_name, country, _k, _sec, _reject FROM p_users
-    """)
-    con.execute(f"""
-        CREATE TEMP VIEW f_admin_events AS
-        SELECT {_id_expr('ad-', 'mask_ad')} AS event_id, tsz(_sec) AS occurred_at, actor_id,
-            role AS actor_role, action, group_id, target_user_id, _sec, _k,
-            NULL::VARCHAR AS _reject
-        FROM badm
-        UNION ALL
-        SELECT event_id, occurred_at, actor_id, actor_role, action, group_id, target_user_id,
-            _sec, _k, _reject FROM p_admin_events
-    """)
-    con.execute(f"""
-        CREATE TEMP VIEW f_consent_events AS
-        SELECT {_id_expr('ce-', 'mask_ce')} AS event_id, tsf(_sec, off) AS occurred_at,
-            user_id, action, scope, surface, notice_version, _sec, _k, NULL::VARCHAR AS _reject
-        FROM bcon
-        UNION ALL
-        SELECT event_id, occurred_at, user_id, action, scope, surface, notice_version,
-            _sec, _k, _reject FROM p_consent_events
-    """)
-    con.execute(f"""
-        CREATE TEMP VIEW f_access_events AS
-        SELECT {_id_expr('ae-', 'mask_ae')} AS event_id, tsf(_sec, off) AS occurred_at,
-            user_id, direction, category, fields, connection_degree, app, viewer_id,
-            printf('ses-%012x', xor(((sk::HUGEINT * 2654435761) % 281474976710656)::BIGINT,
-                                    getvariable('mask_ae'))) AS session_id,
-            tsf(se, off) AS session_end, tsf(purged, off) AS purged_at,
-            src AS source_region, dst AS destination_region, transfer_mechanism,
-            _sec, _k, NULL::VARCHAR AS _reject
-        FROM ba
-        UNION ALL
-        SELECT event_id, occurred_at, user_id, direction, category, fields,
-            connection_degree, app, viewer_id, session_id, session_end, purged_at,
-            source_region, destination_region, transfer_mechanism, _sec, _k, _reject
-        FROM p_access_events
-    """)
-    con.execute("""
-        CREATE TEMP VIEW f_dsr_requests AS
-        SELECT 'DSR-' || strftime(make_timestamp(r * 1000000), '%Y') || '-'
-                || lpad(n::VARCHAR, 5, '0') AS request_id,
-            user_id, type, scope, tsz(r) AS received_at, extended,
-            tsz(completed) AS completed_at, r AS _sec, i AS _k, NULL::VARCHAR AS _reject
-        FROM (SELECT *, row_number() OVER (ORDER BY r, i) AS n FROM bd)
-        UNION ALL
-        SELECT request_id, user_id, type, scope, received_at, extended, completed_at,
-            _sec, _k, _reject FROM p_dsr_requests
-    """)
 
 
 def _write(con: duckdb.DuckDBPyConnection, out_dir: Path,
@@ -1185,13 +836,6 @@ def _write(con: duckdb.DuckDBPyConnection, out_dir: Path,
 
 def _check_as_of(con: duckdb.DuckDBPyConnection, tl: Timeline) -> None:
     """The planted anchor must be the latest dated loaded row, or the answer key is wrong."""
-    latest = con.execute("""
-        SELECT max(s) FROM (
-            SELECT _sec AS s FROM f_admin_events WHERE _reject IS NULL
-            UNION ALL SELECT _sec FROM f_consent_events WHERE _reject IS NULL
-            UNION ALL SELECT _sec FROM ba
-            UNION ALL SELECT _sec FROM p_access_events WHERE _reject IS NULL
-            UNION ALL SELECT _sec FROM f_dsr_requests WHERE _reject IS NULL)
-    """).fetchone()[0]
+    latest = con.execute(sql("sample/latest")).fetchone()[0]
     if latest != tl.as_of:
         raise AssertionError(f"latest dated row is {latest}, expected as_of {tl.as_of}")

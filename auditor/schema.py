@@ -1,12 +1,28 @@
-"""The canonical input contract (README, "auditor load") as data.
+"""The canonical input contract (README, "auditor load") as data: the one description of the logs.
 
-The loader turns these descriptions into the SQL that validates and normalises each row; the
-tables themselves are created by `queries/schema.sql` (a test checks that the two agree).
+From it come the SQL that validates and normalises each row (ingest), the logs' tables in
+`queries/schema.sql` (the blocks between `-- generated from auditor/schema.py: ...` and
+`-- end of generated`, rewritten by `python -m auditor.schema`; a test fails when they are
+stale), the sample's columns and the optional logs. Column kinds and their stored types:
+id, string, label, enum and country are VARCHAR, timestamp TIMESTAMPTZ (UTC), integer BIGINT,
+boolean BOOLEAN (absent is false, so never NULL), list VARCHAR[]. A required column, and a
+boolean, is NOT NULL.
 """
 
 from __future__ import annotations
 
+import re
+import sys
 from dataclasses import dataclass, field
+from pathlib import Path
+
+SQL_TYPES = {
+    "id": "VARCHAR", "string": "VARCHAR", "label": "VARCHAR", "enum": "VARCHAR", "country": "VARCHAR",
+    "timestamp": "TIMESTAMPTZ", "integer": "BIGINT", "boolean": "BOOLEAN", "list": "VARCHAR[]",
+}
+# Every log table's provenance: the loaded file (loaded_files.file_id), the line or row in it, a
+# 64-bit hash of the normalised canonical columns (duplicates), and the source row's extra columns.
+PROVENANCE = "_file_id INTEGER, _line BIGINT, _hash UBIGINT, _extra JSON"
 
 
 @dataclass(frozen=True)
@@ -23,6 +39,15 @@ class Column:
     values: tuple[str, ...] = ()
     # Required only for some values of another column: (column, values).
     required_when: tuple[str, tuple[str, ...]] | None = None
+
+    @property
+    def sql_type(self) -> str:
+        return SQL_TYPES[self.kind]
+
+    @property
+    def not_null(self) -> bool:
+        """Stored NOT NULL: required, or a boolean (an absent one is false)."""
+        return self.required or self.kind == "boolean"
 
 
 @dataclass(frozen=True)
@@ -134,3 +159,55 @@ DSR_REQUESTS = Log(
 # Load order matters only for readability of the summary: the directory first.
 LOGS: tuple[Log, ...] = (USERS, ADMIN_EVENTS, CONSENT_EVENTS, ACCESS_EVENTS, DSR_REQUESTS)
 LOGS_BY_NAME: dict[str, Log] = {log.name: log for log in LOGS}
+# The logs an input folder may lack: absent, they are read as "no such events".
+OPTIONAL_LOGS: frozenset[str] = frozenset(log.name for log in LOGS if not log.required)
+
+# Snapshots of the "LinkedIn account connections" setting (auditor/adapters/snapshots.py): loaded
+# and validated like a log, though not one of the five.
+SNAPSHOTS = Log(
+    "linkedin_setting_snapshots",
+    (
+        Column("taken_at", "timestamp", required=True),
+        Column("value", "enum", required=True, values=("yes", "selected_group", "no", "0", "4", "1")),
+        Column("group_id", "id", required_when=("value", ("selected_group", "4"))),
+        Column("taken_by", "string"),
+    ),
+    id_column="taken_at",
+)
+TABLES: dict[str, Log] = {log.name: log for log in (*LOGS, SNAPSHOTS)}
+
+
+def create_table(log: Log) -> str:
+    """The CREATE TABLE statement of a log: its columns in order, then the provenance columns."""
+    width = max(len(c.name) for c in log.columns) + 1
+    lines = [f"    {c.name:<{width}}{c.sql_type}{' NOT NULL' if c.not_null else ''}," for c in log.columns]
+    return f"CREATE TABLE IF NOT EXISTS {log.name} (\n" + "\n".join(lines) + f"\n    {PROVENANCE}\n);\n"
+
+
+_BLOCK = re.compile(r"(-- generated from auditor/schema\.py: ([\w, ]+)\n)(.*?)(-- end of generated\n)", re.S)
+
+
+def generated(schema_sql: str) -> str:
+    """schema.sql with each generated block rewritten: the tables its first line names."""
+    def block(m: re.Match[str]) -> str:
+        names = [n.strip() for n in m.group(2).split(",")]
+        return m.group(1) + "\n".join(create_table(TABLES[n]) for n in names) + m.group(4)
+
+    return _BLOCK.sub(block, schema_sql)
+
+
+def main(argv: list[str]) -> int:
+    """`python -m auditor.schema [PATH]`: rewrite the generated blocks of queries/schema.sql."""
+    from auditor.resources import queries_dir
+
+    path = Path(argv[0]) if argv else queries_dir() / "schema.sql"
+    text = path.read_text(encoding="utf-8")
+    new = generated(text)
+    if new != text:
+        path.write_text(new, encoding="utf-8")
+    print(f"{path}: {'rewritten' if new != text else 'up to date'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

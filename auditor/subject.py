@@ -38,7 +38,7 @@ from auditor.errors import AuditorError
 from auditor.i18n import Messages
 from auditor.files import write_all_atomic
 from auditor.render import CHART_MODULES, PDF_MODULES, Preload, environment, generated_at, html_to_pdf, svg_chart
-from auditor.schema import LOGS_BY_NAME
+from auditor.resources import sql
 from auditor.waivers import WaiverFile
 
 EXPORT_VERSION = 1
@@ -67,22 +67,15 @@ def find_subject(con: duckdb.DuckDBPyConnection, user: str) -> Subject:
     key = user.strip()
     if not key:
         raise AuditorError("give a user id or an email")
-    sql = "SELECT user_id, email, display_name, country, is_eea(country) FROM users WHERE {} ORDER BY user_id"
-    rows = con.execute(sql.format("user_id = $key"), {"key": key}).fetchall()
+    rows = con.execute(sql("subject/by_id"), {"key": key}).fetchall()
     if not rows:
-        rows = con.execute(sql.format("lower(email) = lower($key)"), {"key": key}).fetchall()
+        rows = con.execute(sql("subject/by_email"), {"key": key}).fetchall()
         if len(rows) > 1:
             raise AuditorError(f"{key!r} is the email of {len(rows)} users in the directory: give the user id instead")
     if rows:
         user_id, email, name, country, eea = rows[0]
         return Subject(user_id, email, name, country, True, eea)
-    seen = con.execute(
-        "SELECT EXISTS (SELECT 1 FROM consent_events WHERE user_id = $key)"
-        " OR EXISTS (SELECT 1 FROM access_events WHERE user_id = $key)"
-        " OR EXISTS (SELECT 1 FROM dsr_requests WHERE user_id = $key)"
-        " OR EXISTS (SELECT 1 FROM admin_events WHERE target_user_id = $key)",
-        {"key": key},
-    ).fetchone()[0]
+    seen = con.execute(sql("subject/seen"), {"key": key}).fetchone()[0]
     if seen:
         return Subject(key, None, None, None, False, None)
     raise AuditorError(f"no user {key!r}: it is neither a user id nor an email in the users directory, nor a user id in the logs")
@@ -107,51 +100,20 @@ def access_table(con: duckdb.DuckDBPyConnection, user_id: str) -> str:
     connection-local memory, never anything written to the database file.
     """
     table = f"subject_access_{hashlib.sha256(user_id.encode('utf-8')).hexdigest()[:16]}"
-    columns = ", ".join(_columns("access_events") + ['"_file_id"', '"_line"'])
-    con.execute(f"CREATE TEMP TABLE IF NOT EXISTS {table} AS SELECT {columns} FROM access_events WHERE user_id = $user",
-                {"user": user_id})
+    # The one statement built here: a table's name cannot be a bound parameter (the name is ours,
+    # a hash; the queries that read it name it with query_table($table)).
+    con.execute(f"CREATE TEMP TABLE IF NOT EXISTS {table} AS {sql('subject/access_rows')}", {"user": user_id})
     return table
 
 
 # --- The JSON export ------------------------------------------------------------------------------
 
-def _columns(log: str, drop: tuple[str, ...] = ()) -> list[str]:
-    return [f'"{c}"' for c in LOGS_BY_NAME[log].column_names if c not in drop]
+def _rows(con: duckdb.DuckDBPyConnection, query: str, **params: Any) -> list[dict[str, Any]]:
+    return rows(con, query, params)
 
 
-def _access_columns() -> list[str]:
-    out = []
-    for c in LOGS_BY_NAME["access_events"].column_names:
-        if c == "viewer_id":
-            # Another person's id never leaves: only the person's own viewing is kept.
-            out += ["CASE WHEN viewer_id = user_id THEN viewer_id END AS viewer_id",
-                    "coalesce(viewer_id <> user_id, false) AS viewed_by_other"]
-        else:
-            out.append(f'"{c}"')
-    return out
-
-
-# Canonical columns only: extra source columns (_extra) are not exported, because nothing says
-# whose data they hold. Order: time, then id, then where the row was loaded from.
-_RECORD_SQL = {
-    "users": f"SELECT {', '.join(_columns('users'))} FROM users WHERE user_id = $user ORDER BY _file_id, _line",
-    "consent_events": f"SELECT {', '.join(_columns('consent_events'))} FROM consent_events WHERE user_id = $user"
-                      " ORDER BY occurred_at, event_id, _file_id, _line",
-    "admin_events": f"SELECT {', '.join(_columns('admin_events', drop=('actor_id',)))} FROM admin_events"
-                    " WHERE target_user_id = $user ORDER BY occurred_at, event_id, _file_id, _line",
-    "dsr_requests": f"SELECT {', '.join(_columns('dsr_requests'))} FROM dsr_requests WHERE user_id = $user"
-                    " ORDER BY received_at, request_id, _file_id, _line",
-}
-# From the person's copy of their access events (access_table).
-_ACCESS_RECORD_SQL = f"SELECT {', '.join(_access_columns())} FROM {{table}} ORDER BY occurred_at, event_id, _file_id, _line"
-
-
-def _rows(con: duckdb.DuckDBPyConnection, sql: str, **params: Any) -> list[dict[str, Any]]:
-    return rows(con, sql, params)
-
-
-def _one(con: duckdb.DuckDBPyConnection, sql: str, **params: Any) -> dict[str, Any] | None:
-    rows = _rows(con, sql, **params)
+def _one(con: duckdb.DuckDBPyConnection, query: str, **params: Any) -> dict[str, Any] | None:
+    rows = _rows(con, query, **params)
     return rows[0] if rows else None
 
 
@@ -159,8 +121,8 @@ def records(con: duckdb.DuckDBPyConnection, user_id: str) -> dict[str, list[dict
     """Every row about the person, log by log, with timestamps as ISO 8601 UTC strings."""
     out = {}
     for log in RECORD_LOGS:
-        sql = _ACCESS_RECORD_SQL.format(table=access_table(con, user_id)) if log == "access_events" else _RECORD_SQL[log]
-        out[log] = [plain(row) for row in _rows(con, sql, user=user_id)]
+        table = access_table(con, user_id) if log == "access_events" else None
+        out[log] = [plain(row) for row in _rows(con, sql(f"subject/records/{log}"), user=user_id, table=table)]
     return out
 
 
@@ -182,13 +144,7 @@ def export(con: duckdb.DuckDBPyConnection, subject: Subject, run: CheckRun) -> d
 
 def _consent_state(con: duckdb.DuckDBPyConnection, user: str, as_of: datetime) -> dict[str, Any]:
     """never / connected (scope, since the spell began) / disconnected (since) at as_of."""
-    row = _one(con, """
-        WITH s AS (SELECT * FROM consent_states WHERE user_id = $user AND valid_from <= CAST($as_of AS TIMESTAMPTZ)),
-        last AS (SELECT * FROM s ORDER BY valid_from DESC LIMIT 1)
-        SELECT last.state, last.scope, last.valid_from, last.ever_connected,
-               (SELECT min(valid_from) FROM s WHERE state = 'connected' AND valid_from >
-                   coalesce((SELECT max(valid_from) FROM s WHERE state = 'disconnected'), '-infinity'::TIMESTAMPTZ)) AS spell_start
-        FROM last""", user=user, as_of=as_of)
+    row = _one(con, sql("subject/consent_state"), user=user, as_of=as_of)
     if row is None or not row["ever_connected"]:
         return {"kind": "never"}
     if row["state"] == "disconnected":
@@ -197,57 +153,29 @@ def _consent_state(con: duckdb.DuckDBPyConnection, user: str, as_of: datetime) -
 
 
 def _visibility(con: duckdb.DuckDBPyConnection, user: str, as_of: datetime) -> dict[str, Any]:
-    row = _one(con, "SELECT visibility, valid_from FROM visibility_states WHERE user_id = $user"
-                    " AND valid_from <= CAST($as_of AS TIMESTAMPTZ) ORDER BY valid_from DESC LIMIT 1",
-               user=user, as_of=as_of)
+    row = _one(con, sql("subject/visibility"), user=user, as_of=as_of)
     return {"kind": "default"} if row is None else {"kind": row["visibility"], "since": row["valid_from"]}
 
 
-def _mine(con: duckdb.DuckDBPyConnection, user: str) -> str:
-    """FROM ... WHERE for the person's access events up to as_of, read from their copy (access_table)."""
-    return f"FROM {access_table(con, user)} WHERE occurred_at <= CAST($as_of AS TIMESTAMPTZ)"
-
-
 def _flows(con: duckdb.DuckDBPyConnection, user: str, as_of: datetime) -> dict[str, Any]:
-    p = {"user": user, "as_of": as_of}
-    mine = _mine(con, user)
+    p = {"user": user, "as_of": as_of, "table": access_table(con, user)}
     return {
-        "total": _one(con, f"SELECT count(*) AS n, min(occurred_at) AS first, max(occurred_at) AS last {mine}", **p),
-        "by_category": _rows(con, f"""SELECT direction, category, count(*) AS n, min(occurred_at) AS first,
-            max(occurred_at) AS last {mine} GROUP BY direction, category ORDER BY direction, category""", **p),
-        "by_app": _rows(con, f"SELECT app, count(*) AS n {mine} GROUP BY app ORDER BY n DESC, app NULLS LAST", **p),
-        "by_month": _rows(con, f"""SELECT strftime(occurred_at, '%Y-%m') AS month,
-            count(*) FILTER (WHERE direction = 'linkedin_to_microsoft') AS l2m,
-            count(*) FILTER (WHERE direction = 'microsoft_to_linkedin') AS m2l, count(*) AS n
-            {mine} GROUP BY month ORDER BY month""", **p),
-        # Recipients by kind and number only: never who they are.
-        "recipients": _rows(con, f"""SELECT direction, count(*) AS n,
-            count(*) FILTER (WHERE viewer_id = user_id) AS self,
-            count(*) FILTER (WHERE viewer_id <> user_id) AS others,
-            count(DISTINCT viewer_id) FILTER (WHERE viewer_id <> user_id) AS other_people,
-            count(*) FILTER (WHERE viewer_id IS NULL) AS no_viewer
-            {mine} GROUP BY direction ORDER BY direction""", **p),
-        # The person as a viewer of colleagues' data: those rows are about the colleagues, so only counts.
-        "as_viewer": _one(con, """SELECT count(*) AS n, count(DISTINCT user_id) AS people FROM access_events
-            WHERE viewer_id = $user AND user_id <> $user AND occurred_at <= CAST($as_of AS TIMESTAMPTZ)""", **p),
+        "total": _one(con, sql("subject/flows_total"), **p),
+        "by_category": _rows(con, sql("subject/flows_by_category"), **p),
+        "by_app": _rows(con, sql("subject/flows_by_app"), **p),
+        "by_month": _rows(con, sql("subject/flows_by_month"), **p),
+        "recipients": _rows(con, sql("subject/recipients"), **p),
+        "as_viewer": _one(con, sql("subject/as_viewer"), **p),
     }
 
 
 def _held(con: duckdb.DuckDBPyConnection, user: str, as_of: datetime) -> list[dict[str, Any]]:
     """Copies not purged by as_of, by who holds them: LinkedIn holds what Microsoft sent it."""
-    return _rows(con, f"""SELECT direction, category,
-            CASE direction WHEN 'microsoft_to_linkedin' THEN 'linkedin' ELSE 'microsoft' END AS holder,
-            count(*) AS n, min(occurred_at) AS since, max(occurred_at) AS latest,
-            count(*) FILTER (WHERE session_end IS NULL OR session_end < CAST($as_of AS TIMESTAMPTZ)) AS session_over
-        {_mine(con, user)} AND (purged_at IS NULL OR purged_at > CAST($as_of AS TIMESTAMPTZ))
-        GROUP BY direction, category ORDER BY holder, category, direction""", user=user, as_of=as_of)
+    return _rows(con, sql("subject/held"), user=user, as_of=as_of, table=access_table(con, user))
 
 
 def _transfers(con: duckdb.DuckDBPyConnection, user: str, as_of: datetime) -> dict[str, Any]:
-    routes = _rows(con, f"""SELECT source_region, destination_region, transfer_mechanism, count(*) AS n,
-            coalesce(eea_us_transfer(source_region, destination_region), false) AS eea_us
-        {_mine(con, user)} GROUP BY ALL ORDER BY n DESC, source_region NULLS LAST, destination_region NULLS LAST,
-            transfer_mechanism NULLS LAST""", user=user, as_of=as_of)
+    routes = _rows(con, sql("subject/transfers"), as_of=as_of, table=access_table(con, user))
     # Both lists from the routes (a few rows), not from the events again.
     regions = sorted({r[k] for r in routes for k in ("source_region", "destination_region")} - {None})
     mechanisms = sorted({r["transfer_mechanism"] for r in routes}, key=lambda m: (m is None, m or ""))
@@ -262,9 +190,7 @@ def _findings(con: duckdb.DuckDBPyConnection, run: CheckRun, user: str) -> dict[
     the compliance officer and are not repeated to the data subject (the report explains each
     control in its own words, in the report's language).
     """
-    rows = _rows(con, """SELECT control, severity, source, event_id, occurred_at, arose_at, waiver IS NOT NULL AS waived
-        FROM findings WHERE run_id = $run AND user_id = $user AND in_period
-        ORDER BY arose_at, control, event_id, source""", run=run.run_id, user=user)
+    rows = _rows(con, sql("subject/findings"), run=run.run_id, user=user)
     return {"run_id": run.run_id, "as_of": run.as_of, "rows": rows, "evidence": run.evidence,
             "not_evaluated": [r.control.id for r in run.results if r.status in ("not_evaluated", "error")],
             "incomplete": run.incomplete}
@@ -282,12 +208,8 @@ def audit(con: duckdb.DuckDBPyConnection, run: CheckRun, user: str) -> dict[str,
 def _event_counts(con: duckdb.DuckDBPyConnection, user: str, as_of: datetime) -> tuple[int, int]:
     """How many consent, access, admin and request rows are about the person, and how many of
     them are dated after as_of (left out of the report)."""
-    return con.execute(f"""SELECT count(*), count(*) FILTER (WHERE t > CAST($as_of AS TIMESTAMPTZ)) FROM (
-        SELECT occurred_at AS t FROM consent_events WHERE user_id = $user
-        UNION ALL SELECT occurred_at FROM {access_table(con, user)}
-        UNION ALL SELECT occurred_at FROM admin_events WHERE target_user_id = $user
-        UNION ALL SELECT received_at FROM dsr_requests WHERE user_id = $user)""",
-                       {"user": user, "as_of": as_of}).fetchone()
+    return con.execute(sql("subject/event_counts"),
+                       {"user": user, "as_of": as_of, "table": access_table(con, user)}).fetchone()
 
 
 def report_data(con: duckdb.DuckDBPyConnection, subject: Subject, run: CheckRun) -> dict[str, Any]:
@@ -301,14 +223,10 @@ def report_data(con: duckdb.DuckDBPyConnection, subject: Subject, run: CheckRun)
         "has_events": events > 0,
         "later": later,
         "absent": sorted(absent_logs(con)),
-        "timeline": _rows(con, """SELECT occurred_at, action, scope, surface, notice_version FROM consent_events
-            WHERE user_id = $user AND occurred_at <= CAST($as_of AS TIMESTAMPTZ)
-            ORDER BY occurred_at, event_id, _file_id, _line""", **p),
+        "timeline": _rows(con, sql("subject/timeline"), **p),
         "consent_state": _consent_state(con, user, as_of),
         "visibility": _visibility(con, user, as_of),
-        "admin": _rows(con, """SELECT occurred_at, action, group_id FROM admin_events
-            WHERE target_user_id = $user AND occurred_at <= CAST($as_of AS TIMESTAMPTZ)
-            ORDER BY occurred_at, event_id, _file_id, _line""", **p),
+        "admin": _rows(con, sql("subject/admin"), **p),
         "flows": _flows(con, user, as_of),
         "held": _held(con, user, as_of),
         "transfers": _transfers(con, user, as_of),

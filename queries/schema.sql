@@ -1,4 +1,4 @@
--- The audit database. Every log table holds the canonical columns (input-schema.md) plus
+-- The audit database. Every log table holds the canonical columns (auditor/schema.py) plus
 -- provenance: the loaded file (_file_id -> loaded_files), the line or row number in it (_line),
 -- a 64-bit hash of the normalised canonical columns that finds duplicate candidates (_hash), and any
 -- extra columns of the source row as a JSON object (_extra; kept, never judged).
@@ -30,6 +30,7 @@ CREATE TABLE IF NOT EXISTS rejected_rows (
     raw         VARCHAR
 );
 
+-- generated from auditor/schema.py: users, admin_events, consent_events, access_events, dsr_requests
 CREATE TABLE IF NOT EXISTS users (
     user_id      VARCHAR NOT NULL,
     email        VARCHAR,
@@ -89,11 +90,13 @@ CREATE TABLE IF NOT EXISTS dsr_requests (
     completed_at TIMESTAMPTZ,
     _file_id INTEGER, _line BIGINT, _hash UBIGINT, _extra JSON
 );
+-- end of generated
 
 -- Real exports (auditor/adapters). Snapshots of the "LinkedIn account connections" setting,
 -- loaded and validated like a log: value is yes / selected_group / no, or the portal's number
 -- 0 / 4 / 1. Each change between consecutive snapshots becomes an admin event (loaded_files
 -- format 'linkedin_snapshots', actor 'snapshot') that `log-integrity` matches to an audit record.
+-- generated from auditor/schema.py: linkedin_setting_snapshots
 CREATE TABLE IF NOT EXISTS linkedin_setting_snapshots (
     taken_at TIMESTAMPTZ NOT NULL,
     value    VARCHAR NOT NULL,
@@ -101,6 +104,7 @@ CREATE TABLE IF NOT EXISTS linkedin_setting_snapshots (
     taken_by VARCHAR,
     _file_id INTEGER, _line BIGINT, _hash UBIGINT, _extra JSON
 );
+-- end of generated
 
 -- Every record of a Microsoft Graph directoryAudit or Microsoft 365 audit log export, mapped or
 -- not, with a pointer to where it is in the export. status: mapped (became a canonical row in

@@ -22,19 +22,16 @@ import duckdb
 from auditor.adapters.detect import ExportFile
 from auditor.adapters.records import APP_ID_NAME, lower_keys, modified_properties
 from auditor.errors import AuditorError
-from auditor.ingest import JSONL_DELIMITER, WHITESPACE
+from auditor.ingest import JSONL_DELIMITER
+from auditor.resources import sql
 
 MAX_LINE = 1 << 30  # a Graph page saved as one line can be many megabytes
 
 
-def read_lines(con: duckdb.DuckDBPyConnection, ef: ExportFile, table: str) -> None:
-    """`table(n, j)`: every physical line of the file as text, numbered from 1 (blank: NULL or blank)."""
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT row_number() OVER () AS n, j FROM read_csv($path, "
-        "auto_detect=false, header=false, columns={'j': 'VARCHAR'}, delim=$delim, quote='', escape='', "
-        "strict_mode=false, max_line_size=$max, encoding=$enc)",
-        {"path": str(ef.path), "delim": JSONL_DELIMITER, "max": MAX_LINE, "enc": ef.encoding},
-    )
+def read_lines(con: duckdb.DuckDBPyConnection, ef: ExportFile) -> None:
+    """`_xa_lines(n, j)`: every physical line of the file as text, numbered from 1 (blank: NULL or blank)."""
+    con.execute(sql("adapters/graph_lines"),
+                {"path": str(ef.path), "delim": JSONL_DELIMITER, "max": MAX_LINE, "enc": ef.encoding})
 
 
 def _text(ef: ExportFile) -> str:
@@ -75,64 +72,37 @@ def _records(con: duckdb.DuckDBPyConnection, ef: ExportFile) -> str | None:
     A document's top-level keys are read with json_keys and its record array extracted once, so a
     page of many megabytes is parsed a few times, not once per record.
     """
-    read_lines(con, ef, "_xa_lines")
-    nonblank = f"j IS NOT NULL AND trim(j, {WHITESPACE}) <> ''"
-    first = con.execute(f"SELECT n, j FROM _xa_lines WHERE {nonblank} ORDER BY n LIMIT 1").fetchone()
+    read_lines(con, ef)
+    first = con.execute(sql("adapters/graph_first_line")).fetchone()
     if first is None:
         raise AuditorError(f"{ef.path}: line 1: empty file (expected Graph directoryAudit JSON)")
-    lines_mode = con.execute("SELECT json_valid($j) AND json_type(CAST($j AS JSON)) = 'OBJECT'", {"j": first[1]}).fetchone()[0]
+    lines_mode = con.execute(sql("adapters/graph_is_object"), {"j": first[1]}).fetchone()[0]
     if lines_mode:
-        bad = con.execute(
-            f"SELECT n, j FROM _xa_lines WHERE {nonblank} AND NOT (json_valid(j) AND json_type(TRY_CAST(j AS JSON)) = 'OBJECT') "
-            "ORDER BY n LIMIT 1"
-        ).fetchone()
+        bad = con.execute(sql("adapters/graph_bad_line")).fetchone()
         if bad:
             raise _broken(ef, bad[0], bad[1])
-        # A line is a record, or a response page holding its records in `value`.
-        con.execute(f"""
-CREATE OR REPLACE TEMP TABLE _xa_records AS
-WITH l AS (SELECT n, CAST(j AS JSON) AS o FROM _xa_lines WHERE {nonblank}),
-k AS (SELECT n, o, list_filter(json_keys(o), lambda x: lower(x) = 'value')[1] AS vk,
-             len(list_filter(json_keys(o), lambda x: lower(x) = 'activitydisplayname')) > 0 AS is_record FROM l),
-p AS (SELECT n, o, CASE WHEN vk IS NOT NULL AND NOT is_record AND json_type(o, '$."' || vk || '"') = 'ARRAY'
-                        THEN CAST(json_extract(o, '$."' || vk || '"') AS JSON[]) END AS items FROM k),
-r AS (
-  SELECT n AS line, 0 AS i, 'line ' || n AS pointer, o AS rec FROM p WHERE items IS NULL
-  UNION ALL
-  SELECT n, i, 'line ' || n || ' $.value[' || (i - 1) || ']', rec
-  FROM (SELECT n, unnest(items) AS rec, generate_subscripts(items, 1) AS i FROM p WHERE items IS NOT NULL))
-SELECT row_number() OVER (ORDER BY line, i) AS seq, line, pointer, rec FROM r""")
-        last = json.loads(con.execute(f"SELECT j FROM _xa_lines WHERE {nonblank} ORDER BY n DESC LIMIT 1").fetchone()[0])
+        con.execute(sql("adapters/graph_line_records"))
+        last = json.loads(con.execute(sql("adapters/graph_last_line")).fetchone()[0])
         more = last.get(_key(list(last), "@odata.nextlink") or "")
     else:
-        con.execute("CREATE OR REPLACE TEMP TABLE _xa_doc AS SELECT string_agg(j, chr(10) ORDER BY n) AS d FROM _xa_lines")
-        con.execute("DROP TABLE _xa_lines")
-        if not con.execute("SELECT json_valid(d) FROM _xa_doc").fetchone()[0]:
+        if not con.execute(sql("adapters/graph_document")).fetchone()[0]:
             raise _broken(ef, None, None)
-        con.execute("CREATE OR REPLACE TEMP TABLE _xa_doc AS SELECT CAST(d AS JSON) AS d FROM _xa_doc")
-        kind, keys = con.execute(
-            "SELECT json_type(d), CASE WHEN json_type(d) = 'OBJECT' THEN json_keys(d) END FROM _xa_doc").fetchone()
+        kind, keys = con.execute(sql("adapters/graph_document_keys")).fetchone()
         value, next_link = _key(keys, "value"), _key(keys, "@odata.nextlink")
         path, prefix = ("$", "$") if kind == "ARRAY" else (None, None)
         if kind == "OBJECT" and _key(keys, "activitydisplayname"):
             path, prefix = "$", None  # a single record
-        elif value and con.execute("SELECT json_type(d, $p) = 'ARRAY' FROM _xa_doc", {"p": f'$."{value}"'}).fetchone()[0]:
+        elif value and con.execute(sql("adapters/graph_document_is_array"), {"p": f'$."{value}"'}).fetchone()[0]:
             path, prefix = f'$."{value}"', "$.value"
         if path is None:
             raise AuditorError(
                 f"{ef.path}: line 1: not a directoryAudit export (expected a JSON array of records, an object with a "
                 "`value` array, or JSON Lines)"
             )
-        more = next_link and con.execute("SELECT json_extract_string(d, $p) FROM _xa_doc", {"p": f'$."{next_link}"'}).fetchone()[0]
-        items = "[d]" if prefix is None else "CAST(json_extract(d, $path) AS JSON[])"
-        con.execute(f"CREATE OR REPLACE TEMP TABLE _xa_doc AS SELECT {items} AS items FROM _xa_doc", {"path": path} if prefix else {})
-        pointer = "'$'" if prefix is None else f"'{prefix}[' || (i - 1) || ']'"
-        con.execute(f"""
-CREATE OR REPLACE TEMP TABLE _xa_records AS
-SELECT i AS seq, CAST(NULL AS BIGINT) AS line, {pointer} AS pointer, rec
-FROM (SELECT unnest(items) AS rec, generate_subscripts(items, 1) AS i FROM _xa_doc)""")
+        more = next_link and con.execute(sql("adapters/graph_document_text"), {"p": f'$."{next_link}"'}).fetchone()[0]
+        con.execute(sql("adapters/graph_document_records"), {"path": path, "prefix": prefix})
         con.execute("DROP TABLE _xa_doc")
-    bad = con.execute("SELECT pointer FROM _xa_records WHERE json_type(rec) <> 'OBJECT' ORDER BY seq LIMIT 1").fetchone()
+    bad = con.execute(sql("adapters/graph_bad_record")).fetchone()
     if bad:
         raise AuditorError(f"{ef.path}: {bad[0]}: a directoryAudit record must be a JSON object")
     return NEXT_LINK_NOTE if more else None

@@ -29,6 +29,7 @@ from auditor.adapters.snapshots import SNAPSHOTS, load_snapshots
 from auditor.config import Config
 from auditor.errors import AuditorError
 from auditor.ingest import FileResult, SourceFile, _load_file, already_loaded, sha256_of
+from auditor.resources import sql
 from auditor.schema import LOGS_BY_NAME
 
 STAGERS = {"graph_directory_audit": graph.stage, "m365_audit_csv": m365.stage}
@@ -59,13 +60,9 @@ def _drop(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _summary(con: duckdb.DuckDBPyConnection, ef: ExportFile, sha: str, note: str | None) -> ExportResult:
-    counts = dict(con.execute("SELECT status, count(*) FROM source_events WHERE sha256 = ? GROUP BY status", [sha]).fetchall())
+    counts = dict(con.execute(sql("adapters/status_counts"), [sha]).fetchall())
     by = {
-        status: con.execute(
-            "SELECT coalesce(activity, '(no activity)'), coalesce(detail, ''), count(*) FROM source_events "
-            "WHERE sha256 = ? AND status = ? GROUP BY ALL ORDER BY 3 DESC, 1, 2",
-            [sha, status],
-        ).fetchall()
+        status: con.execute(sql("adapters/by_activity"), [sha, status]).fetchall()
         for status in ("unmapped", "failed")
     }
     return ExportResult(
@@ -117,7 +114,7 @@ def load_exports(
                 first = str(exc).strip().splitlines()[0]
                 raise AuditorError(f"{ef.path}: cannot read as {ef.format}: {first}") from None
         pending.append((ef, sha, size, note))
-    if con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = '_xa_all' AND temporary").fetchone()[0]:
+    if con.execute(sql("adapters/has_records")).fetchone()[0]:
         insert_source_events(con, config)
         twins = match_twins(con)
         roles_changed = resolve_roles(con, config)
@@ -137,10 +134,7 @@ def load_exports(
             r = _load_file(con, src, config, sha, size, stager=mapped_stager(sha, config), label=ef.format)
             r.file = f"{ef.name} -> {log}"
             results.append(r)
-            con.execute(
-                "UPDATE source_events SET file_id = $file_id WHERE sha256 = $sha AND status = 'mapped' AND log = $log",
-                {"file_id": r.file_id, "sha": sha, "log": log},
-            )
+            con.execute(sql("adapters/set_file_id"), {"file_id": r.file_id, "sha": sha, "log": log})
         out.append(_summary(con, ef, sha, note))
     _drop(con)
     for table in LOAD_TABLES:

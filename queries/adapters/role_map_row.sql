@@ -1,0 +1,1 @@
+INSERT INTO _xa_role_map VALUES (?, ?)
