@@ -3,15 +3,18 @@
 as_of is the audit's moment (controls.md): the end of the period when one is given, else the
 latest occurred_at / received_at loaded, unless given explicitly. With a period, only findings
 that arose in it are kept, judged against the whole loaded history.
+
+A period run judges only the access events that can give such a finding (queries/window/):
+a month costs about a month, not the whole history, and its findings are the same.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
-from zoneinfo import ZoneInfo
+from datetime import datetime, timezone
 
 import duckdb
 
@@ -22,17 +25,16 @@ from auditor.controls import FINDING_COLUMNS, SEVERITIES, Control, catalogue, co
 from auditor.db import iso, run
 from auditor.errors import AuditorError
 from auditor.ingest import held_logs
+from auditor.periods import Period
 from auditor.resources import sql
 from auditor.waivers import Waiver, WaiverFile
 
 
-@dataclass(frozen=True)
-class Period:
-    start: datetime
-    end: datetime  # exclusive
-
-
 STATUSES = ("pass", "fail", "waived", "not_evaluated", "error")
+
+# The controls whose finding can still be open after the month it arose in, and so be carried
+# over into a later period's: those queries/carried_over.sql names.
+CARRIED = ("session-retention", "contacts-deletion", "dsr-deadline")
 
 
 @dataclass
@@ -59,6 +61,7 @@ class CheckRun:
     results: list[ControlResult]
     evidence: Evidence
     waivers: WaiverFile = field(default_factory=WaiverFile)  # the file applied (its gap acknowledgements too)
+    since: datetime | None = None  # findings arising before it were not kept, but those carried over
 
     @property
     def active_waivers(self) -> list[Waiver]:
@@ -97,35 +100,6 @@ class CheckRun:
             return False
         levels = SEVERITIES[: SEVERITIES.index(fail_on) + 1]
         return any(r.unwaived and r.control.severity in levels for r in self.results)
-
-
-def month_period(text: str, tz: str) -> Period:
-    """The month YYYY-MM in the report timezone, as UTC instants."""
-    try:
-        first = datetime.strptime(text, "%Y-%m").date()
-    except ValueError:
-        raise AuditorError(f"--period {text!r}: expected YYYY-MM, e.g. 2026-10") from None
-    following = date(first.year + first.month // 12, first.month % 12 + 1, 1)
-    return _period(first, following, tz)
-
-
-def date_period(start: str, end: str, tz: str) -> Period:
-    """From the start of day `start` to the end of day `end` (inclusive) in the report timezone."""
-    try:
-        first, last = date.fromisoformat(start), date.fromisoformat(end)
-    except ValueError:
-        raise AuditorError(f"--from/--to: expected dates YYYY-MM-DD, got {start!r} and {end!r}") from None
-    if last < first:
-        raise AuditorError("--to is before --from")
-    return _period(first, last + timedelta(days=1), tz)
-
-
-def _period(first: date, following: date, tz: str) -> Period:
-    zone = ZoneInfo(tz)
-    return Period(
-        datetime.combine(first, time(), tzinfo=zone).astimezone(timezone.utc),
-        datetime.combine(following, time(), tzinfo=zone).astimezone(timezone.utc),
-    )
 
 
 def latest_moment(con: duckdb.DuckDBPyConnection) -> datetime:
@@ -183,25 +157,31 @@ def run_check(
     waivers: WaiverFile | None = None,
     on_control: Callable[[int, Control], None] | None = None,
     unselected: Sequence[Control] = (),
+    since: datetime | None = None,
 ) -> CheckRun:
     """Run `controls`, store the run in check_runs / control_results / findings, return it.
 
     `unselected` are the catalogue's other controls: listed as not_evaluated, since a run of
     some controls cannot say the rest hold. `on_control(i, control)` is called before the i-th
-    control (from 0) runs, for progress."""
+    control (from 0) runs, for progress. With a period, the findings arising from `since` (by
+    default the period's start; a report asks for its trend's months too) to the period's end
+    are kept, with those carried over into it; the controls judge only the access events that
+    can give them."""
     disabled = set(config.controls.disabled)
     for unknown in sorted(disabled - {c.id for c in [*controls, *unselected]}):
         raise AuditorError(f"controls.disabled: no control {unknown!r} (see `auditor controls`)")
     if as_of is None:
         as_of = period.end if period else latest_moment(con)
+    since = _kept_since(period, since)
     waivers = waivers or WaiverFile()
     run_id = con.execute(
-        "INSERT INTO check_runs (as_of, period_start, period_end, config_sha256, control_sha256, waivers_sha256,"
-        " tool_version, duckdb_version, started_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING run_id",
+        "INSERT INTO check_runs (as_of, period_start, period_end, findings_since, config_sha256, control_sha256,"
+        " waivers_sha256, tool_version, duckdb_version, started_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING run_id",
         [
             as_of,
             period.start if period else None,
             period.end if period else None,
+            since,
             config.digest(),
             control_hashes(controls),
             waivers.sha256,
@@ -215,10 +195,12 @@ def run_check(
         "run_id": run_id,
         "period_start": period.start if period else None,
         "period_end": period.end if period else None,
+        "since": since,
     }
     try:
         _store_waivers(con, waivers.at(as_of)[0])
-        results = _run_controls(con, controls, params, disabled, on_control)
+        with _access_window(con, since, as_of, max(as_of, period.end) if period else as_of):
+            results = _run_controls(con, controls, params, disabled, on_control)
         _add_carried_over(con, results, run_id, as_of, period)
         for r in results:
             if r.status == "pass":
@@ -233,7 +215,35 @@ def run_check(
     except BaseException:
         _discard_run(con, run_id)
         raise
-    return CheckRun(run_id, as_of, period, results, evidence_of(con, config, as_of, period, waivers), waivers)
+    return CheckRun(run_id, as_of, period, results, evidence_of(con, config, as_of, period, waivers), waivers, since)
+
+
+def _kept_since(period: Period | None, since: datetime | None) -> datetime | None:
+    """The earliest arose_at a run keeps: `since`, never later than the period's start (None, all,
+    without a period)."""
+    if period is None:
+        return None
+    return period.start if since is None or since > period.start else since
+
+
+@contextmanager
+def _access_window(con: duckdb.DuckDBPyConnection, since: datetime | None, as_of: datetime,
+                   until: datetime) -> Iterator[None]:
+    """While the controls run, access_events holds only the rows that can give a finding arising
+    from `since` on, or one carried over (queries/window/); without `since`, all of them."""
+    if since is None:
+        yield
+        return
+    try:
+        # The stored table by its catalog's name: in the view, `main.access_events` would be the view.
+        catalog = '"' + con.execute(sql("db/current_database")).fetchone()[0].replace('"', '""') + '".'
+        run(con, sql("window/bounds"), {"since": since, "as_of": as_of, "until": until})
+        con.execute(sql("window/older").replace("stored.", catalog))
+        con.execute(sql("window/view").replace("stored.", catalog))
+        yield
+    finally:
+        for statement in sql("window/drop").split(";"):
+            con.execute(statement)
 
 
 def _discard_run(con: duckdb.DuckDBPyConnection, run_id: int) -> None:
@@ -319,7 +329,9 @@ def _run_one(con: duckdb.DuckDBPyConnection, control: Control, params: dict[str,
     reports (its own, or the trend of the months before). Such are the rows dated after as_of
     (log-integrity names each), which a month's run of a year of logs has by the million.
     Filtering before DISTINCT ON keeps the same rows (a row's earliest finding is kept if any
-    is) and lets DuckDB skip building those findings at all.
+    is) and lets DuckDB skip building those findings at all. One that arose before `since` is
+    kept only when it may be carried over (CARRIED): after DISTINCT ON, since the finding of an
+    id is its earliest version's.
     """
     columns = ", ".join(FINDING_COLUMNS)
     run(
@@ -333,8 +345,9 @@ SELECT $run_id, $control, $severity, {", ".join("f." + c for c in FINDING_COLUMN
 FROM (SELECT DISTINCT ON (source, event_id) {columns}
       FROM ({strip_header(control.sql)})
       WHERE CAST($period_end AS TIMESTAMPTZ) IS NULL OR arose_at < $period_end
-      ORDER BY source, event_id, arose_at, occurred_at, reason, user_id) f""",
-        params,
+      ORDER BY source, event_id, arose_at, occurred_at, reason, user_id) f
+WHERE CAST($since AS TIMESTAMPTZ) IS NULL OR f.arose_at >= $since OR $carried""",
+        {**params, "carried": control.id in CARRIED},
     )
     return con.execute(
         "SELECT count(*), count(waiver) FROM findings WHERE run_id = ? AND control = ? AND in_period",
@@ -348,26 +361,30 @@ def find_or_run(
     period: Period | None,
     waivers: WaiverFile,
     as_of: datetime | None = None,
+    since: datetime | None = None,
 ) -> CheckRun:
     """The latest finished run of every control for this period (or, without one, at this as_of),
-    made after the last load with the same configuration, controls and waivers; or a new run."""
+    made after the last load with the same configuration, controls and waivers, that kept the
+    findings arising from `since` on (see run_check); or a new run."""
     controls = catalogue(config)
     if period is None and as_of is None:
         as_of = latest_moment(con)
+    since = _kept_since(period, since)
     row = con.execute(
-        """SELECT run_id, as_of FROM check_runs
+        """SELECT run_id, as_of, findings_since FROM check_runs
            WHERE period_start IS NOT DISTINCT FROM ? AND period_end IS NOT DISTINCT FROM ?
              AND (CAST(? AS TIMESTAMPTZ) IS NULL OR as_of = ?)
+             AND (findings_since IS NULL OR findings_since <= ?)
              AND config_sha256 = ? AND control_sha256::VARCHAR = ?
              AND waivers_sha256 IS NOT DISTINCT FROM ? AND finished_at IS NOT NULL
              AND started_at >= (SELECT coalesce(max(loaded_at), '-infinity'::TIMESTAMPTZ) FROM loaded_files)
            ORDER BY run_id DESC LIMIT 1""",
-        [period.start if period else None, period.end if period else None, as_of, as_of, config.digest(),
+        [period.start if period else None, period.end if period else None, as_of, as_of, since, config.digest(),
          control_hashes(controls), waivers.sha256],
     ).fetchone()
     if row is None:
-        return run_check(con, config, controls, as_of, period, waivers)
-    run_id, as_of = row
+        return run_check(con, config, controls, as_of, period, waivers, since=since)
+    run_id, as_of, since = row
     by_id = {c.id: c for c in controls}
     results = [
         ControlResult(by_id[cid], status, found, waived, reason)
@@ -377,4 +394,4 @@ def find_or_run(
         ).fetchall()
     ]
     _add_carried_over(con, results, run_id, as_of, period)
-    return CheckRun(run_id, as_of, period, results, evidence_of(con, config, as_of, period, waivers), waivers)
+    return CheckRun(run_id, as_of, period, results, evidence_of(con, config, as_of, period, waivers), waivers, since)

@@ -23,7 +23,8 @@ from rich.progress import BarColumn, DownloadColumn, Progress, ProgressColumn, S
 from rich.table import Table
 
 from auditor import __version__
-from auditor.check import date_period, month_period, require_evidence, run_check, select_controls, unselected
+from auditor.check import require_evidence, run_check, select_controls, unselected
+from auditor.periods import date_period, month_period
 from auditor.config import Config, load_config, to_toml
 from auditor.controls import Control, catalogue, with_paths
 from auditor.db import connect

@@ -41,7 +41,8 @@ from typing import IO, Any, Callable
 import duckdb
 
 from auditor import __version__
-from auditor.check import CheckRun, Period, find_or_run, run_check
+from auditor.check import CheckRun, find_or_run, run_check
+from auditor.periods import Period
 from auditor.config import Config, load_config, to_toml
 from auditor.controls import Control, catalogue, control_files, with_paths
 from auditor.db import connect, iso
@@ -51,7 +52,7 @@ from auditor.ingest import load
 from auditor.render import generated_at, write_atomic
 from auditor.outputs import findings_csv, findings_frame, findings_parquet
 from auditor.pseudonym import Pseudonymizer
-from auditor.report import render_html, render_pdf
+from auditor.report import render_html, render_pdf, trend_since
 from auditor.resources import queries_dir, sql
 from auditor.waivers import load_waivers
 
@@ -131,7 +132,8 @@ def pack_files(con: duckdb.DuckDBPyConnection, config: Config, run: CheckRun, la
     """Every file of the pack but the manifest, by its path in the pack."""
     files: dict[str, bytes] = {}
     controls = catalogue(config)
-    for path in [*sorted(queries_dir().glob("*.sql")), *sorted((queries_dir() / "coverage").glob("*.sql"))]:
+    for path in [*sorted(queries_dir().glob("*.sql")),
+                 *(p for folder in ("coverage", "window") for p in sorted((queries_dir() / folder).glob("*.sql")))]:
         files[f"queries/{path.relative_to(queries_dir()).as_posix()}"] = path.read_bytes()
     for c in controls:
         files.update(control_files(c))
@@ -198,7 +200,7 @@ def make_pack(con: duckdb.DuckDBPyConnection, config: Config, label: str, period
     key = _load_private_key(sign_key) if sign_key else None
     # Read before any work: the superseded pack may be the very file about to be replaced.
     links = chain_links(con, label, out, previous_pack)
-    run = find_or_run(con, config, period, waivers)
+    run = find_or_run(con, config, period, waivers, since=trend_since(label, config.time.report_timezone))
     files = pack_files(con, config, run, label, waivers.raw, include_inputs)
     manifest = {
         "version": PACK_VERSION,
@@ -799,7 +801,7 @@ def _installed_queries(controls: list[Control]) -> dict[str, bytes]:
     """This installation's SQL files and the files of `controls`, by their path in a pack (what
     pack_files packs)."""
     root = queries_dir()
-    paths = [*root.glob("*.sql"), *(root / "coverage").glob("*.sql")]
+    paths = [*root.glob("*.sql"), *(p for folder in ("coverage", "window") for p in (root / folder).glob("*.sql"))]
     files = {f"queries/{p.relative_to(root).as_posix()}": p.read_bytes() for p in paths}
     for c in controls:
         files.update(control_files(c))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from datetime import timedelta
+from datetime import datetime, timedelta
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,7 +20,8 @@ import duckdb
 from markupsafe import Markup
 
 from auditor import __version__, dsr
-from auditor.check import STATUSES, CheckRun, Period, absent_logs, carried_over_sql, find_or_run, month_period
+from auditor.check import STATUSES, CheckRun, absent_logs, carried_over_sql, find_or_run
+from auditor.periods import Period, month_period
 from auditor.config import Config
 from auditor.db import iso_sql, rows
 from auditor.errors import AuditorError
@@ -57,6 +58,11 @@ def month_labels(label: str, n: int) -> list[str]:
     return out[::-1]
 
 
+def trend_since(label: str, tz: str) -> datetime:
+    """The start of the trend's first month: a report's run keeps the findings arising from it on."""
+    return month_period(month_labels(label, TREND_MONTHS)[0], tz).start
+
+
 def verdict_line(run: CheckRun, open_total: int, open_high: int) -> tuple[str, str]:
     """The cover's verdict: a CSS class and a sentence never stronger than the evidence."""
     shortfall = []
@@ -87,6 +93,7 @@ def build_context(
     labels = month_labels(label, TREND_MONTHS)
     months = [month_period(m, tz) for m in labels]
     previous = months[-2]
+    assert run.since is None or run.since <= months[0].start, "the run kept no findings of the trend's first months"
 
     # 1. Summary and change against the previous month (same run: findings are kept with arose_at).
     by_sev = {r["severity"]: r for r in rows(con, """
@@ -341,7 +348,7 @@ def write_report(
     period = month_period(period_text, config.time.report_timezone)
     # The chart and PDF libraries (a second to import) are imported while DuckDB checks.
     loading = Preload(CHART_MODULES, *([PDF_MODULES] if "pdf" in formats else []))
-    run = find_or_run(con, config, period, waivers)
+    run = find_or_run(con, config, period, waivers, since=trend_since(period_text, config.time.report_timezone))
     loading.wait(CHART_MODULES)
     frame = findings_frame(con, run, pseudo)  # the CSV, and the page's findings explorer
     html = render_html(con, config, run, period_text, pseudo, frame)

@@ -170,8 +170,11 @@ CREATE TABLE IF NOT EXISTS check_runs (
     tool_version    VARCHAR NOT NULL,
     duckdb_version  VARCHAR NOT NULL,
     started_at      TIMESTAMPTZ NOT NULL,
-    finished_at     TIMESTAMPTZ
+    finished_at     TIMESTAMPTZ,
+    findings_since  TIMESTAMPTZ        -- findings arising before it are not kept, but those carried over (NULL: all kept)
 );
+-- A database made before findings_since gains it (NULL: its runs kept every finding).
+ALTER TABLE check_runs ADD COLUMN IF NOT EXISTS findings_since TIMESTAMPTZ;
 
 CREATE TABLE IF NOT EXISTS control_results (
     run_id    INTEGER NOT NULL,

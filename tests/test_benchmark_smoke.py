@@ -12,7 +12,7 @@ REPO = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"  # benchmarks/interactive.py measures in it when it is there
 STEPS = {
     "floor_load_parquet", "floor_scan", "floor_load_csv", "bound_typed_parquet", "bound_check_parquet",
-    "load_parquet", "load_csv", "check", "check_5", "report", "report_busy", "subject", "pandas",
+    "load_parquet", "load_csv", "check", "check_period", "check_5", "report", "report_busy", "subject", "pandas",
 }
 
 
@@ -60,7 +60,8 @@ def test_benchmark_runs_end_to_end(tmp_path: Path) -> None:
             assert tti["status"] == "skipped", tti
     assert {t["id"] for t in res["targets"]} >= {"load_parquet_vs_floor", "check_vs_floor", "pandas_time_vs_auditor",
                                                  "pandas_rss_vs_auditor", "report_seconds", "report_busy_seconds",
-                                                 "report_busy_interactive_seconds", "subject_seconds"}
+                                                 "report_busy_interactive_seconds", "subject_seconds",
+                                                 "check_period_cpu_vs_check", "report_cpu_vs_check"}
     assert set(res["versions"]) >= {"auditor", "duckdb", "pandas", "python"}
     assert res["machine"]["nproc"] >= 1 and res["machine"]["memory_total_kib"] > 0
     # Data and databases stay in tmp_path; DuckDB's spill folders are gone.

@@ -89,10 +89,17 @@ def test_period_keeps_the_findings_that_arose_in_it(db):
 def test_a_period_run_keeps_the_findings_that_arose_before_its_end(db):
     import duckdb
 
-    # September: a1 (August) stays for the trend; a2 arose at the period's end and a3, dated
-    # after as_of, would be log-integrity's: neither is kept.
+    # September: a2 arose at the period's end and a3, dated after as_of, would be log-integrity's:
+    # neither is kept. A check keeps nothing that arose before its period (a1, August) either: it
+    # cannot be carried over. The month's report keeps a1 for its six months' trend.
     data = json.loads(check(db, "--format", "json", "--period", "2026-09").output)
     assert data["findings"] == []
+    with duckdb.connect(db) as con:
+        assert con.execute("SELECT control, event_id, in_period FROM findings").fetchall() == []
+    config = ["--config", str(Path(db).with_name("auditor.toml"))]
+    out = Path(db).with_name("report")
+    assert CliRunner().invoke(main, [*config, "report", "--db", db, "--period", "2026-09", "--format", "html",
+                                     "--out", str(out)]).exit_code in (0, 1)
     with duckdb.connect(db) as con:
         kept = con.execute("SELECT control, event_id, in_period FROM findings").fetchall()
     assert kept == [("consent-before-access", "a1", False)]

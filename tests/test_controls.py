@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from conftest import write_input
 
-from auditor.check import month_period, run_check, select_controls
+from auditor.check import run_check, select_controls
+from auditor.periods import month_period
 from auditor.config import Config, Controls
 from auditor.db import connect
 from auditor.ingest import load

@@ -18,7 +18,7 @@ from conftest import ACCESS, load_into, write_input
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from auditor.check import date_period, month_period
+from auditor.periods import date_period, month_period
 from auditor.config import Config, Time
 from auditor.db import connect
 from auditor.dsr import requests

@@ -1,0 +1,155 @@
+"""A period run judges only the access events its findings can come from (queries/window/), yet
+its findings are exactly those of the whole history judged at the period's end (controls.md):
+the same rows, arose_at, reasons and waivers, the same carried-over findings and counts. Each
+month is compared with a run of the whole history at the month's end."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import duckdb
+import pytest
+from conftest import SAMPLE, write_input
+from test_controls import SETUP, access, consent, request
+
+from auditor.check import CARRIED, carried_over_sql, run_check
+from auditor.periods import Period, month_period
+from auditor.config import Config
+from auditor.controls import catalogue
+from auditor.db import connect, run
+from auditor.ingest import load
+from auditor.resources import sql
+
+MONTHS = ("2026-07", "2026-08", "2026-09", "2026-10", "2026-11", "2026-12")
+COLUMNS = "control, source, event_id, user_id, occurred_at, arose_at, reason, waiver"
+
+# Findings that arise in a month from rows dated earlier, carried over, or of ids with several
+# versions on both sides of a month's start (or after its end).
+BOUNDARIES = {
+    "consent_events": [consent("c-1", "2026-06-01T00:00:00Z"), consent("c-2", "2026-06-01T00:00:00Z", user="u2")],
+    "access_events": [
+        # an id with an allowed version in August and a finding's version in September
+        access("v-1", "2026-08-10T00:00:00Z"), access("v-1", "2026-09-10T00:00:00Z", category="calendar"),
+        # an id whose August version is already a finding: September does not list it again
+        access("v-2", "2026-08-10T00:00:00Z", category="calendar"),
+        access("v-2", "2026-09-12T00:00:00Z", category="calendar", app="teams"),
+        # a September log-integrity finding whose second version is dated after September
+        access("v-3", "2026-09-05T00:00:00Z"), access("v-3", "2026-11-05T00:00:00Z", app="teams"),
+        # session-retention: dated August, its session ends (and the finding arises) in September
+        access("sr-1", "2026-08-31T23:00:00Z", session_end="2026-09-01T01:00:00Z", purged_at="2026-09-03T00:00:00Z"),
+        # still held: arises in August, carried over into every later month
+        access("sr-2", "2026-08-05T00:00:00Z", purged_at=""),
+        # purged late in October: carried over into September only
+        access("sr-3", "2026-08-06T00:00:00Z", purged_at="2026-10-15T00:00:00Z"),
+        # the finding of its August version (purged late), open while its October version is held
+        access("sr-4", "2026-08-07T00:00:00Z", purged_at="2026-08-20T00:00:00Z"),
+        access("sr-4", "2026-10-02T00:00:00Z", purged_at=""),
+        # purged late, on September 25: held at an as_of of September 21, before October's start
+        access("sr-5", "2026-09-01T00:00:00Z", purged_at="2026-09-25T00:00:00Z"),
+        # contacts sent in July, erasure asked in August: late from September 14 on, still held
+        access("ct-1", "2026-07-01T00:00:00Z", user_id="u2", direction="microsoft_to_linkedin", category="contacts",
+               purged_at=""),
+        access("ct-2", "2026-07-02T00:00:00Z", user_id="u2", direction="microsoft_to_linkedin", category="contacts",
+               purged_at="2026-10-20T00:00:00Z"),
+        *(access(f"bg-{m}", f"2026-{m:02d}-15T00:00:00Z") for m in range(7, 13)),
+    ],
+    "admin_events": SETUP,
+    "dsr_requests": [request("r-1", "2026-08-15T00:00:00Z", type_="erasure", user_id="u2", scope="contacts"),
+                     request("r-2", "2026-08-20T00:00:00Z")],
+}
+
+
+def sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return SAMPLE
+
+
+def boundaries(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_input(tmp_path_factory.mktemp("boundaries"), **BOUNDARIES)
+
+
+@pytest.fixture(scope="module", params=[sample, boundaries], ids=["sample", "boundaries"])
+def con(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> duckdb.DuckDBPyConnection:
+    config = Config()
+    path = tmp_path_factory.mktemp("db") / "audit.duckdb"
+    connection = connect(path, config)
+    load(connection, request.param(tmp_path_factory), config)
+    yield connection
+    connection.close()
+
+
+def kept(con: duckdb.DuckDBPyConnection, run_id: int, where: str = "true", **params: object) -> set[tuple]:
+    return set(run(con, f"SELECT {COLUMNS} FROM findings WHERE run_id = $run AND {where}", {"run": run_id, **params})
+               .fetchall())
+
+
+def whole_history(con: duckdb.DuckDBPyConnection, as_of: datetime) -> int:
+    """The run of the whole history at as_of (no period: no window)."""
+    return run_check(con, Config(), catalogue(), as_of=as_of).run_id
+
+
+def carried_expected(con: duckdb.DuckDBPyConnection, whole: int, period: Period, as_of: datetime) -> set[tuple]:
+    """The whole history's findings of the carried controls that arose before the period and are
+    still open at its end: a version of the row dated by then still held, or the request still not
+    completed (a version dated after the end has not happened yet)."""
+    return set(run(con, f"""
+        SELECT {COLUMNS} FROM findings f
+        WHERE run_id = $run AND arose_at < $start AND list_contains($carried, control)
+          AND CASE WHEN control = 'dsr-deadline'
+                   THEN EXISTS (SELECT 1 FROM dsr_requests r WHERE r.request_id = f.event_id AND r.received_at <= $end
+                                AND (r.completed_at IS NULL OR r.completed_at > $end))
+                   ELSE EXISTS (SELECT 1 FROM access_events a WHERE a.event_id = f.event_id AND a.occurred_at <= $end
+                                AND (a.purged_at IS NULL OR a.purged_at > $end)) END""",
+                   {"run": whole, "start": period.start, "end": as_of, "carried": list(CARRIED)}).fetchall())
+
+
+@pytest.mark.parametrize("month", MONTHS)
+@pytest.mark.parametrize("earlier", [None, timedelta(days=10)], ids=["at-the-end", "as-of-before-the-start"])
+def test_a_month_finds_what_the_whole_history_finds(con, month, earlier):
+    # Judged at the period's end; or, with --as-of, ten days before its start.
+    period = month_period(month, "UTC")
+    as_of = period.start - earlier if earlier else period.end
+    whole = whole_history(con, as_of)
+    expected = kept(con, whole, "arose_at >= $start AND arose_at < $end", start=period.start, end=period.end)
+    result = run_check(con, Config(), catalogue(), as_of=as_of, period=period)
+    assert kept(con, result.run_id, "in_period") == expected
+    carried = set(run(con, f"SELECT {COLUMNS} FROM ({carried_over_sql()})", {"run": result.run_id, "as_of": as_of})
+                  .fetchall())
+    assert carried == carried_expected(con, whole, period, as_of)
+    for r in result.results:
+        assert (r.control.id, r.findings, r.carried_over) == (
+            r.control.id, sum(f[0] == r.control.id for f in expected), sum(f[0] == r.control.id for f in carried))
+    # Once the run is over, access_events is the stored table again.
+    assert con.execute("SELECT count(*) FROM duckdb_views() WHERE view_name = 'access_events'").fetchone()[0] == 0
+
+
+@pytest.mark.parametrize("month", MONTHS[2:])
+@pytest.mark.parametrize("back", [1, 5])
+def test_the_months_before_a_period_are_those_of_the_whole_history(con, month, back):
+    # A report's trend: the run keeps the findings arising from `back` months before the period.
+    period = month_period(month, "UTC")
+    since = month_period(MONTHS[max(MONTHS.index(month) - back, 0)], "UTC").start
+    whole = whole_history(con, period.end)
+    result = run_check(con, Config(), catalogue(), period=period, since=since)
+    assert result.since == since
+    assert kept(con, result.run_id, "arose_at >= $since", since=since) == kept(
+        con, whole, "arose_at >= $since AND arose_at < $end", since=since, end=period.end)
+
+
+def test_the_window_is_a_months_rows_and_the_few_older_ones_it_needs(con):
+    # The boundary data's September: its own rows, the versions of v-1, v-2 (August) and v-3
+    # (November), the copies still held at its start, and no other row (sr-4's August copy was
+    # purged before; its held version is dated after September).
+    if not con.execute("SELECT count(*) FROM access_events WHERE event_id = 'v-1'").fetchone()[0]:
+        pytest.skip("boundary data only")
+    con.execute("SET TimeZone = 'UTC'")
+    start, end = datetime.fromisoformat("2026-09-01T00:00:00+00:00"), datetime.fromisoformat("2026-10-01T00:00:00+00:00")
+    run(con, sql("window/bounds"), {"since": start, "as_of": end, "until": end})
+    catalog = con.execute("SELECT current_database()").fetchone()[0]
+    con.execute(sql("window/older").replace("stored.", f'"{catalog}".'))
+    try:
+        older = sorted(r[0] for r in con.execute("SELECT event_id FROM _window_older").fetchall())
+    finally:
+        for statement in sql("window/drop").split(";"):
+            con.execute(statement)
+    assert older == ["ct-1", "ct-2", "sr-1", "sr-2", "sr-3", "v-1", "v-2", "v-3"]
