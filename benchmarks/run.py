@@ -424,7 +424,8 @@ class Bench:
 
         print(f"writing typed Parquet to {target} ...", flush=True)
         start = time.perf_counter()
-        con = duckdb.connect(config={"threads": self.args.threads, "enable_progress_bar": False})
+        con = duckdb.connect(config={"threads": self.args.threads})
+        con.execute("SET enable_progress_bar = false")
         for log in LOGS:
             for source in self.files("parquet", log):
                 out = target / Path(source).relative_to(self.data / "parquet")
@@ -570,7 +571,8 @@ class Bench:
         year, month = divmod(int(START[:4]) * 12 + int(START[5:]) - 1 + self.months - 1, 12)
         last = f"{year:04d}-{month + 1:02d}"
         before, after = self.run_dir / "months" / "before", self.run_dir / "months" / "last"
-        con = duckdb.connect(config={"threads": self.args.threads, "enable_progress_bar": False})
+        con = duckdb.connect(config={"threads": self.args.threads})
+        con.execute("SET enable_progress_bar = false")
         for folder in (before, after):
             folder.mkdir(parents=True, exist_ok=True)
         for log in LOGS:
