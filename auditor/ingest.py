@@ -906,7 +906,7 @@ def _refuse_truncated(con: duckdb.DuckDBPyConnection, src: SourceFile) -> None:
 # Step 3: keep.
 
 STAGERS = {"csv": _stage_csv, "jsonl": _stage_jsonl, "parquet": _stage_parquet}
-TEMP_TABLES = ("_stage", "_read", "_checked", "_shared_ids", "_shared_hashes", "_rejects", "_rejects_scan",
+TEMP_TABLES = ("_stage", "_read", "_checked", "_shared_ids", "_left_out", "_shared_hashes", "_rejects", "_rejects_scan",
                "_reject_lines", "_blanks")
 
 
@@ -1039,8 +1039,8 @@ def _write_once(con: duckdb.DuckDBPyConnection, src: SourceFile, staged: Staged,
     the file has (an exact duplicate has its original's id) and a content hash no loaded row
     has. It must not write a row that is deleted after: one row deleted from the rows a
     transaction added makes DuckDB write all of them again at the commit. The rows it leaves
-    out (the file's row numbers the table lacks) are few: they are checked again by themselves
-    into `_checked` and go through the steps of every other file.
+    out, found by their row numbers alone, are few: they are checked again by themselves into
+    `_checked` and go through the steps of every other file.
     """
     log = src.log
     key = next(c for c in log.columns if c.name == log.id_column)
@@ -1051,8 +1051,9 @@ def _write_once(con: duckdb.DuckDBPyConnection, src: SourceFile, staged: Staged,
         SELECT {columns}, $file_id, _line, _hash, _extra FROM ({_check_sql(log, staged)})
         WHERE _fate = 'new' AND hash("{key.name}") NOT IN (SELECT h FROM _shared_ids)
           AND _hash NOT IN (SELECT _hash FROM {log.name})""", meta).fetchone()[0]
-    rest = replace(staged, relation=f"""(SELECT * FROM {staged.relation}
-        WHERE _ord + {staged.header_lines} NOT IN (SELECT _line FROM {log.name} WHERE _file_id = $file_id))""")
+    run(con, f"""CREATE TEMP TABLE _left_out AS SELECT _ord FROM {staged.relation}
+        WHERE _ord + {staged.header_lines} NOT IN (SELECT _line FROM {log.name} WHERE _file_id = $file_id)""", meta)
+    rest = replace(staged, relation=f"(SELECT * FROM {staged.relation} WHERE _ord IN (SELECT _ord FROM _left_out))")
     run(con, f"CREATE TEMP TABLE _checked AS {_check_sql(log, rest)}", meta)
     _mark_duplicates(con, log)
     counts, _ = _keep_checked(con, src, rest, meta)
