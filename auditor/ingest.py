@@ -9,6 +9,10 @@ Each file goes through the same three steps, all in DuckDB SQL:
    duplicate, or new; the rules a row breaks, and its raw text, only for rejected rows;
 3. keep: new rows go to the log's table, rejected ones to `rejected_rows` with their raw text.
 
+A canonical Parquet file (not the directory's) is written once instead: the check's statement
+inserts its surely new rows straight into the log's table, and only the rows it leaves out go
+through `_checked` (_write_once): a 10M-row file is never held whole in memory.
+
 For every file, rows read = rows loaded + rows rejected + exact duplicates skipped. A file
 whose SHA-256 is already in `loaded_files` is not read again. A whole load runs in one
 transaction: a file-level error (missing column, unreadable file, a file cut off in its last
