@@ -8,18 +8,21 @@ import subprocess
 import sys
 from pathlib import Path
 
+import duckdb
+
 REPO = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"  # benchmarks/interactive.py measures in it when it is there
 STEPS = {
     "floor_load_parquet", "floor_scan", "floor_load_csv", "bound_typed_parquet", "bound_check_parquet",
-    "load_parquet", "load_csv", "check", "check_period", "check_5", "report", "report_busy", "subject", "pandas",
+    "load_parquet", "load_csv", "floor_load_parquet-typed", "load_parquet-typed", "load_month_fresh",
+    "load_month_append", "check", "check_period", "check_5", "report", "report_busy", "subject", "pandas",
 }
 
 
 def test_benchmark_runs_end_to_end(tmp_path: Path) -> None:
     results = tmp_path / "results"
     done = subprocess.run(
-        [sys.executable, str(REPO / "benchmarks" / "run.py"), "--events", "20k", "--repeat", "1",
+        [sys.executable, str(REPO / "benchmarks" / "run.py"), "--events", "20k", "--repeat", "1", "--formats", "parquet,csv,parquet-typed",
          "--workdir", str(tmp_path / "work"), "--results-dir", str(results)],
         capture_output=True, text=True, timeout=300,
     )
@@ -45,6 +48,12 @@ def test_benchmark_runs_end_to_end(tmp_path: Path) -> None:
     for key in ("bound_typed_parquet", "bound_check_parquet"):
         assert json.loads(Path(res["steps"][key]["runs"][0]["stdout"]).read_text())["rows"] == res["events"]
     assert res["data"]["loaded"]["access_events"]["loaded"] > 0
+    # The typed Parquet files hold typed timestamps and integers, and the floor read them all.
+    typed = Path(res["data"]["folder"]) / "parquet-typed" / "access_events.parquet"
+    columns = {name: kind for name, kind, *_ in duckdb.sql(f"DESCRIBE SELECT * FROM '{typed}'").fetchall()}
+    assert columns["occurred_at"] == "TIMESTAMP WITH TIME ZONE" and columns["connection_degree"] == "BIGINT"
+    assert json.loads(Path(res["steps"]["floor_load_parquet-typed"]["runs"][0]["stdout"]).read_text())["rows"] == \
+        json.loads(Path(res["steps"]["floor_load_parquet"]["runs"][0]["stdout"]).read_text())["rows"]
     # The busy month has many more findings than the generated data's month.
     assert res["steps"]["report_busy"]["findings"] > res["steps"]["report"]["findings"] + 100
     # Each report's HTML: its size, and its time to interactive in Chromium when there is one.
@@ -58,7 +67,8 @@ def test_benchmark_runs_end_to_end(tmp_path: Path) -> None:
             assert 0 < tti["rows_in_dom"] <= 100  # one page of rows, whatever the month holds
         else:
             assert tti["status"] == "skipped", tti
-    assert {t["id"] for t in res["targets"]} >= {"load_parquet_vs_floor", "check_vs_floor", "pandas_time_vs_auditor",
+    assert {t["id"] for t in res["targets"]} >= {"load_parquet_vs_floor", "load_parquet-typed_vs_floor",
+                                                 "load_parquet_rss_vs_floor", "append_month_vs_fresh", "check_vs_floor", "pandas_time_vs_auditor",
                                                  "pandas_rss_vs_auditor", "report_seconds", "report_busy_seconds",
                                                  "report_busy_interactive_seconds", "subject_seconds",
                                                  "check_period_cpu_vs_check", "report_cpu_vs_check"}
