@@ -305,3 +305,11 @@ def compare(con: duckdb.DuckDBPyConnection, spark: Any, controls: list[Control],
                    (SELECT count(*) FROM (SELECT {columns} FROM _spark_rows EXCEPT ALL SELECT {columns} FROM _duckdb_rows))
             """).fetchall()[0]))
     return out
+
+
+def spark_source(con: duckdb.DuckDBPyConnection, config: Config, lake: str) -> Callable[[Control, dict[str, object]], str]:
+    """`--engine spark`: a session (auditor.toml [spark], SPARK_* environment) with the lake
+    registered; the source `run_check` reads each control's findings from."""
+    spark = session(config)
+    register_lake(spark, lake)
+    return control_source(con, spark)
