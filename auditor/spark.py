@@ -86,7 +86,7 @@ def _translate(tree: exp.Expression, macros: dict[str, Macro]) -> str:
     for join in list(tree.find_all(exp.Join)):
         if (join.args.get("method") or "").upper() == "ASOF":
             _rewrite_asof(join)
-    return tree.sql("spark")
+    return tree.sql("spark", comments=False)
 
 
 def _expand_macros(tree: exp.Expression, macros: dict[str, Macro]) -> exp.Expression:
