@@ -132,13 +132,17 @@ def _open_existing(db_path: str, config: Config) -> Any:
 
 def _open_logs(db_path: str, config: Config, lake: str | None) -> Any:
     """The database of a judging command; with a lake, its logs are read from the lake (the
-    database, created when missing, then holds only the runs)."""
+    database, created when missing, then holds only the lake's runs)."""
     if lake is None:
         return _open_existing(db_path, config)
     from auditor.lake import attach
 
     con = connect(db_path, config)
     try:
+        # A run judged on a lake is reused by later commands on the same database: a database
+        # holding logs of its own would take it for a run of those logs.
+        if con.execute("SELECT count(*) FROM loaded_files").fetchall()[0][0]:
+            raise AuditorError(f"{db_path}: holds loaded logs; with --lake give a database for the lake's runs only (--db)")
         attach(con, lake)
         require_evidence(con, lake)
     except BaseException:

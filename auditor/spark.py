@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import os
 import re
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
@@ -215,7 +216,9 @@ def session(config: Config) -> Any:
     environment (SPARK_MASTER; SPARK_REMOTE selects Spark Connect, as PySpark itself reads it).
     Timestamps are compared and formatted in UTC, as in the audit database."""
     try:
-        from pyspark.sql import SparkSession
+        with warnings.catch_warnings():  # PySpark warns of pandas 3 on import; auditor hands Spark no pandas
+            warnings.simplefilter("ignore", FutureWarning)
+            from pyspark.sql import SparkSession
     except ImportError:
         raise AuditorError("--engine spark needs PySpark: pip install 'auditor[spark]'") from None
     builder = SparkSession.builder.appName(config.spark.app_name)

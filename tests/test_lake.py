@@ -108,3 +108,12 @@ def test_a_folder_that_is_not_a_lake_is_refused(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["check", "--db", str(tmp_path / "r.duckdb"), "--lake", str(tmp_path)])
     assert result.exit_code == 2
     assert "not a lake" in result.output
+
+
+def test_a_lake_run_never_goes_into_a_database_with_logs(sample_db: Path, tmp_path: Path) -> None:
+    """Its run would later be taken for a run of the database's own logs."""
+    lake = tmp_path / "lake"
+    export(sample_db, lake)
+    result = CliRunner().invoke(main, ["check", "--db", str(sample_db), "--lake", str(lake)])
+    assert result.exit_code == 2
+    assert "holds loaded logs" in result.output

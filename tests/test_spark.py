@@ -29,7 +29,7 @@ from auditor.controls import catalogue, parameters
 from auditor.db import connect
 from auditor.lake import export
 from auditor.spark import NoSparkForm, compare, control_source, register_lake, session, translate
-from tests.conftest import SAMPLE
+from tests.test_lake import sample_db  # noqa: F401  (the fixture: the sample loaded into a database file)
 
 LOCAL = Config(spark=Spark(master="local[2]", conf={"spark.sql.shuffle.partitions": "2"}))
 
@@ -113,17 +113,9 @@ def assert_engines_agree(con: duckdb.DuckDBPyConnection, spark: Any, lake: Path,
     return found
 
 
-@pytest.fixture(scope="module")
-def sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    db = tmp_path_factory.mktemp("spark") / "audit.duckdb"
-    result = CliRunner().invoke(main, ["load", str(SAMPLE), "--db", str(db)])
-    assert result.exit_code == 0, result.output
-    return db
-
-
 @pytest.mark.spark
-def test_every_control_same_findings_on_the_sample(spark: Any, sample: Path, tmp_path: Path) -> None:
-    con = connect(sample, LOCAL)
+def test_every_control_same_findings_on_the_sample(spark: Any, sample_db: Path, tmp_path: Path) -> None:
+    con = connect(sample_db, LOCAL)
     found = assert_engines_agree(con, spark, tmp_path / "lake")
     con.close()
     assert len(found) == len(catalogue())
@@ -131,10 +123,10 @@ def test_every_control_same_findings_on_the_sample(spark: Any, sample: Path, tmp
 
 
 @pytest.mark.spark
-def test_check_engine_spark_same_verdict_statuses_and_findings(spark: Any, sample: Path, tmp_path: Path) -> None:
+def test_check_engine_spark_same_verdict_statuses_and_findings(spark: Any, sample_db: Path, tmp_path: Path) -> None:
     lake, runs = tmp_path / "lake", tmp_path / "runs.duckdb"
-    assert CliRunner().invoke(main, ["export", "--db", str(sample), "--parquet", str(lake)]).exit_code == 0
-    on_duckdb = CliRunner().invoke(main, ["check", "--db", str(sample), "--period", "2026-10", "--format", "json"])
+    assert CliRunner().invoke(main, ["export", "--db", str(sample_db), "--parquet", str(lake)]).exit_code == 0
+    on_duckdb = CliRunner().invoke(main, ["check", "--db", str(sample_db), "--period", "2026-10", "--format", "json"])
     on_spark = CliRunner().invoke(main, ["check", "--engine", "spark", "--lake", str(lake), "--db", str(runs),
                                          "--period", "2026-10", "--format", "json"])
     assert on_spark.exit_code == on_duckdb.exit_code == 1, on_spark.output
@@ -151,8 +143,8 @@ def test_check_engine_spark_same_verdict_statuses_and_findings(spark: Any, sampl
 
 
 @pytest.mark.spark
-def test_a_control_spark_cannot_run_is_in_error(spark: Any, sample: Path, tmp_path: Path) -> None:
-    con = connect(sample, LOCAL)
+def test_a_control_spark_cannot_run_is_in_error(spark: Any, sample_db: Path, tmp_path: Path) -> None:
+    con = connect(sample_db, LOCAL)
     export(con, tmp_path / "lake")
     register_lake(spark, str(tmp_path / "lake"))
     broken = replace(catalogue()[0], sql="SELECT * FROM no_such_table")
