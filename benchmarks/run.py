@@ -675,7 +675,8 @@ class Bench:
                      self.auditor_cli("check", "--engine", "spark", "--lake", str(lake), "--db", str(runs),
                                       "--fail-on", "never", "--format", "json", "--output", str(self.logs / "check-spark.json")),
                      prepare=lambda: remove_db(runs), ok_codes=(0, 3),
-                     note="includes starting the JVM and Spark (a few seconds of fixed cost)")
+                     note="wall time includes starting the JVM and Spark; cpu_seconds and peak RSS are the Python "
+                          "driver's only (the JVM is not waited for, so wait4 does not count it)")
         shutil.rmtree(lake, ignore_errors=True)
 
     # -- results -------------------------------------------------------------------------------
