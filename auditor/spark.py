@@ -274,8 +274,7 @@ def keep(con: duckdb.DuckDBPyConnection, name: str, rows: Any) -> None:
 
 def control_source(con: duckdb.DuckDBPyConnection, spark: Any) -> Callable[[Control, dict[str, object]], str]:
     """What `run_check` reads a control's findings from: the control run by Spark, its rows
-    handed to DuckDB as a registered Arrow table (findings are few; the logs stay in the lake)."""
-
+    copied into a temporary DuckDB table (findings are few; the logs stay in the lake)."""
     from py4j.protocol import Py4JJavaError
     from pyspark.errors import PySparkException
 
