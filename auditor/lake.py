@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import uuid
 from pathlib import Path
@@ -36,8 +37,9 @@ TABLES = (*PARTITIONED, *WHOLE)
 
 
 def is_uri(lake: str) -> bool:
-    """Whether `lake` is a URI (s3://, abfss://, hdfs://, ...) rather than a local folder."""
-    return "://" in lake
+    """Whether `lake` is a URI (s3://, abfss://, hdfs://, ...) rather than a local folder (a
+    scheme and a colon, then a slash: a path object keeps one slash of the two)."""
+    return re.match(r"[A-Za-z][A-Za-z0-9+.-]+:/", lake) is not None
 
 
 def _select(con: duckdb.DuckDBPyConnection, table: str) -> str:
