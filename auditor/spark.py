@@ -216,9 +216,7 @@ def session(config: Config) -> Any:
     environment (SPARK_MASTER; SPARK_REMOTE selects Spark Connect, as PySpark itself reads it).
     Timestamps are compared and formatted in UTC, as in the audit database."""
     try:
-        with warnings.catch_warnings():  # PySpark warns of pandas 3 on import; auditor hands Spark no pandas
-            warnings.simplefilter("ignore", FutureWarning)
-            from pyspark.sql import SparkSession
+        from pyspark.sql import SparkSession
     except ImportError:
         raise AuditorError("--engine spark needs PySpark: pip install 'auditor[spark]'") from None
     builder = SparkSession.builder.appName(config.spark.app_name)
@@ -230,7 +228,9 @@ def session(config: Config) -> Any:
     for key, value in settings.items():
         builder = builder.config(key, value)
     try:
-        spark = builder.getOrCreate()
+        with warnings.catch_warnings():  # PySpark checks the pandas version (3 warns) though no pandas is involved
+            warnings.simplefilter("ignore", FutureWarning)
+            spark = builder.getOrCreate()
     except Exception as exc:  # Java missing, a master that cannot be reached: one line, no traceback
         raise AuditorError(f"cannot start Spark ({master or 'default master'}): {str(exc).strip().splitlines()[0]}") from None
     spark.sparkContext.setLogLevel(config.spark.log_level)
