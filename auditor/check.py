@@ -37,6 +37,20 @@ STATUSES = ("pass", "fail", "waived", "not_evaluated", "error")
 CARRIED = ("session-retention", "contacts-deletion", "dsr-deadline")
 
 
+class ControlError(Exception):
+    """A control another engine (auditor.spark) could not run: its status is error, as for a
+    DuckDB error."""
+
+
+# Where a control's findings are read from: the SQL of a query in the audit database. By
+# default the control's own query, run by DuckDB; --engine spark gives the rows Spark found.
+ControlSource = Callable[[Control, dict[str, object]], str]
+
+
+def duckdb_source(control: Control, params: dict[str, object]) -> str:
+    return strip_header(control.sql)
+
+
 @dataclass
 class ControlResult:
     control: Control
@@ -158,6 +172,7 @@ def run_check(
     on_control: Callable[[int, Control], None] | None = None,
     unselected: Sequence[Control] = (),
     since: datetime | None = None,
+    source: ControlSource = duckdb_source,
 ) -> CheckRun:
     """Run `controls`, store the run in check_runs / control_results / findings, return it.
 
@@ -200,7 +215,7 @@ def run_check(
     try:
         _store_waivers(con, waivers.at(as_of)[0])
         with _access_window(con, since, as_of, max(as_of, period.end) if period else as_of):
-            results = _run_controls(con, controls, params, disabled, on_control)
+            results = _run_controls(con, controls, params, disabled, on_control, source)
         _add_carried_over(con, results, run_id, as_of, period)
         for r in results:
             if r.status == "pass":
@@ -230,8 +245,9 @@ def _kept_since(period: Period | None, since: datetime | None) -> datetime | Non
 def _access_window(con: duckdb.DuckDBPyConnection, since: datetime | None, as_of: datetime,
                    until: datetime) -> Iterator[None]:
     """While the controls run, access_events holds only the rows that can give a finding arising
-    from `since` on, or one carried over (queries/window/); without `since`, all of them."""
-    if since is None:
+    from `since` on, or one carried over (queries/window/); without `since`, or when the logs
+    are a lake's views, all of them."""
+    if since is None or con.execute(sql("window/shadowed")).fetchone()[0]:
         yield
         return
     try:
@@ -258,7 +274,8 @@ def _discard_run(con: duckdb.DuckDBPyConnection, run_id: int) -> None:
 
 
 def _run_controls(con: duckdb.DuckDBPyConnection, controls: list[Control], params: dict[str, object],
-                  disabled: set[str], on_control: Callable[[int, Control], None] | None) -> list[ControlResult]:
+                  disabled: set[str], on_control: Callable[[int, Control], None] | None,
+                  source: ControlSource = duckdb_source) -> list[ControlResult]:
     """Run each control of a run; a control the database cannot run is in error, the rest go on.
     An interruption (Ctrl-C) is not an error of the control: it stops the run."""
     absent = absent_logs(con)
@@ -274,10 +291,10 @@ def _run_controls(con: duckdb.DuckDBPyConnection, controls: list[Control], param
             results.append(ControlResult(control, "not_evaluated", reason=f"no {' or '.join(missing)} loaded"))
             continue
         try:
-            counts = _run_one(con, control, {**params, "control": control.id, "severity": control.severity})
+            counts = _run_one(con, control, {**params, "control": control.id, "severity": control.severity}, source)
         except duckdb.InterruptException:
             raise
-        except duckdb.Error as exc:
+        except (duckdb.Error, ControlError) as exc:
             results.append(ControlResult(control, "error", reason=str(exc).strip().splitlines()[0]))
             continue
         found, waived = counts
@@ -322,7 +339,8 @@ def _store_waivers(con: duckdb.DuckDBPyConnection, waivers: list[Waiver]) -> Non
         )
 
 
-def _run_one(con: duckdb.DuckDBPyConnection, control: Control, params: dict[str, object]) -> tuple[int, int]:
+def _run_one(con: duckdb.DuckDBPyConnection, control: Control, params: dict[str, object],
+             source: ControlSource = duckdb_source) -> tuple[int, int]:
     """Insert one control's findings (each row once) with their waiver; count the period's.
 
     With a period, a finding that arose after its end is not kept: it is in no month the run
@@ -343,7 +361,7 @@ SELECT $run_id, $control, $severity, {", ".join("f." + c for c in FINDING_COLUMN
           AND (w.event_id = f.event_id OR w.user_id = f.user_id) ORDER BY w.n LIMIT 1),
        CAST($period_start AS TIMESTAMPTZ) IS NULL OR f.arose_at >= $period_start
 FROM (SELECT DISTINCT ON (source, event_id) {columns}
-      FROM ({strip_header(control.sql)})
+      FROM ({source(control, params)})
       WHERE CAST($period_end AS TIMESTAMPTZ) IS NULL OR arose_at < $period_end
       ORDER BY source, event_id, arose_at, occurred_at, reason, user_id) f
 WHERE CAST($since AS TIMESTAMPTZ) IS NULL OR f.arose_at >= $since OR $carried""",

@@ -23,7 +23,7 @@ from rich.progress import BarColumn, DownloadColumn, Progress, ProgressColumn, S
 from rich.table import Table
 
 from auditor import __version__
-from auditor.check import require_evidence, run_check, select_controls, unselected
+from auditor.check import duckdb_source, require_evidence, run_check, select_controls, unselected
 from auditor.periods import date_period, month_period
 from auditor.config import Config, load_config, to_toml
 from auditor.controls import Control, catalogue, with_paths
@@ -139,6 +139,32 @@ def _open_existing(db_path: str, config: Config) -> Any:
         con.close()
         raise
     return con
+
+
+def _open_logs(db_path: str, config: Config, lake: str | None) -> Any:
+    """The database of a judging command; with a lake, its logs are read from the lake (the
+    database, created when missing, then holds only the lake's runs)."""
+    if lake is None:
+        return _open_existing(db_path, config)
+    from auditor.lake import attach
+
+    con = connect(db_path, config)
+    try:
+        # A run judged on a lake is reused by later commands on the same database: a database
+        # holding logs of its own would take it for a run of those logs.
+        if con.execute("SELECT count(*) FROM loaded_files").fetchall()[0][0]:
+            raise AuditorError(f"{db_path}: holds loaded logs; with --lake give a database for the lake's runs only (--db)")
+        attach(con, lake)
+        require_evidence(con, lake)
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
+lake_option = click.option(
+    "--lake", help="Read the logs from this Parquet lake (a folder or URI that `auditor export --parquet` made) "
+                   "instead of the database; the run is stored in --db.")
 
 
 db_option = click.option(
@@ -297,10 +323,13 @@ def _parse_as_of(text: str | None) -> datetime | None:
 @click.option("--control", "control_ids", multiple=True, help="Run only this control (repeatable).")
 @click.option("--min-severity", type=click.Choice(["high", "medium", "low"]), help="Run only controls at or above this severity.")
 @controls_option
+@click.option("--engine", type=click.Choice(["duckdb", "spark"]), default="duckdb", show_default=True,
+              help="Who runs the controls: DuckDB, or Apache Spark over --lake (the same SQL, translated).")
+@lake_option
 @click.pass_context
 def check_cmd(ctx: click.Context, db_path: str, period: str | None, date_from: str | None, date_to: str | None,
               as_of_text: str | None, waivers_path: Path | None, fmt: str, output: Path | None, fail_on: str,
-              control_ids: tuple[str, ...], min_severity: str | None) -> None:
+              control_ids: tuple[str, ...], min_severity: str | None, engine: str, lake: str | None) -> None:
     """Run the controls on the loaded logs; report the verdict, the evidence and the findings.
 
     The verdict is not_compliant (a control failed), incomplete (a control not evaluated or in
@@ -309,6 +338,8 @@ def check_cmd(ctx: click.Context, db_path: str, period: str | None, date_from: s
     otherwise 0. 2 for bad usage or input.
 
     Example: auditor check --period 2026-10 --format json --output check-2026-10.json
+
+    Example: auditor check --engine spark --lake lake/ --db runs.duckdb --period 2026-10
     """
     config = _config(ctx)
     if period and (date_from or date_to):
@@ -321,7 +352,15 @@ def check_cmd(ctx: click.Context, db_path: str, period: str | None, date_from: s
     waivers = load_waivers(waivers_path, {c.id for c in catalogue(config)})
     if output and not output.parent.is_dir():  # said before the work, not after
         raise AuditorError(f"{output}: No such file or directory")
-    con = _open_existing(db_path, config)
+    if engine == "spark" and not lake:
+        raise AuditorError("--engine spark reads a Parquet lake: give --lake (made by `auditor export --parquet`)")
+    con = _open_logs(db_path, config, lake)
+    source = duckdb_source
+    if engine == "spark":
+        from auditor.spark import spark_source
+
+        with Console(stderr=True).status("starting Spark", spinner="dots"):
+            source = spark_source(con, config, lake)
     # The bar advances control by control (at 100M events the controls take minutes).
     with _progress() as progress:
         task = progress.add_task("checking", total=len(controls))
@@ -330,7 +369,7 @@ def check_cmd(ctx: click.Context, db_path: str, period: str | None, date_from: s
             progress.update(task, description=f"checking {control.id}", completed=i)
 
         result = run_check(con, config, controls, _parse_as_of(as_of_text), span, waivers, on_control,
-                           unselected(controls, config))
+                           unselected(controls, config), source=source)
     if fmt == "table":
         text = io.StringIO()
         print_table(Console(soft_wrap=True, file=text if output else None), con, result)
@@ -356,9 +395,10 @@ def check_cmd(ctx: click.Context, db_path: str, period: str | None, date_from: s
               help="Replace user ids, emails, names and viewer ids with a keyed hash (key: AUDITOR_PSEUDONYM_KEY "
                    "or report.pseudonymize_key).")
 @controls_option
+@lake_option
 @click.pass_context
 def report_cmd(ctx: click.Context, db_path: str, period: str, out_dir: Path, formats: str,
-               waivers_path: Path | None, pseudonymize: bool) -> None:
+               waivers_path: Path | None, pseudonymize: bool, lake: str | None) -> None:
     """Write the monthly compliance report of a period as HTML and PDF, with every finding in a CSV.
 
     Uses the period's check run when one exists for the same data, configuration, controls and
@@ -372,7 +412,7 @@ def report_cmd(ctx: click.Context, db_path: str, period: str, out_dir: Path, for
         raise AuditorError(f"--format {formats!r}: choose from html, pdf (comma-separated)")
     month_period(period, config.time.report_timezone)  # a bad period is a usage error before any work
     waivers = load_waivers(waivers_path, {c.id for c in catalogue(config)})
-    con = _open_existing(db_path, config)
+    con = _open_logs(db_path, config, lake)
     with Console(stderr=True).status("rendering the report", spinner="dots"):
         files = write_report(con, config, period, out_dir, chosen, waivers, pseudonymize)
     con.close()
@@ -391,16 +431,17 @@ def report_cmd(ctx: click.Context, db_path: str, period: str, out_dir: Path, for
 @click.option("--previous", "previous_pack", type=click.Path(dir_okay=False, path_type=Path),
               help="The pack this one follows (default: the latest earlier period's, in --out's folder or the database).")
 @controls_option
+@lake_option
 @click.pass_context
 def evidence_cmd(ctx: click.Context, db_path: str, period: str, out: Path, include_inputs: bool,
-                 sign_key: Path | None, waivers_path: Path | None, previous_pack: Path | None) -> None:
+                 sign_key: Path | None, waivers_path: Path | None, previous_pack: Path | None, lake: str | None) -> None:
     """Pack the evidence of a period: inputs' hashes, control SQL, configuration, waivers,
     findings, reports and the run's metadata, listed with SHA-256 in a (signed) manifest."""
     from auditor.evidence import make_pack, short
 
     config = _config(ctx)
     span = month_period(period, config.time.report_timezone)
-    con = _open_existing(db_path, config)
+    con = _open_logs(db_path, config, lake)
     with Console(stderr=True).status("packing the evidence", spinner="dots"):
         made = make_pack(con, config, period, span, out, waivers_path, include_inputs, sign_key, previous_pack)
     con.close()
@@ -413,6 +454,39 @@ def evidence_cmd(ctx: click.Context, db_path: str, period: str, out: Path, inclu
         # Said at issue time: verifying that pack against this one would otherwise be the first sign.
         click.echo(f"note: {later.describe()} follows the superseded issue of {period}; "
                    f"re-issue {later.period} to follow this one")
+
+
+@main.command("export")
+@db_option
+@click.option("--parquet", "folder", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="The lake folder to write (created when missing).")
+@click.option("--month", "months", multiple=True, help="Export only this month YYYY-MM (UTC; repeatable); default: every month.")
+@click.pass_context
+def export_cmd(ctx: click.Context, db_path: str, folder: Path, months: tuple[str, ...]) -> None:
+    """Write the database's validated logs as a Parquet lake, one folder per log and month.
+
+    A month already in the lake is replaced, every other month is left as it was, so a new
+    month is appended without rewriting the earlier ones. The layout is in docs/lake.md;
+    `auditor check --engine spark --lake DIR` runs the controls on it.
+
+    Example: auditor export --parquet lake/ --month 2026-10
+    """
+    from auditor.lake import export
+
+    config = _config(ctx)
+    for month in months:
+        month_period(month, "UTC")  # a bad month is a usage error before any work
+    con = _open_existing(db_path, config)
+    with Console(stderr=True).status("exporting", spinner="dots"):
+        written = export(con, folder, months)
+    con.close()
+    for table, counts in written.items():
+        if isinstance(counts, dict):
+            text = ", ".join(f"{m}: {n}" for m, n in counts.items()) or "no rows"
+            click.echo(f"{table}: {text}")
+        else:
+            click.echo(f"{table}: {counts} rows")
+    click.echo(f"wrote {folder}")
 
 
 @main.command("verify")

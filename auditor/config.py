@@ -93,6 +93,17 @@ class DuckDB:
 
 
 @dataclass(frozen=True)
+class Spark:
+    """`--engine spark`: where Spark runs. SPARK_MASTER in the environment wins over master;
+    SPARK_REMOTE (Spark Connect) over both."""
+
+    master: str = ""  # e.g. local[2], spark://host:7077, yarn; empty: PySpark's default (or spark-submit's)
+    app_name: str = "auditor"
+    conf: dict[str, str] = field(default_factory=dict)  # Spark settings, e.g. {"spark.executor.memory" = "8g"}
+    log_level: str = "ERROR"  # Spark's own log on stderr: WARN or INFO to see more
+
+
+@dataclass(frozen=True)
 class Config:
     organisation: Organisation = field(default_factory=Organisation)
     controls: Controls = field(default_factory=Controls)
@@ -102,6 +113,7 @@ class Config:
     report: Report = field(default_factory=Report)
     sources: Sources = field(default_factory=Sources)
     duckdb: DuckDB = field(default_factory=DuckDB)
+    spark: Spark = field(default_factory=Spark)
     source: str = "defaults"
 
     def as_dict(self) -> dict[str, dict[str, Any]]:
@@ -111,6 +123,7 @@ class Config:
     def digest(self) -> str:
         """SHA-256 of the effective settings (without secrets), to tie a result to its configuration."""
         settings = self.as_dict()
+        del settings["spark"]  # where the controls run is not what they judge: a run is reused across engines
         for section, key in SECRETS:
             settings[section][key] = bool(settings[section][key])
         text = json.dumps(settings, sort_keys=True)
@@ -118,7 +131,7 @@ class Config:
 
 
 _SECTION_TYPES = {
-    "organisation": Organisation, "controls": Controls, "coverage": Coverage, "owners": Owners, "time": Time, "report": Report, "sources": Sources, "duckdb": DuckDB,
+    "organisation": Organisation, "controls": Controls, "coverage": Coverage, "owners": Owners, "time": Time, "report": Report, "sources": Sources, "duckdb": DuckDB, "spark": Spark,
 }
 SECRETS = {("report", "pseudonymize_key")}
 

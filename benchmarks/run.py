@@ -65,7 +65,7 @@ FORMATS = ("parquet", "parquet-typed", "csv")
 # writes it (timestamps TIMESTAMP WITH TIME ZONE, integers BIGINT), made from the text ones; a
 # value that is not one becomes NULL.
 TYPED_KINDS = {"timestamp": "TIMESTAMPTZ", "integer": "BIGINT"}
-SKIPPABLE = ("floor", "bounds", "month", "check-5", "report", "interactive", "subject", "pandas")
+SKIPPABLE = ("floor", "bounds", "month", "check-5", "report", "interactive", "subject", "pandas", "spark")
 
 # A child loading the access_events files into a fresh database, as one of:
 #   parquet, csv  the floor: what plain DuckDB needs to get the same files into a table. Every
@@ -280,6 +280,25 @@ def auditor_command(explicit: str | None) -> list[str]:
 # The benchmark
 
 
+def proc_usage(root: int) -> dict[int, tuple[float, int]]:
+    """CPU seconds and peak RSS (KiB) of every live descendant of `root`, from /proc."""
+    tick = os.sysconf("SC_CLK_TCK")
+    found, todo = {}, [root]
+    while todo:
+        pid = todo.pop()
+        try:
+            children = [int(c) for t in Path(f"/proc/{pid}/task").iterdir()
+                        for c in (t / "children").read_text().split()]
+            if pid != root:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                hwm = re.search(r"VmHWM:\s+(\d+)", Path(f"/proc/{pid}/status").read_text())
+                found[pid] = ((int(fields[11]) + int(fields[12])) / tick, int(hwm.group(1)) if hwm else 0)
+        except (OSError, ValueError, IndexError):
+            continue  # gone meanwhile
+        todo += children
+    return found
+
+
 def remove_db(db: Path) -> None:
     """Delete a DuckDB database file and its write-ahead log, so a step starts from nothing."""
     for path in (db, db.with_name(db.name + ".wal")):
@@ -456,36 +475,46 @@ class Bench:
 
     # -- running and measuring -----------------------------------------------------------------
 
-    def spawn(self, argv: list[str], name: str, env: dict[str, str] | None = None) -> dict[str, Any]:
-        """Run one child to completion: wall time, and its own rusage from os.wait4."""
+    def spawn(self, argv: list[str], name: str, env: dict[str, str] | None = None,
+              descendants: bool = False) -> dict[str, Any]:
+        """Run one child to completion: wall time, and its own rusage from os.wait4. With
+        `descendants`, the CPU time and peak RSS of the processes it starts and does not wait
+        for (Spark's JVM) are added, sampled from /proc every 0.2 s."""
         out, err = self.logs / f"{name}.out", self.logs / f"{name}.err"
+        seen: dict[int, tuple[float, int]] = {}  # descendant pid -> (cpu seconds, peak RSS KiB) last read
         with out.open("wb") as fo, err.open("wb") as fe:
             start = time.perf_counter()
             self.child = subprocess.Popen(argv, stdout=fo, stderr=fe, cwd=self.run_dir,
                                           env={**os.environ, **(env or {})})
-            _, status, usage = os.wait4(self.child.pid, 0)
+            while True:
+                pid, status, usage = os.wait4(self.child.pid, os.WNOHANG if descendants else 0)
+                if pid:
+                    break
+                seen.update(proc_usage(self.child.pid))
+                time.sleep(0.2)
             seconds = time.perf_counter() - start
         code = os.waitstatus_to_exitcode(status)
         self.child.returncode = code  # reaped by wait4; tell Popen
         self.child = None
         return {
             "seconds": round(seconds, 3),
-            "peak_rss_kib": usage.ru_maxrss,  # KiB on Linux
-            "cpu_seconds": round(usage.ru_utime + usage.ru_stime, 3),
+            "peak_rss_kib": usage.ru_maxrss + sum(rss for _, rss in seen.values()),  # KiB on Linux
+            "cpu_seconds": round(usage.ru_utime + usage.ru_stime + sum(cpu for cpu, _ in seen.values()), 3),
             "exit_code": code,
             "stderr_tail": tail(err) if code != 0 else "",
             "stdout": str(out),
         }
 
     def measure(self, key: str, title: str, argv: list[str], *, prepare: Any = None,
-                env: dict[str, str] | None = None, ok_codes: tuple[int, ...] = (0,), note: str | None = None) -> dict:
+                env: dict[str, str] | None = None, ok_codes: tuple[int, ...] = (0,), note: str | None = None,
+                descendants: bool = False) -> dict:
         """Median wall time of --repeat runs of argv, each a fresh process; peak RSS over the runs."""
         print(f"  {title} ...", end="", flush=True)
         runs = []
         for i in range(self.args.repeat):
             if prepare:
                 prepare()
-            run = self.spawn(argv, f"{key}.{i + 1}", env)
+            run = self.spawn(argv, f"{key}.{i + 1}", env, descendants)
             self.cleanup_spill()
             runs.append(run)
             if run["exit_code"] not in ok_codes:
@@ -731,7 +760,57 @@ class Bench:
                          env={"OMP_NUM_THREADS": str(self.args.threads)},
                          note=f"Arrow's thread pool limited to {self.args.threads} (OMP_NUM_THREADS)")
 
+    def spark(self) -> None:
+        """`auditor export --parquet` of the loaded database, then `auditor check --engine spark`
+        on that lake (local[--threads]); its findings are compared with `auditor check`'s."""
+        title = "auditor check --engine spark (lake, local mode)"
+        why = ("--skip spark" if "spark" in self.args.skip
+               else "auditor check did not run" if not self.ok("check")
+               else f"{self.events:,} events > --spark-max-events {self.args.spark_max_events:,}"
+               if self.events > self.args.spark_max_events
+               else "no java (apt-get install openjdk-17-jre-headless)" if shutil.which("java") is None
+               else "no PySpark (pip install 'auditor[spark]')" if package_version("pyspark") is None else None)
+        if why:
+            self.skip("export_parquet", "auditor export --parquet", why)
+            self.skip("check_spark", title, why)
+            return
+        db, lake, runs = self.db_dir / "parquet.duckdb", self.db_dir / "lake", self.db_dir / "spark-runs.duckdb"
+        self.measure("export_parquet", "auditor export --parquet",
+                     self.auditor_cli("export", "--db", str(db), "--parquet", str(lake)),
+                     prepare=lambda: shutil.rmtree(lake, ignore_errors=True))
+        if not self.ok("export_parquet"):
+            self.skip("check_spark", title, "auditor export failed")
+            return
+        with self.config.open("a", encoding="utf-8") as fh:
+            fh.write(f'\n[spark]\nmaster = "local[{self.args.threads}]"\n'
+                     f'conf = {{"spark.sql.shuffle.partitions" = "{2 * self.args.threads}", "spark.driver.memory" = "4g"}}\n')
+        self.measure("check_spark", title,
+                     self.auditor_cli("check", "--engine", "spark", "--lake", str(lake), "--db", str(runs),
+                                      "--fail-on", "never", "--format", "json", "--output", str(self.logs / "check-spark.json")),
+                     prepare=lambda: remove_db(runs), ok_codes=(0, 3), descendants=True,
+                     note="wall time includes starting the JVM and Spark; cpu_seconds and peak RSS add the JVM's "
+                          "(sampled from /proc every 0.2 s: the driver does not wait for it)")
+        shutil.rmtree(lake, ignore_errors=True)
+
     # -- results -------------------------------------------------------------------------------
+
+    def spark_compare(self) -> dict[str, Any]:
+        """`check --engine spark` must give `auditor check`'s verdict, statuses and findings row
+        for row (control, source, event id, user, occurred_at, arose_at, reason)."""
+        if not (self.ok("check") and self.ok("check_spark")):
+            return {"held": None, "note": "not compared: auditor check or check --engine spark did not run"}
+        keys = ("control", "source", "event_id", "user_id", "occurred_at", "arose_at", "reason")
+        runs = [json.loads((self.logs / name).read_text()) for name in ("check.json", "check-spark.json")]
+        duck, spark = ({tuple(f.get(k) for k in keys) for f in r["findings"]} for r in runs)
+        statuses = [{c["id"]: c["status"] for c in r["controls"]} for r in runs]
+        return {
+            "held": duck == spark and runs[0]["verdict"] == runs[1]["verdict"] and statuses[0] == statuses[1],
+            "findings": len(duck),
+            "verdict": {"duckdb": runs[0]["verdict"], "spark": runs[1]["verdict"]},
+            "statuses_agree": statuses[0] == statuses[1],
+            "only_duckdb": sorted(map(str, duck - spark))[:20],
+            "only_spark": sorted(map(str, spark - duck))[:20],
+        }
 
     def compare(self) -> dict[str, Any]:
         """The pandas way must find exactly what auditor check finds for the five controls."""
@@ -899,6 +978,7 @@ class Bench:
             "steps": self.steps,
             "ratios": self.ratios(),
             "pandas_matches_auditor": self.compare(),
+            "spark_matches_duckdb": self.spark_compare(),
             "targets": self.targets(),
         }
 
@@ -977,6 +1057,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                    help="generate at most this many events per `auditor sample` run (default 10M)")
     p.add_argument("--pandas-max-events", type=parse_events, default=20_000_000,
                    help="skip the pandas way above this many events (default 20M; it holds all in memory)")
+    p.add_argument("--spark-max-events", type=parse_events, default=1_000_000,
+                   help="run the Spark steps (export, check --engine spark, local[--threads]) up to this many events (default 1M)")
     p.add_argument("--skip", default="", help=f"comma-separated steps to skip: {', '.join(SKIPPABLE)}")
     p.add_argument("--auditor", help="the auditor executable (default: the one beside this Python)")
     p.add_argument("--keep-db", action="store_true", help="keep the databases in WORKDIR/run-N/db")
@@ -1039,6 +1121,7 @@ def main(argv: list[str] | None = None) -> int:
             for key in ("check", "check_period", "check_5", "report", "report_busy", "subject"):
                 bench.skip(key, f"auditor {key.replace('_5', ' (five controls)')}", "auditor load (parquet) failed")
         bench.pandas()
+        bench.spark()
         result = bench.result(started, load_start)
     except Failed as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -1062,6 +1145,10 @@ def main(argv: list[str] | None = None) -> int:
         print("\n" + "!" * 78 + "\nASSERTION FAILED: the pandas way and auditor check disagree on the five controls\n"
               f"  only auditor: {cmp['only_auditor'][:10]}\n  only pandas:  {cmp['only_pandas'][:10]}\n"
               f"  as_of: {cmp['as_of']}; check_5 agrees with check: {cmp.get('check_5_agrees')}\n" + "!" * 78,
+              file=sys.stderr)
+        code = 1
+    if result["spark_matches_duckdb"]["held"] is False:
+        print(f"\nASSERTION FAILED: check --engine spark and auditor check disagree: {result['spark_matches_duckdb']}",
               file=sys.stderr)
         code = 1
     return code

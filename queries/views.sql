@@ -79,7 +79,7 @@ GROUP BY target_user_id, group_id, occurred_at;
 
 -- "calendar data of u1 flowed from Microsoft to LinkedIn at 2026-10-03 14:05 UTC"
 CREATE OR REPLACE MACRO describe_access(category, user_id, direction, t) AS
-    upper(category[1]) || category[2:] || ' data of ' || user_id || ' flowed '
+    upper(substr(category, 1, 1)) || substr(category, 2) || ' data of ' || user_id || ' flowed '
     || CASE direction WHEN 'linkedin_to_microsoft' THEN 'from LinkedIn to Microsoft' ELSE 'from Microsoft to LinkedIn' END
     || ' at ' || fmt_ts(t);
 
