@@ -119,12 +119,17 @@ def case_database(case: Case, where: str = "case") -> duckdb.DuckDBPyConnection:
     return con
 
 
-def finding_rows(con: duckdb.DuckDBPyConnection, control: Control, case: Case, sql: str | None = None) -> list[dict[str, Any]]:
-    """The rows that `sql` (default: the control's query) returns in the case's database, bound as
-    `auditor check` binds them (as_of: the case's, else the latest event)."""
+def case_parameters(con: duckdb.DuckDBPyConnection, control: Control, case: Case) -> dict[str, object]:
+    """The parameters the control's query is bound with in the case's database, as `auditor
+    check` binds them (as_of: the case's, else the latest event; no period)."""
     as_of = case.as_of or latest_moment(con)
-    params = {**parameters(case.config, as_of, [control]), "period_start": None, "period_end": None}
-    cursor = run(con, strip_header(sql or control.sql), params)
+    return {**parameters(case.config, as_of, [control]), "period_start": None, "period_end": None}
+
+
+def finding_rows(con: duckdb.DuckDBPyConnection, control: Control, case: Case, sql: str | None = None) -> list[dict[str, Any]]:
+    """The rows that `sql` (default: the control's query) returns in the case's database, bound
+    by `case_parameters`."""
+    cursor = run(con, strip_header(sql or control.sql), case_parameters(con, control, case))
     names = [d[0] for d in cursor.description]
     return [dict(zip(names, row)) for row in cursor.fetchall()]
 

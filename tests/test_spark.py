@@ -22,10 +22,11 @@ import duckdb
 import pytest
 from click.testing import CliRunner
 
+from auditor.cases import case_database, case_parameters, load_cases
 from auditor.check import latest_moment, run_check
 from auditor.cli import main
 from auditor.config import Config, Spark
-from auditor.controls import catalogue, parameters
+from auditor.controls import Control, catalogue, parameters
 from auditor.db import connect
 from auditor.lake import export
 from auditor.spark import NoSparkForm, compare, control_source, register_lake, session, translate
@@ -87,7 +88,7 @@ def unavailable(why: str) -> None:
     pytest.skip(why)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def spark() -> Iterator[Any]:
     if shutil.which("java") is None:
         unavailable("no java: apt-get install openjdk-17-jre-headless (.ci/run does)")
@@ -100,14 +101,16 @@ def spark() -> Iterator[Any]:
     s.stop()
 
 
-def assert_engines_agree(con: duckdb.DuckDBPyConnection, spark: Any, lake: Path, config: Config = LOCAL) -> dict:
-    """Export the loaded database `con` into `lake`, run every control on DuckDB (the database)
-    and on Spark (the lake) at the latest moment loaded, and require the same findings row for
-    row (control, source, event id, user, occurred_at, arose_at, reason). The helper a control's
-    unit cases can call with their own small database."""
+def assert_engines_agree(con: duckdb.DuckDBPyConnection, spark: Any, lake: Path, config: Config = LOCAL,
+                         controls: list[Control] | None = None, params: dict[str, object] | None = None) -> dict:
+    """Export the loaded database `con` into `lake`, run the controls (default: every one) on
+    DuckDB (the database) and on Spark (the lake), bound with `params` (default: at the latest
+    moment loaded), and require the same findings row for row (control, source, event id, user,
+    occurred_at, arose_at, reason)."""
     export(con, lake)
     register_lake(spark, str(lake))
-    found = compare(con, spark, catalogue(), parameters(config, latest_moment(con)))
+    controls = catalogue() if controls is None else controls
+    found = compare(con, spark, controls, params or parameters(config, latest_moment(con)))
     differing = {c: n for c, n in found.items() if n["only_duckdb"] or n["only_spark"] or n["duckdb"] != n["spark"]}
     assert not differing, differing
     return found
@@ -120,6 +123,23 @@ def test_every_control_same_findings_on_the_sample(spark: Any, sample_db: Path, 
     con.close()
     assert len(found) == len(catalogue())
     assert all(n["duckdb"] > 0 for n in found.values())  # every control finds its planted cases: nothing compared empty
+
+
+CASES = [(c, case) for c in catalogue() for case in load_cases(c)]
+
+
+@pytest.mark.spark
+@pytest.mark.parametrize(("control", "case"), CASES, ids=[f"{c.id}: {case.name}" for c, case in CASES])
+def test_every_unit_case_same_findings(spark: Any, control: Control, case: Any, tmp_path: Path) -> None:
+    """Each unit case of each control (its cases.toml), in a lake of its own: the same rows on
+    both engines, at the case's as_of and with its settings (the one session serves them all)."""
+    con = case_database(case, f"{control.id}: {case.name}")
+    try:
+        (found,) = assert_engines_agree(con, spark, tmp_path / "lake", case.config, [control],
+                                        case_parameters(con, control, case)).values()
+    finally:
+        con.close()
+    assert found["duckdb"] >= len(case.expect)  # what the case expects was found: not compared empty
 
 
 @pytest.mark.spark
