@@ -352,13 +352,17 @@ def check_cmd(ctx: click.Context, db_path: str, period: str | None, date_from: s
     waivers = load_waivers(waivers_path, {c.id for c in catalogue(config)})
     if output and not output.parent.is_dir():  # said before the work, not after
         raise AuditorError(f"{output}: No such file or directory")
-    if engine == "spark" and not lake:
-        raise AuditorError("--engine spark reads a Parquet lake: give --lake (made by `auditor export --parquet`)")
+    if engine == "spark":
+        if not lake:
+            raise AuditorError("--engine spark reads a Parquet lake: give --lake (made by `auditor export --parquet`)")
+        try:
+            from auditor.spark import require_spark, spark_source
+        except ImportError:  # sqlglot, the translator, is in the same extra
+            raise AuditorError("--engine spark needs sqlglot and PySpark: pip install 'auditor[spark]'") from None
+        require_spark()
     con = _open_logs(db_path, config, lake)
     source = duckdb_source
     if engine == "spark":
-        from auditor.spark import spark_source
-
         with Console(stderr=True).status("starting Spark", spinner="dots"):
             source = spark_source(con, config, lake)
     # The bar advances control by control (at 100M events the controls take minutes).

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -210,6 +211,23 @@ def placeholders(spark_sql: str) -> set[str]:
 
 
 # --- running -------------------------------------------------------------------------------------
+
+def require_spark() -> None:
+    """Say in one line, before any work, what `--engine spark` lacks on this machine: PySpark,
+    or Java for a local driver (Spark Connect, SPARK_REMOTE, needs no local Java)."""
+    try:
+        import pyspark  # noqa: F401
+    except ImportError:
+        raise AuditorError("--engine spark needs PySpark: pip install 'auditor[spark]'") from None
+    if os.environ.get("SPARK_REMOTE"):
+        return
+    java_home = os.environ.get("JAVA_HOME")
+    java = os.path.join(java_home, "bin", "java") if java_home else shutil.which("java")
+    if not java or not os.access(java, os.X_OK):
+        where = f"JAVA_HOME={java_home} has no bin/java" if java_home else "no java on PATH"
+        raise AuditorError(f"--engine spark needs Java 17 or later for Spark's driver ({where}): "
+                           "install it (Debian: apt-get install openjdk-17-jre-headless) or set SPARK_REMOTE")
+
 
 def session(config: Config) -> Any:
     """A Spark session: master and settings from auditor.toml [spark], overridden by the

@@ -80,6 +80,38 @@ def test_default_path_imports_neither_sqlglot_nor_pyspark(tmp_path: Path) -> Non
     assert out.strip() == "[]"
 
 
+def spark_check(tmp_path: Path) -> Any:
+    # The dependencies are checked before the lake is opened: a lake that is not there is not reached.
+    return CliRunner().invoke(main, ["check", "--engine", "spark", "--lake", str(tmp_path / "no-lake"),
+                                     "--db", str(tmp_path / "runs.duckdb")])
+
+
+@pytest.mark.parametrize("module", ["pyspark", "sqlglot"])
+def test_without_pyspark_or_sqlglot_one_line_and_exit_2(module: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, module, None)  # `import pyspark` (sqlglot) now raises ImportError
+    monkeypatch.delitem(sys.modules, "auditor.spark", raising=False)  # so that importing it imports sqlglot again
+    result = spark_check(tmp_path)
+    assert result.exit_code == 2, result.output
+    assert result.output.strip().splitlines() == [
+        f"error: --engine spark needs {'PySpark' if module == 'pyspark' else 'sqlglot and PySpark'}: pip install 'auditor[spark]'"]
+    assert "Traceback" not in result.output and not (tmp_path / "runs.duckdb").exists()
+
+
+def test_without_java_one_line_and_exit_2(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    pytest.importorskip("pyspark")
+    monkeypatch.delenv("SPARK_REMOTE", raising=False)
+    monkeypatch.setenv("JAVA_HOME", str(tmp_path))  # no bin/java in it
+    result = spark_check(tmp_path)
+    assert result.exit_code == 2, result.output
+    (line,) = result.output.strip().splitlines()
+    assert line.startswith("error: --engine spark needs Java 17") and f"JAVA_HOME={tmp_path} has no bin/java" in line
+    monkeypatch.delenv("JAVA_HOME")
+    monkeypatch.setenv("PATH", str(tmp_path))  # and no java on the PATH
+    assert "(no java on PATH)" in spark_check(tmp_path).output
+
+
 # --- on Spark -----------------------------------------------------------------------------------
 
 def unavailable(why: str) -> None:
