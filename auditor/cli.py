@@ -326,10 +326,13 @@ def _parse_as_of(text: str | None) -> datetime | None:
 @click.option("--engine", type=click.Choice(["duckdb", "spark"]), default="duckdb", show_default=True,
               help="Who runs the controls: DuckDB, or Apache Spark over --lake (the same SQL, translated).")
 @lake_option
+@click.option("--findings-to-lake", is_flag=True,
+              help="Also write the run (check_runs, control_results, findings) into the --lake, as <table>/run=KEY/.")
 @click.pass_context
 def check_cmd(ctx: click.Context, db_path: str, period: str | None, date_from: str | None, date_to: str | None,
               as_of_text: str | None, waivers_path: Path | None, fmt: str, output: Path | None, fail_on: str,
-              control_ids: tuple[str, ...], min_severity: str | None, engine: str, lake: str | None) -> None:
+              control_ids: tuple[str, ...], min_severity: str | None, engine: str, lake: str | None,
+              findings_to_lake: bool) -> None:
     """Run the controls on the loaded logs; report the verdict, the evidence and the findings.
 
     The verdict is not_compliant (a control failed), incomplete (a control not evaluated or in
@@ -352,19 +355,27 @@ def check_cmd(ctx: click.Context, db_path: str, period: str | None, date_from: s
     waivers = load_waivers(waivers_path, {c.id for c in catalogue(config)})
     if output and not output.parent.is_dir():  # said before the work, not after
         raise AuditorError(f"{output}: No such file or directory")
+    if findings_to_lake:
+        from auditor.lake import require_run_writer
+
+        if not lake:
+            raise AuditorError("--findings-to-lake writes into the lake the run reads: give --lake")
+
+        require_run_writer(lake, engine == "spark")  # said before the work, not after
     if engine == "spark":
         if not lake:
             raise AuditorError("--engine spark reads a Parquet lake: give --lake (made by `auditor export --parquet`)")
         try:
-            from auditor.spark import require_spark, spark_source
+            from auditor.spark import control_source, on_lake, require_spark
         except ImportError:  # sqlglot, the translator, is in the same extra
             raise AuditorError("--engine spark needs sqlglot and PySpark: pip install 'auditor[spark]'") from None
         require_spark()
     con = _open_logs(db_path, config, lake)
-    source = duckdb_source
+    source, spark = duckdb_source, None
     if engine == "spark":
         with Console(stderr=True).status("starting Spark", spinner="dots"):
-            source = spark_source(con, config, lake)
+            spark = on_lake(config, lake)
+        source = control_source(con, spark)
     # The bar advances control by control (at 100M events the controls take minutes).
     with _progress() as progress:
         task = progress.add_task("checking", total=len(controls))
@@ -374,6 +385,11 @@ def check_cmd(ctx: click.Context, db_path: str, period: str | None, date_from: s
 
         result = run_check(con, config, controls, _parse_as_of(as_of_text), span, waivers, on_control,
                            unselected(controls, config), source=source)
+    if findings_to_lake:
+        from auditor.lake import write_run
+
+        key = write_run(con, lake, result.run_id, spark)
+        click.echo(f"wrote the run's check_runs, control_results and findings to {lake} ({key})", err=True)
     if fmt == "table":
         text = io.StringIO()
         print_table(Console(soft_wrap=True, file=text if output else None), con, result)

@@ -16,7 +16,9 @@ import os
 import re
 import shutil
 import uuid
+from datetime import timezone
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -34,6 +36,8 @@ PARTITIONED = {
 }
 WHOLE = ("users", "loaded_files", "rejected_rows", "source_events", "source_twins")
 TABLES = (*PARTITIONED, *WHOLE)
+# A check run written into the lake (`check --findings-to-lake`): each table by run.
+RUN_TABLES = ("check_runs", "control_results", "findings")
 
 
 def is_uri(lake: str) -> bool:
@@ -135,3 +139,38 @@ def attach(con: duckdb.DuckDBPyConnection, lake: str) -> None:
     the controls then read the lake). Nothing is copied into the database."""
     for table in TABLES:
         con.register(table, con.read_parquet(table_files(lake, table), hive_partitioning=False, union_by_name=False))
+
+
+def require_run_writer(lake: str, spark: bool) -> None:
+    """A run is written into a local lake folder by DuckDB; into a URI only by Spark."""
+    if is_uri(lake) and not spark:
+        raise AuditorError(f"{lake}: --findings-to-lake writes a lake at a URI with --engine spark only "
+                           "(or give the lake's local folder)")
+
+
+def write_run(con: duckdb.DuckDBPyConnection, lake: str, run_id: int, spark: Any = None) -> str:
+    """Write the run `run_id` of the database (its check_runs row, control_results and findings)
+    into the lake as `<table>/run=<key>/`, the key its start in UTC and a random suffix (run ids
+    are a database's own: two databases writing into one lake do not collide). A local folder is
+    written by DuckDB, through a staging folder; a URI by Spark (`spark`, the run's session).
+    Returns the key."""
+    started = con.execute("SELECT started_at FROM check_runs WHERE run_id = ?", [run_id]).fetchone()[0]
+    key = f"run={started.astimezone(timezone.utc):%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
+    select = {t: f"SELECT {_select(con, t)} FROM {t} WHERE run_id = $run ORDER BY ALL" for t in RUN_TABLES}
+    require_run_writer(lake, spark is not None)
+    if is_uri(lake):
+        for table in RUN_TABLES:
+            rows = con.execute(select[table], {"run": run_id}).fetch_arrow_table()
+            spark.createDataFrame(rows).coalesce(1).write.parquet(f"{lake.rstrip('/')}/{table}/{key}")
+        return key
+    folder = Path(lake)
+    staging = folder / f".staging-{uuid.uuid4().hex}"
+    try:
+        for table in RUN_TABLES:
+            (staging / table).mkdir(parents=True)
+            con.sql(select[table], params={"run": run_id}).write_parquet(str(staging / table / "part-0.parquet"))
+        for table in RUN_TABLES:
+            _replace(staging / table, folder / table / key)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return key

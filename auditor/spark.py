@@ -327,9 +327,9 @@ def compare(con: duckdb.DuckDBPyConnection, spark: Any, controls: list[Control],
     return out
 
 
-def spark_source(con: duckdb.DuckDBPyConnection, config: Config, lake: str) -> Callable[[Control, dict[str, object]], str]:
+def on_lake(config: Config, lake: str) -> Any:
     """`--engine spark`: a session (auditor.toml [spark], SPARK_* environment) with the lake
-    registered; the source `run_check` reads each control's findings from."""
+    registered."""
     spark = session(config)
     register_lake(spark, lake)
-    return control_source(con, spark)
+    return spark

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 
 import duckdb
@@ -117,3 +118,41 @@ def test_a_lake_run_never_goes_into_a_database_with_logs(sample_db: Path, tmp_pa
     result = CliRunner().invoke(main, ["check", "--db", str(sample_db), "--lake", str(lake)])
     assert result.exit_code == 2
     assert "holds loaded logs" in result.output
+
+
+def test_findings_to_lake_writes_the_run_beside_the_logs(sample_db: Path, tmp_path: Path) -> None:
+    """`check --lake L --findings-to-lake`: the run's check_runs row, control_results and
+    findings in L/<table>/run=KEY/, the same rows as the run database holds; the lake stays a lake."""
+    lake, runs = tmp_path / "lake", tmp_path / "runs.duckdb"
+    export(sample_db, lake)
+    result = CliRunner().invoke(main, ["check", "--db", str(runs), "--lake", str(lake), "--period", "2026-09",
+                                       "--format", "json", "--findings-to-lake"])
+    assert result.exit_code == 1, result.output
+    assert json.loads(result.stdout)["findings"]  # the note of what was written goes to stderr
+    (key,) = [p.name for p in (lake / "findings").iterdir()]
+    assert re.fullmatch(r"run=\d{8}T\d{6}Z-[0-9a-f]{8}", key) and f"({key})" in result.stderr
+    con = duckdb.connect(str(runs), read_only=True)
+    for table in ("check_runs", "control_results", "findings"):
+        (part,) = (lake / table / key).iterdir()
+        columns = "* EXCLUDE (waiver)" if table == "findings" else "* EXCLUDE (control_sha256)" if table == "check_runs" else "*"
+        in_db = con.execute(f"SELECT {columns} FROM {table} ORDER BY ALL").fetchall()
+        in_lake = con.execute(f"SELECT {columns} FROM read_parquet(?, hive_partitioning = false) ORDER BY ALL", [str(part)]).fetchall()
+        assert in_lake == in_db and in_db, table
+    con.close()
+    again = CliRunner().invoke(main, ["check", "--db", str(runs), "--lake", str(lake), "--findings-to-lake"])
+    assert again.exit_code == 1, again.output
+    assert len(list((lake / "findings").iterdir())) == 2  # a second run beside the first, which is kept
+    export(sample_db, lake, "--month", "2026-10")  # exporting again leaves the runs alone
+    assert len(list((lake / "check_runs").iterdir())) == 2
+    assert not [p for p in lake.iterdir() if p.name.startswith(".")]
+
+
+def test_findings_to_lake_needs_a_lake_and_spark_for_a_uri(sample_db: Path, tmp_path: Path) -> None:
+    no_lake = CliRunner().invoke(main, ["check", "--db", str(sample_db), "--findings-to-lake"])
+    assert no_lake.exit_code == 2 and "give --lake" in no_lake.output
+    uri = CliRunner().invoke(main, ["check", "--db", str(tmp_path / "runs.duckdb"), "--lake", "s3://bucket/lake",
+                                    "--findings-to-lake"])
+    assert uri.exit_code == 2 and uri.output.strip().splitlines() == [
+        "error: s3://bucket/lake: --findings-to-lake writes a lake at a URI with --engine spark only "
+        "(or give the lake's local folder)"]
+    assert not (tmp_path / "runs.duckdb").exists()  # said before any work
