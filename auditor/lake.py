@@ -160,7 +160,7 @@ def write_run(con: duckdb.DuckDBPyConnection, lake: str, run_id: int, spark: Any
     require_run_writer(lake, spark is not None)
     if is_uri(lake):
         for table in RUN_TABLES:
-            rows = con.execute(select[table], {"run": run_id}).fetch_arrow_table()
+            rows = con.sql(select[table], params={"run": run_id}).to_arrow_table()
             spark.createDataFrame(rows).coalesce(1).write.parquet(f"{lake.rstrip('/')}/{table}/{key}")
         return key
     folder = Path(lake)

@@ -232,17 +232,27 @@ def require_spark() -> None:
 def session(config: Config) -> Any:
     """A Spark session: master and settings from auditor.toml [spark], overridden by the
     environment (SPARK_MASTER; SPARK_REMOTE selects Spark Connect, as PySpark itself reads it).
-    Timestamps are compared and formatted in UTC, as in the audit database."""
+    Under spark-submit, or where a session is already running (a Databricks cluster), the
+    launcher's master and settings stand: only [spark] conf and what the results depend on are
+    set. Timestamps are compared and formatted in UTC, as in the audit database."""
     try:
         from pyspark.sql import SparkSession
     except ImportError:
         raise AuditorError("--engine spark needs PySpark: pip install 'auditor[spark]'") from None
+    remote = bool(os.environ.get("SPARK_REMOTE"))
+    # spark-submit starts the JVM and hands its port to this process.
+    launched = not remote and ("PYSPARK_GATEWAY_PORT" in os.environ or SparkSession.getActiveSession() is not None)
     builder = SparkSession.builder.appName(config.spark.app_name)
     master = os.environ.get("SPARK_MASTER") or config.spark.master
-    if master and not os.environ.get("SPARK_REMOTE"):
+    if master and not remote and not launched:
         builder = builder.master(master)
-    settings = {"spark.sql.session.timeZone": "UTC", "spark.ui.enabled": "false", "spark.ui.showConsoleProgress": "false",
-                "spark.sql.shuffle.partitions": "8", **config.spark.conf}
+    # Defaults for a session of our own (a small local run), never over a launcher's settings.
+    tuning = {} if launched else {"spark.ui.enabled": "false", "spark.ui.showConsoleProgress": "false",
+                                  "spark.sql.shuffle.partitions": "8"}
+    # What the results depend on: UTC; and a run written into the lake keeps the lake's
+    # timestamps (docs/lake.md), microseconds adjusted to UTC, not Spark's INT96 (read as naive).
+    settings = {**tuning, "spark.sql.session.timeZone": "UTC", "spark.sql.parquet.outputTimestampType": "TIMESTAMP_MICROS",
+                **config.spark.conf}
     for key, value in settings.items():
         builder = builder.config(key, value)
     try:
@@ -251,7 +261,8 @@ def session(config: Config) -> Any:
             spark = builder.getOrCreate()
     except Exception as exc:  # Java missing, a master that cannot be reached: one line, no traceback
         raise AuditorError(f"cannot start Spark ({master or 'default master'}): {str(exc).strip().splitlines()[0]}") from None
-    spark.sparkContext.setLogLevel(config.spark.log_level)
+    if not remote:  # Spark Connect has no SparkContext here: the server's log is the server's
+        spark.sparkContext.setLogLevel(config.spark.log_level)
     return spark
 
 

@@ -205,3 +205,31 @@ def test_a_control_spark_cannot_run_is_in_error(spark: Any, sample_db: Path, tmp
     (r,) = result.results
     assert r.status == "error" and r.reason.startswith("Spark: ") and "no_such_table" in r.reason
     assert result.verdict == "incomplete"
+
+
+@pytest.mark.spark
+def test_findings_to_a_lake_at_a_uri_are_written_by_spark(spark: Any, sample_db: Path, tmp_path: Path) -> None:
+    """A lake at a URI (here file://) takes the run from Spark: the same rows as the database's."""
+    from auditor.lake import RUN_TABLES, write_run
+
+    con = connect(sample_db, LOCAL)
+    result = run_check(con, LOCAL, catalogue())
+    key = write_run(con, f"file://{tmp_path}/lake", result.run_id, spark)
+    for table in RUN_TABLES:
+        exclude = {"findings": " EXCLUDE (waiver)", "check_runs": " EXCLUDE (control_sha256)"}.get(table, "")
+        in_db = con.execute(f"SELECT *{exclude} FROM {table} WHERE run_id = ? ORDER BY ALL", [result.run_id]).fetchall()
+        in_lake = con.execute(f"SELECT *{exclude} FROM read_parquet(?, hive_partitioning = false) ORDER BY ALL",
+                              [f"{tmp_path}/lake/{table}/{key}/*.parquet"]).fetchall()
+        assert in_lake == in_db and in_db, table
+    con.close()
+
+
+@pytest.mark.spark
+def test_a_running_session_keeps_its_settings(spark: Any) -> None:
+    """Under spark-submit or on a cluster's session, auditor's defaults for a session of its own
+    (8 shuffle partitions) do not override the launcher's; UTC and [spark] conf are still set."""
+    again = session(Config(spark=Spark(conf={"spark.sql.broadcastTimeout": "301"})))
+    assert again is spark or again.sparkContext is spark.sparkContext
+    assert spark.conf.get("spark.sql.shuffle.partitions") == "2"  # LOCAL's, not the default 8
+    assert spark.conf.get("spark.sql.session.timeZone") == "UTC"
+    assert spark.conf.get("spark.sql.broadcastTimeout") == "301"
