@@ -360,7 +360,6 @@ def check_cmd(ctx: click.Context, db_path: str, period: str | None, date_from: s
 
         if not lake:
             raise AuditorError("--findings-to-lake writes into the lake the run reads: give --lake")
-
         require_run_writer(lake, engine == "spark")  # said before the work, not after
     if engine == "spark":
         if not lake:

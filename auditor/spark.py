@@ -235,10 +235,9 @@ def session(config: Config) -> Any:
     Under spark-submit, or where a session is already running (a Databricks cluster), the
     launcher's master and settings stand: only [spark] conf and what the results depend on are
     set. Timestamps are compared and formatted in UTC, as in the audit database."""
-    try:
-        from pyspark.sql import SparkSession
-    except ImportError:
-        raise AuditorError("--engine spark needs PySpark: pip install 'auditor[spark]'") from None
+    require_spark()
+    from pyspark.sql import SparkSession
+
     remote = bool(os.environ.get("SPARK_REMOTE"))
     # spark-submit starts the JVM and hands its port to this process.
     launched = not remote and ("PYSPARK_GATEWAY_PORT" in os.environ or SparkSession.getActiveSession() is not None)
