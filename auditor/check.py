@@ -133,11 +133,11 @@ def absent_logs(con: duckdb.DuckDBPyConnection) -> set[str]:
     return set(LOGS) - held_logs(con)
 
 
-def require_evidence(con: duckdb.DuckDBPyConnection, path: str) -> None:
+def require_evidence(con: duckdb.DuckDBPyConnection, path: str, nothing_to: str = "judge") -> None:
     """Refuse a database into which no consent_events or access_events was ever loaded: it holds
     no evidence, and every control would 'pass' on nothing."""
     if {"consent_events", "access_events"} <= absent_logs(con):
-        raise AuditorError(f"{path}: no consent_events or access_events was ever loaded: nothing to judge "
+        raise AuditorError(f"{path}: no consent_events or access_events was ever loaded: nothing to {nothing_to} "
                            "(run `auditor load INPUT` first)")
 
 

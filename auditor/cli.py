@@ -134,7 +134,7 @@ def _open_existing(db_path: str, config: Config) -> Any:
         raise AuditorError(f"{db_path}: no such database (run `auditor load INPUT --db {db_path}` first)")
     con = connect(db_path, config)
     try:
-        require_evidence(con, db_path)
+        require_evidence(con, db_path, "export")
     except AuditorError:
         con.close()
         raise
@@ -496,6 +496,13 @@ def export_cmd(ctx: click.Context, db_path: str, folder: Path, months: tuple[str
     for month in months:
         month_period(month, "UTC")  # a bad month is a usage error before any work
     con = _open_existing(db_path, config)
+    try:
+        # A database with nothing loaded (one holding only a lake's runs, say) would replace the
+        # lake's users and loaded_files with empty tables.
+        require_evidence(con, db_path, "export")
+    except AuditorError:
+        con.close()
+        raise
     with Console(stderr=True).status("exporting", spinner="dots"):
         written = export(con, folder, months)
     con.close()

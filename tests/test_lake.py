@@ -120,6 +120,19 @@ def test_a_lake_run_never_goes_into_a_database_with_logs(sample_db: Path, tmp_pa
     assert "holds loaded logs" in result.output
 
 
+def test_export_refuses_a_database_with_nothing_loaded(sample_db: Path, tmp_path: Path) -> None:
+    """A runs-only database (made with --lake) exported into the lake would empty its users and
+    loaded_files: refused in one line, the lake left as it was."""
+    lake, runs = tmp_path / "lake", tmp_path / "runs.duckdb"
+    export(sample_db, lake)
+    assert CliRunner().invoke(main, ["check", "--db", str(runs), "--lake", str(lake)]).exit_code in (0, 1, 3)
+    before = {p: p.read_bytes() for p in lake.rglob("*") if p.is_file()}
+    result = CliRunner().invoke(main, ["export", "--db", str(runs), "--parquet", str(lake)])
+    assert result.exit_code == 2, result.output
+    assert "nothing to export" in result.output and "Traceback" not in result.output
+    assert {p: p.read_bytes() for p in lake.rglob("*") if p.is_file()} == before
+
+
 def test_findings_to_lake_writes_the_run_beside_the_logs(sample_db: Path, tmp_path: Path) -> None:
     """`check --lake L --findings-to-lake`: the run's check_runs row, control_results and
     findings in L/<table>/run=KEY/, the same rows as the run database holds; the lake stays a lake."""
