@@ -20,11 +20,11 @@ import duckdb
 
 from auditor import __version__
 from auditor.config import Config
-from auditor.coverage import LOGS, Evidence, assess, run_window
 from auditor.controls import FINDING_COLUMNS, SEVERITIES, Control, catalogue, control_hashes, parameters, strip_header
+from auditor.coverage import LOGS, Evidence, assess, run_window
 from auditor.db import iso, run
 from auditor.errors import AuditorError
-from auditor.ingest import held_logs
+from auditor.load.files import held_logs
 from auditor.periods import Period
 from auditor.resources import sql
 from auditor.waivers import Waiver, WaiverFile

@@ -22,7 +22,7 @@ import duckdb
 from auditor.adapters.detect import ExportFile
 from auditor.adapters.records import APP_ID_NAME, lower_keys, modified_properties
 from auditor.errors import AuditorError
-from auditor.ingest import JSONL_DELIMITER
+from auditor.load.stage import JSONL_DELIMITER
 from auditor.resources import sql
 
 MAX_LINE = 1 << 30  # a Graph page saved as one line can be many megabytes

@@ -25,7 +25,8 @@ from auditor.adapters.detect import ExportFile, csv_header, read_head
 from auditor.adapters.graph import MAX_LINE
 from auditor.adapters.records import APP_ID_NAME, lower_keys, modified_properties
 from auditor.errors import AuditorError
-from auditor.ingest import TS_NAIVE, _correct_reject_lines
+from auditor.load.checks import TS_NAIVE
+from auditor.load.lines import correct_reject_lines
 
 CLASSIC = ("CreationDate", "UserIds", "Operations", "AuditData")
 PURVIEW = ("RecordId", "CreationDate", "RecordType", "Operation", "UserId", "AuditData", "AssociatedAdminUnits",
@@ -87,7 +88,7 @@ FROM (SELECT row_number() OVER () AS _ord, * FROM read_csv($path, auto_detect=fa
     )
     if con.execute("SELECT count(*) FROM _rejects").fetchone()[0]:
         if ef.encoding == "utf-8":
-            _correct_reject_lines(con, ef.path)
+            correct_reject_lines(con, ef.path)
         line, message = con.execute("SELECT line, error_message FROM _rejects ORDER BY line LIMIT 1").fetchone()
         raise AuditorError(
             f"{ef.path}: line {line}: malformed CSV record ({message.splitlines()[0]}); the export looks truncated or "
