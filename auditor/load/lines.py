@@ -11,6 +11,7 @@ from typing import IO
 import duckdb
 
 from auditor.errors import AuditorError
+from auditor.resources import sql
 from auditor.load.types import SourceFile, Staged
 
 def open_bytes(path: Path) -> IO[bytes]:
@@ -56,15 +57,12 @@ def blank_lines(con: duckdb.DuckDBPyConnection, staged: Staged, path: Path, line
     lines account for are records the reader lost without a trace: the file is refused.
     """
     lines = _physical_lines(path) if lines is None else lines
-    accounted = staged.header_lines + con.execute("""
-        SELECT (SELECT count(*) + coalesce(sum(_breaks), 0) FROM _checked)
-             + (SELECT coalesce(sum(1 + len(t) - len(replace(t, chr(10), ''))), 0)
-                FROM (SELECT DISTINCT line, trim(csv_line, chr(10) || chr(13)) AS t FROM _rejects))""").fetchone()[0]
+    accounted = staged.header_lines + con.execute(sql("load/lines_accounted")).fetchone()[0]
     if lines <= accounted:
         return 0
     for first, span in _blank_runs(path):
-        con.execute("INSERT INTO _blanks SELECT unnest(?::BIGINT[]), unnest(?::BIGINT[])", [first, span])
-    blank = con.execute("SELECT coalesce(sum(span), 0) FROM _blanks").fetchone()[0]
+        con.execute(sql("load/add_blanks"), [first, span])
+    blank = con.execute(sql("load/blank_total")).fetchone()[0]
     if lines > accounted + blank:
         raise _lost_records(con, path, lines - accounted - blank)
     return blank
@@ -168,8 +166,7 @@ def _lost_records(con: duckdb.DuckDBPyConnection, path: Path, lost: int) -> Audi
     if long is not None:
         return AuditorError(f"{path}: line {long}: a record longer than 32 MB, which DuckDB's reader skips without a "
                             "trace; the file is refused rather than loaded without it")
-    opened = con.execute("SELECT min(line) FROM _rejects WHERE error_type = 'UNQUOTED VALUE' "
-                         "OR error_message ILIKE '%unterminated quote%'").fetchone()[0]
+    opened = con.execute(sql("load/quote_opened")).fetchone()[0]
     where = f" after line {opened}, whose quoted value is never closed" if opened else ""
     return AuditorError(f"{path}: {lost:,} line(s) are in no record the reader returned{where} (DuckDB's reader can "
                         "lose the records after a quote left open); the file is refused rather than loaded without them")
@@ -179,7 +176,7 @@ def refuse_lost_lines(con: duckdb.DuckDBPyConnection, path: Path, lines: int | N
     """JSON Lines: every physical line is a row the reader returned (blank ones too) or one it
     rejected; a line neither is one it lost, and the file is refused."""
     lines = _physical_lines(path) if lines is None else lines
-    accounted = con.execute("SELECT (SELECT count(*) FROM _read) + (SELECT count(DISTINCT line) FROM _rejects)").fetchone()[0]
+    accounted = con.execute(sql("load/jsonl_accounted")).fetchone()[0]
     if lines > accounted:
         raise _lost_records(con, path, lines - accounted)
 
@@ -193,20 +190,13 @@ def correct_reject_lines(con: duckdb.DuckDBPyConnection, path: Path) -> None:
     after them. There are few such records (each one is an error), so this reads the file only
     when there are any.
     """
-    offsets = [o for (o,) in con.execute("SELECT DISTINCT line_byte_position FROM _rejects ORDER BY 1").fetchall()]
+    offsets = [o for (o,) in con.execute(sql("load/reject_offsets")).fetchall()]
     if not offsets:
         return
-    con.execute("CREATE TEMP TABLE _reject_lines (pos BIGINT, line BIGINT)")
-    con.executemany("INSERT INTO _reject_lines VALUES (?, ?)", list(zip(offsets, _lines_at(path, offsets))))
-    # Runs that touch are one run (a chunk boundary may cut one in two).
-    con.execute("""
-        UPDATE _reject_lines SET line = r.line + r.span FROM (
-          SELECT min(line) AS line, sum(span) AS span FROM (
-            SELECT line, span, line - coalesce(sum(span) OVER (ORDER BY line ROWS BETWEEN UNBOUNDED PRECEDING
-                                                                AND 1 PRECEDING), 0) AS island FROM _blanks)
-          GROUP BY island) r
-        WHERE _reject_lines.line BETWEEN r.line AND r.line + r.span - 1""")
-    con.execute("UPDATE _rejects SET line = r.line FROM _reject_lines r WHERE _rejects.line_byte_position = r.pos")
+    con.execute(sql("load/reject_lines"))
+    con.executemany(sql("load/add_reject_line"), list(zip(offsets, _lines_at(path, offsets))))
+    con.execute(sql("load/reject_lines_after_blanks"))
+    con.execute(sql("load/set_reject_lines"))
 
 
 def fix_lines(con: duckdb.DuckDBPyConnection, staged: Staged, blanks: int) -> None:
@@ -219,31 +209,11 @@ def fix_lines(con: duckdb.DuckDBPyConnection, staged: Staged, blanks: int) -> No
     """
     if not staged.structural:
         return
-    multiline = bool(staged.text_columns) and con.execute("SELECT count(*) FROM _checked WHERE _breaks > 0").fetchone()[0]
-    if not multiline and not blanks and not con.execute("SELECT count(*) FROM _rejects").fetchone()[0]:
+    multiline = bool(staged.text_columns) and con.execute(sql("load/multiline_records")).fetchone()[0]
+    if not multiline and not blanks and not con.execute(sql("load/reject_count")).fetchone()[0]:
         return
-    breaks = "_breaks" if multiline else "0"
-    con.execute(
-        f"""
-UPDATE _checked SET _line = fixed.line FROM (
-  WITH good AS (
-    SELECT _ord, {staged.header_lines} + _ord
-           + coalesce(sum({breaks}) OVER (ORDER BY _ord ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS base
-    FROM _checked),
-  spans AS (
-    SELECT line, 1 + len(t) - len(replace(t, chr(10), '')) AS span
-    FROM (SELECT DISTINCT line, trim(csv_line, chr(10) || chr(13)) AS t FROM _rejects)
-    UNION ALL SELECT line, span FROM _blanks),
-  bad AS (  -- lines skipped one after another share a position; the next record follows them all
-    SELECT pos, max(skipped) AS skipped FROM (
-      SELECT line - coalesce(sum(span) OVER (ORDER BY line ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS pos,
-             sum(span) OVER (ORDER BY line) AS skipped
-      FROM spans)
-    GROUP BY pos)
-  SELECT good._ord, good.base + coalesce(bad.skipped, 0) AS line
-  FROM good ASOF LEFT JOIN bad ON good.base >= bad.pos) AS fixed
-WHERE _checked._ord = fixed._ord"""
-    )
+    # `breaks`: the column counting line breaks inside a record's values, when any has one.
+    con.execute(sql("load/fix_lines").format(breaks="_breaks" if multiline else "0"), {"header_lines": staged.header_lines})
 
 
 # A file cut off (a copy or download that stopped early) ends in an incomplete record that no
@@ -252,25 +222,8 @@ WHERE _checked._ord = fixed._ord"""
 # text inside an unquoted value, `5" screen`, would throw off); only then is the file's end read,
 # to see that no line break follows. A complete last record without one is fine: many tools
 # write none.
-CUT_LAST_RECORD = {
-    # CSV: the last malformed record, with no good record after it, has fewer fields than the
-    # header or an odd number of quotes (a quoted value never closed: a quote inside one is
-    # written twice).
-    "csv": """
-        SELECT line FROM _rejects
-        WHERE line_byte_position = (SELECT max(line_byte_position) FROM _rejects)
-          AND line > (SELECT coalesce(max(_line), 0) FROM _checked)
-          AND (error_type = 'MISSING COLUMNS' OR (length(csv_line) - length(replace(csv_line, '"', ''))) % 2 = 1)
-        LIMIT 1""",
-    # JSON Lines: the last line is not JSON (a valid non-object is a bad_json row, not a cut),
-    # or one the reader could not read as text (cut inside a character).
-    "jsonl": """
-        WITH records AS (
-          SELECT _line AS line, _fate = 'rejected' AND NOT json_valid(_raw) AS cut FROM _checked
-          UNION ALL SELECT line, true FROM _rejects)
-        SELECT line FROM records WHERE cut AND line = (SELECT max(line) FROM records)
-        LIMIT 1""",
-}
+# The statement finding a cut last record, by format (queries/load/cut_last_record_<format>.sql).
+CUT_LAST_RECORD = {"csv": "load/cut_last_record_csv", "jsonl": "load/cut_last_record_jsonl"}
 
 
 def _tail(path: Path, size: int = 1 << 16) -> bytes:
@@ -298,7 +251,7 @@ def refuse_truncated(con: duckdb.DuckDBPyConnection, src: SourceFile) -> None:
     """Fail the file when it is cut off in its last record, naming the line where that record
     starts (the header being line 1); see CUT_LAST_RECORD. The file's end is read only when
     the reader found such a record (a gzip file is then decompressed once more)."""
-    found = con.execute(CUT_LAST_RECORD[src.format]).fetchone()
+    found = con.execute(sql(CUT_LAST_RECORD[src.format])).fetchone()
     if found and _ends_unbroken(src.path):
         raise AuditorError(
             f"{src.path}: truncated at line {found[0]}: the last record is incomplete and not ended by a line break"
