@@ -15,13 +15,15 @@ from auditor.load.checks import check_sql, error_struct, same_row, trimmed_sql
 from auditor.load.lines import (CUT_LAST_RECORD, blank_lines, correct_reject_lines, fix_lines, refuse_lost_lines,
                                 refuse_truncated, stray_cr_line)
 from auditor.load.scratch import Scratch
-from auditor.load.stage import STAGERS, row_number_sql
+from auditor.load.stage import STAGERS
 from auditor.load.types import FileResult, SourceFile, Staged
+from auditor.resources import sql
 from auditor.schema import Log
+
 
 def _number_records(con: duckdb.DuckDBPyConnection, staged: Staged) -> None:
     """Number the records of `_checked` in file order (see row_number_sql): 10M rows in 0.4 s."""
-    con.execute(f"UPDATE _checked SET _ord = {row_number_sql('_checked')}, _line = {row_number_sql('_checked')} + {staged.header_lines}")
+    con.execute(sql("load/number_records"), {"header_lines": staged.header_lines})
 
 
 def mark_duplicates(con: duckdb.DuckDBPyConnection, log: Log) -> None:
@@ -32,17 +34,9 @@ def mark_duplicates(con: duckdb.DuckDBPyConnection, log: Log) -> None:
     """
     # The shared hashes go to a table of their own first (a few rows): found through it, the
     # candidates cost a look-up, where a join with the aggregate read every column of every row.
-    con.execute(f"""
-CREATE TEMP TABLE _shared_hashes AS
-SELECT _hash FROM _checked WHERE _fate = 'new' GROUP BY _hash HAVING count(*) > 1
-UNION SELECT _hash FROM {log.name} WHERE _hash IN (SELECT _hash FROM _checked WHERE _fate = 'new')""")
-    con.execute(f"""
-UPDATE _checked SET _fate = 'duplicate' WHERE _ord IN (
-  WITH candidates AS (
-    SELECT * FROM _checked c WHERE c._fate = 'new' AND c._hash IN (SELECT _hash FROM _shared_hashes))
-  SELECT c._ord FROM candidates c
-  WHERE EXISTS (SELECT 1 FROM candidates o WHERE o._hash = c._hash AND o._ord < c._ord AND {same_row('o', 'c', log)})
-     OR EXISTS (SELECT 1 FROM {log.name} t WHERE t._hash = c._hash AND {same_row('t', 'c', log)}))""")
+    con.execute(sql("load/shared_hashes").format(table=log.name))
+    con.execute(sql("load/mark_duplicates").format(table=log.name, same_earlier=same_row("o", "c", log),
+                                                   same_loaded=same_row("t", "c", log)))
     if log.unique_id:
         _reject_second_entries(con, log)
 
@@ -58,17 +52,8 @@ def _reject_second_entries(con: duckdb.DuckDBPyConnection, log: Log) -> None:
     """
     key = log.id_column
     error = error_struct(key, "duplicate_user", f"'{key} \"' || \"{key}\" || '\" is already in the directory with other content'")
-    con.execute(f"""
-UPDATE _checked SET _fate = 'rejected', _errors = [{error}]
-WHERE _ord IN (
-  WITH valid AS (SELECT * FROM _checked WHERE _fate IN ('new', 'duplicate')),
-  first AS (SELECT * FROM valid v WHERE _ord = (SELECT min(o._ord) FROM valid o WHERE o."{key}" = v."{key}")
-                                    AND "{key}" NOT IN (SELECT "{key}" FROM {log.name}))
-  SELECT c._ord FROM valid c
-  WHERE ("{key}" IN (SELECT "{key}" FROM {log.name})
-         AND NOT EXISTS (SELECT 1 FROM {log.name} t WHERE t."{key}" = c."{key}" AND t._hash = c._hash AND {same_row('t', 'c', log)}))
-     OR EXISTS (SELECT 1 FROM first f WHERE f."{key}" = c."{key}" AND f._ord < c._ord
-                AND NOT (f._hash = c._hash AND {same_row('f', 'c', log)})))""")
+    con.execute(sql("load/reject_second_entries").format(
+        error=error, key=f'"{key}"', table=log.name, same_loaded=same_row("t", "c", log), same_first=same_row("f", "c", log)))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -101,11 +86,11 @@ def write_file(
             file_id = _record_file(con, src, size, sha, label)
             counts = _write_once(con, src, staged, {**params, "file_id": file_id, "log": log.name, "file": src.name})
         else:
-            run(con, f"CREATE TEMP TABLE _checked AS {check_sql(log, staged)}", params)
+            run(con, sql("load/checked").format(check=check_sql(log, staged)), params)
             if not staged.numbered:
                 _number_records(con, staged)
             mark_duplicates(con, log)
-            con.execute("CREATE TEMP TABLE _blanks (line BIGINT, span BIGINT)")
+            con.execute(sql("load/blanks"))
             blanks = blank_lines(con, staged, src.path, lines) if staged.text_columns else 0
             if src.format == "jsonl" and stager is None:
                 refuse_lost_lines(con, src.path, lines)
@@ -113,7 +98,7 @@ def write_file(
                 correct_reject_lines(con, src.path)
             fix_lines(con, staged, blanks)
             if staged.source_lines:
-                con.execute("UPDATE _checked SET _line = _stage._src_line FROM _stage WHERE _stage._ord = _checked._ord")
+                con.execute(sql("load/source_lines"))
             if stager is None and src.format in CUT_LAST_RECORD:
                 refuse_truncated(con, src)
     except duckdb.InterruptException:
@@ -139,7 +124,7 @@ def write_file(
         file_id=file_id,
     )
     con.execute(
-        "UPDATE loaded_files SET rows_read = ?, rows_loaded = ?, rows_rejected = ?, duplicates = ? WHERE file_id = ?",
+        sql("load/file_counts"),
         [result.rows_read, result.rows_loaded, result.rows_rejected, result.duplicates, file_id],
     )
     return result
@@ -148,8 +133,7 @@ def write_file(
 def _record_file(con: duckdb.DuckDBPyConnection, src: SourceFile, size: int, sha: str, label: str | None) -> int:
     """The file's row in loaded_files (its counts are set once known); its file_id."""
     return con.execute(
-        "INSERT INTO loaded_files (log, path, format, size_bytes, sha256, rows_read, rows_loaded, rows_rejected,"
-        " duplicates, loaded_at) VALUES (?, ?, ?, ?, ?, 0, 0, 0, 0, ?) RETURNING file_id",
+        sql("load/record_file"),
         [src.log.name, str(src.path.resolve()), label or src.format, size, sha, datetime.now(timezone.utc)],
     ).fetchone()[0]
 
@@ -158,31 +142,20 @@ def _keep_checked(con: duckdb.DuckDBPyConnection, src: SourceFile, staged: Stage
                   meta: dict[str, object]) -> tuple[dict[str, int], int]:
     """Keep the rows of `_checked`: rejected ones (and the reader's malformed records) to
     rejected_rows, new ones to the log's table. The count of each fate, and of malformed records."""
-    run(
-        con,
-        """INSERT INTO rejected_rows
-        SELECT $file_id, $log, $file, c._line, c._errors[1].column, c._errors[1].rule,
-               array_to_string(list_transform(c._errors, lambda e: e.message), '; '), c._raw
-        FROM _checked c WHERE c._fate = 'rejected'""",
-        meta,
-    )
+    run(con, sql("load/quarantine"), meta)
     malformed = 0
     if staged.structural:
         rule = "bad_json" if src.format == "jsonl" else "malformed_record"
-        run(
-            con,
-            f"""INSERT INTO rejected_rows
-            SELECT $file_id, $log, $file, line, arg_min(column_name, column_idx), '{rule}',
-                   string_agg(error_message, '; ' ORDER BY column_idx), any_value(csv_line)
-            FROM _rejects GROUP BY line""",
-            meta,
-        )
-        malformed = con.execute("SELECT count(DISTINCT line) FROM _rejects").fetchone()[0]
+        run(con, sql("load/quarantine_malformed"), {**meta, "rule": rule})
+        malformed = con.execute(sql("load/malformed_count")).fetchone()[0]
     log = src.log
-    columns = ", ".join(f'"{c}"' for c in log.column_names)
-    run(con, f"INSERT INTO {log.name} ({columns}, _file_id, _line, _hash, _extra) "
-             f"SELECT {columns}, $file_id, _line, _hash, _extra FROM _checked WHERE _fate = 'new'", meta)
-    return dict(con.execute("SELECT _fate, count(*) FROM _checked GROUP BY _fate").fetchall()), malformed
+    run(con, sql("load/keep_new").format(table=log.name, columns=_columns(log)), meta)
+    return dict(con.execute(sql("load/fates")).fetchall()), malformed
+
+
+def _columns(log: Log) -> str:
+    """The log's canonical columns, quoted, as a column list."""
+    return ", ".join(f'"{c}"' for c in log.column_names)
 
 
 def _writes_once(log: Log, staged: Staged) -> bool:
@@ -206,26 +179,13 @@ def _write_once(con: duckdb.DuckDBPyConnection, src: SourceFile, staged: Staged,
     """
     log = src.log
     key = next(c for c in log.columns if c.name == log.id_column)
-    run(con, f"""CREATE TEMP TABLE _shared_ids AS SELECT hash({trimmed_sql(key, staged.sources[key.name])}) AS h
-        FROM {staged.relation} GROUP BY h HAVING count(*) > 1""", meta)
-    columns = ", ".join(f'"{c}"' for c in log.column_names)
-    written = run(con, f"""INSERT INTO {log.name} ({columns}, _file_id, _line, _hash, _extra)
-        SELECT {columns}, $file_id, _line, _hash, _extra FROM ({check_sql(log, staged)})
-        WHERE _fate = 'new' AND hash("{key.name}") NOT IN (SELECT h FROM _shared_ids)
-          AND _hash NOT IN (SELECT _hash FROM {log.name})""", meta).fetchone()[0]
-    run(con, f"""CREATE TEMP TABLE _left_out AS SELECT _ord FROM {staged.relation}
-        WHERE _ord + {staged.header_lines} NOT IN (SELECT _line FROM {log.name} WHERE _file_id = $file_id)""", meta)
-    rest = replace(staged, relation=f"(SELECT * FROM {staged.relation} WHERE _ord IN (SELECT _ord FROM _left_out))")
-    run(con, f"CREATE TEMP TABLE _checked AS {check_sql(log, rest)}", meta)
+    run(con, sql("load/shared_ids").format(id=trimmed_sql(key, staged.sources[key.name]), relation=staged.relation), meta)
+    written = run(con, sql("load/write_once").format(
+        table=log.name, columns=_columns(log), check=check_sql(log, staged), key=f'"{key.name}"'), meta).fetchone()[0]
+    run(con, sql("load/left_out").format(table=log.name, relation=staged.relation),
+        {**meta, "header_lines": staged.header_lines})
+    rest = replace(staged, relation=sql("load/left_out_rows").format(relation=staged.relation))
+    run(con, sql("load/checked").format(check=check_sql(log, rest)), meta)
     mark_duplicates(con, log)
     counts, _ = _keep_checked(con, src, rest, meta)
     return {**counts, "new": counts.get("new", 0) + written}
-
-
-def _rollback(con: duckdb.DuckDBPyConnection) -> None:
-    """Undo the load; a COMMIT that failed (a full disk) has already ended the transaction, and
-    the error that ended it is the one to report, not this one."""
-    try:
-        con.execute("ROLLBACK")
-    except duckdb.Error:
-        pass
