@@ -10,9 +10,10 @@ from collections.abc import Callable
 import duckdb
 
 from auditor.errors import AuditorError
-from auditor.load.checks import WHITESPACE, error_struct, sql_str
+from auditor.load.checks import error_struct, sql_str
 from auditor.load.lines import open_bytes
 from auditor.load.types import SourceFile, Staged
+from auditor.resources import sql
 
 JSONL_DELIMITER = "\x1f"  # never raw inside valid JSON, so a JSONL line is always one field
 
@@ -99,22 +100,6 @@ def _positional(src: SourceFile, names: list[str], scalar: Callable[[str], str],
     return Staged(sources, raw, extra, params, header_lines=0)
 
 
-def _csv_options(path_param: str, columns: str, header: bool, delim: str, quote: str) -> str:
-    return (
-        f"read_csv({path_param}, auto_detect=false, header={'true' if header else 'false'}, columns={columns}, "
-        f"delim={delim}, quote={quote}, escape={quote}, store_rejects=true, rejects_table='_rejects', "
-        "rejects_scan='_rejects_scan', ignore_errors=true)"
-    )
-
-
-# The number of a record of a table filled from a file, from 1 in file order. DuckDB reads a
-# file in parallel but keeps the order of its records in the table it fills
-# (preserve_insertion_order, on by default), with consecutive row ids from a base that is not
-# 0 inside a transaction; while row_number() OVER () would read the whole file on one thread.
-def row_number_sql(table: str) -> str:
-    return f"rowid + 1 - (SELECT min(rowid) FROM {table})"
-
-
 def _stage_csv(con: duckdb.DuckDBPyConnection, src: SourceFile) -> Staged:
     names = _read_header(src)
     _check_columns(src, names)
@@ -124,15 +109,15 @@ def _stage_csv(con: duckdb.DuckDBPyConnection, src: SourceFile) -> Staged:
     staged.structural = True
     staged.text_columns = tuple(columns)
     # Not copied into _stage: the check reads the file itself, once. A CSV reader cannot number
-    # records; `_checked` keeps them in file order and is numbered after (_number_records).
-    staged.relation = "(SELECT NULL::BIGINT AS _ord, * FROM " + _csv_options("$path", "$columns", True, "','", "'\"'") + ")"
+    # records; `_checked` keeps them in file order and is numbered after (write._number_records).
+    staged.relation = sql("load/csv_relation")
     staged.params.update(path=str(src.path), columns=columns)
     staged.numbered = False
     return staged
 
 
 def _stage_parquet(con: duckdb.DuckDBPyConnection, src: SourceFile) -> Staged:
-    described = con.execute("DESCRIBE SELECT * FROM read_parquet($path)", {"path": str(src.path)}).fetchall()
+    described = con.execute(sql("load/parquet_columns"), {"path": str(src.path)}).fetchall()
     names = [row[0] for row in described]
     types = [row[1] for row in described]
     _check_columns(src, names)
@@ -145,10 +130,7 @@ def _stage_parquet(con: duckdb.DuckDBPyConnection, src: SourceFile) -> Staged:
                          lambda i: names[i] in typed)
     staged.typed = typed
     # Not copied into _stage: the check reads the file itself, once.
-    staged.relation = (
-        f"(SELECT file_row_number + 1 AS _ord, * EXCLUDE (file_row_number) "
-        f"FROM read_parquet($path, file_row_number=true) AS t({aliases}))"
-    )
+    staged.relation = sql("load/parquet_relation").format(aliases=aliases)
     staged.params["path"] = str(src.path)
     return staged
 
@@ -157,16 +139,9 @@ def _stage_jsonl(con: duckdb.DuckDBPyConnection, src: SourceFile) -> Staged:
     # Each line is read whole as text (a delimiter that valid JSON never holds raw, no quoting),
     # numbered before blank lines are dropped, then parsed; a line that is not a JSON object is
     # rejected as bad_json rather than failing the file.
-    con.execute(
-        "CREATE TEMP TABLE _read AS SELECT * FROM " + _csv_options("$path", "{'j': 'VARCHAR'}", False, "$delim", "''"),
-        {"path": str(src.path), "delim": JSONL_DELIMITER},
-    )
-    con.execute(
-        "CREATE TEMP TABLE _stage AS SELECT _ord, j, CASE WHEN json_type(jv) = 'OBJECT' THEN jv END AS o FROM ("
-        "  SELECT _ord, j, CAST(CASE WHEN json_valid(j) THEN j END AS JSON) AS jv FROM ("
-        f"    SELECT {row_number_sql('_read')} AS _ord, j FROM _read) WHERE trim(j, {WHITESPACE}) <> '')"
-    )
-    keys = {k for (k,) in con.execute("SELECT DISTINCT unnest(json_keys(o)) FROM _stage WHERE o IS NOT NULL").fetchall()}
+    con.execute(sql("load/jsonl_read"), {"path": str(src.path), "delim": JSONL_DELIMITER})
+    con.execute(sql("load/jsonl_stage"))
+    keys = {k for (k,) in con.execute(sql("load/jsonl_keys")).fetchall()}
     if keys:
         _check_columns(src, sorted(keys))
     sources = {}
@@ -196,7 +171,6 @@ def _stage_jsonl(con: duckdb.DuckDBPyConnection, src: SourceFile) -> Staged:
         pre_errors=pre,
         structural=True,
     )
-
 
 
 STAGERS = {"csv": _stage_csv, "jsonl": _stage_jsonl, "parquet": _stage_parquet}

@@ -22,7 +22,7 @@ from auditor.schema import Log
 
 
 def _number_records(con: duckdb.DuckDBPyConnection, staged: Staged) -> None:
-    """Number the records of `_checked` in file order (see row_number_sql): 10M rows in 0.4 s."""
+    """Number the records of `_checked` in file order (by row id, see queries/load/jsonl_stage.sql): 10M rows in 0.4 s."""
     con.execute(sql("load/number_records"), {"header_lines": staged.header_lines})
 
 
