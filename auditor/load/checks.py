@@ -5,6 +5,7 @@ from __future__ import annotations
 
 
 from auditor.load.types import Staged
+from auditor.resources import sql
 from auditor.schema import Column, Log
 
 # ISO 8601 with a time of day and an explicit offset (Z, +HH:MM, +HHMM or +HH), and without one.
@@ -164,13 +165,7 @@ def check_sql(log: Log, staged: Staged) -> str:
         breaks = f"CASE WHEN {newline} THEN len({text}) - len(replace({text}, chr(10), '')) ELSE 0 END AS _breaks, "
     # hash(a, b, ...) is the value hash(struct_pack(a, b, ...)) had, which earlier versions
     # stored, without building a struct per row (2 CPU-s at 10M rows).
-    return f"""SELECT _ord, _ord + {staged.header_lines} AS _line, {"_breaks, " if breaks else ""}_extra, {columns},
-       CASE WHEN _bad THEN 'rejected' ELSE 'new' END AS _fate,
-       CASE WHEN _bad THEN {error_list} END AS _errors,
-       CASE WHEN NOT _bad THEN hash({columns}) END AS _hash,
-       CASE WHEN {keep_raw} THEN {staged.raw_sql} END AS _raw FROM (
-  SELECT *, {bad} AS _bad FROM (
-    SELECT *, {", ".join(values)} FROM (
-      SELECT _ord, _s, {breaks}{staged.extra_sql} AS _extra, {staged.pre_errors} AS _pre,
-  {trimmed}
-      FROM {staged.relation} AS _s)))"""
+    return sql("load/check").format(
+        header_lines=staged.header_lines, breaks_column="_breaks, " if breaks else "", columns=columns,
+        error_list=error_list, keep_raw=keep_raw, raw=staged.raw_sql, bad=bad, values=", ".join(values),
+        breaks=breaks, extra=staged.extra_sql, pre=staged.pre_errors, trimmed=trimmed, relation=staged.relation)

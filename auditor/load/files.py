@@ -10,6 +10,7 @@ import duckdb
 
 from auditor.errors import AuditorError
 from auditor.load.types import SourceFile
+from auditor.resources import sql
 from auditor.schema import LOGS
 
 EXTENSIONS = {".csv": "csv", ".csv.gz": "csv", ".jsonl": "jsonl", ".jsonl.gz": "jsonl", ".parquet": "parquet"}
@@ -92,7 +93,7 @@ def sha256_of(path: Path, count_lines: bool = False) -> tuple[str, int, int | No
 
 def held_logs(con: duckdb.DuckDBPyConnection) -> set[str]:
     """The logs of which the database holds a loaded file (a real export counts for the logs it feeds)."""
-    return {log for (log,) in con.execute("SELECT DISTINCT log FROM loaded_files").fetchall()}
+    return {log for (log,) in con.execute(sql("load/held_logs")).fetchall()}
 
 
 def identity(path: Path) -> tuple[int, int, int, int]:
@@ -137,4 +138,4 @@ def _entries_read(input_dir: Path) -> Iterator[Path]:
 
 def already_loaded(con: duckdb.DuckDBPyConnection, sha: str) -> bool:
     """Whether a file with these bytes was loaded before (loading it again changes nothing)."""
-    return con.execute("SELECT 1 FROM loaded_files WHERE sha256 = ?", [sha]).fetchone() is not None
+    return con.execute(sql("load/already_loaded"), [sha]).fetchone() is not None
