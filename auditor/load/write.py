@@ -22,7 +22,8 @@ from auditor.schema import Log
 
 
 def _number_records(con: duckdb.DuckDBPyConnection, staged: Staged) -> None:
-    """Number the records of `_checked` in file order (by row id, see queries/load/jsonl_stage.sql): 10M rows in 0.4 s."""
+    """Number the records of `_checked` in file order (by row id, as in queries/load/jsonl_stage.sql):
+    10M rows in 0.4 s."""
     con.execute(sql("load/number_records"), {"header_lines": staged.header_lines})
 
 
@@ -57,7 +58,8 @@ def _reject_second_entries(con: duckdb.DuckDBPyConnection, log: Log) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-# Step 3: keep.
+# The step every file goes through.
+
 
 def write_file(
     scratch: Scratch,
