@@ -20,11 +20,11 @@ import duckdb
 
 from auditor import __version__
 from auditor.config import Config
-from auditor.coverage import LOGS, Evidence, assess, run_window
 from auditor.controls import FINDING_COLUMNS, SEVERITIES, Control, catalogue, control_hashes, parameters, strip_header
+from auditor.coverage import LOGS, Evidence, assess, run_window
 from auditor.db import iso, run
 from auditor.errors import AuditorError
-from auditor.ingest import held_logs
+from auditor.load.files import held_logs
 from auditor.periods import Period
 from auditor.resources import sql
 from auditor.waivers import Waiver, WaiverFile
@@ -118,11 +118,7 @@ class CheckRun:
 
 def latest_moment(con: duckdb.DuckDBPyConnection) -> datetime:
     """The default as_of: the latest occurred_at (received_at for requests) loaded."""
-    latest = con.execute(
-        "SELECT max(t) FROM (SELECT max(occurred_at) AS t FROM access_events UNION ALL "
-        "SELECT max(occurred_at) FROM consent_events UNION ALL SELECT max(occurred_at) FROM admin_events "
-        "UNION ALL SELECT max(received_at) FROM dsr_requests)"
-    ).fetchone()[0]
+    latest = con.execute(sql("check/latest_moment")).fetchone()[0]
     if latest is None:
         raise AuditorError("the database holds no events: run `auditor load INPUT` first")
     return latest
@@ -190,8 +186,7 @@ def run_check(
     since = _kept_since(period, since)
     waivers = waivers or WaiverFile()
     run_id = con.execute(
-        "INSERT INTO check_runs (as_of, period_start, period_end, findings_since, config_sha256, control_sha256,"
-        " waivers_sha256, tool_version, duckdb_version, started_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING run_id",
+        sql("check/start_run"),
         [
             as_of,
             period.start if period else None,
@@ -223,10 +218,10 @@ def run_check(
                 r.status = "pass" if total == 0 else "waived" if total_waived == total else "fail"
         results += [ControlResult(c, "not_evaluated", reason="not selected (--control, --min-severity)") for c in unselected]
         con.executemany(
-            "INSERT INTO control_results VALUES (?, ?, ?, ?, ?, ?, ?)",
+            sql("check/control_result"),
             [[run_id, r.control.id, r.control.severity, r.status, r.findings, r.waived, r.reason] for r in results],
         )
-        con.execute("UPDATE check_runs SET finished_at = ? WHERE run_id = ?", [datetime.now(timezone.utc), run_id])
+        con.execute(sql("check/finish_run"), [datetime.now(timezone.utc), run_id])
     except BaseException:
         _discard_run(con, run_id)
         raise
@@ -322,19 +317,17 @@ def _add_carried_over(con: duckdb.DuckDBPyConnection, results: list[ControlResul
     if period is None:
         return
     counts = {c: (n, w) for c, n, w in run(
-        con, f"SELECT control, count(*), count(waiver) FROM ({carried_over_sql()}) GROUP BY control",
+        con, sql("check/carried_over_counts").format(carried_over=carried_over_sql()),
         {"run": run_id, "as_of": as_of}).fetchall()}
     for r in results:
         r.carried_over, r.carried_over_waived = counts.get(r.control.id, (0, 0))
 
 
 def _store_waivers(con: duckdb.DuckDBPyConnection, waivers: list[Waiver]) -> None:
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE _waivers (n INTEGER, control VARCHAR, event_id VARCHAR, user_id VARCHAR, waiver JSON)"
-    )
+    con.execute(sql("check/waivers"))
     if waivers:
         con.executemany(
-            "INSERT INTO _waivers VALUES (?, ?, ?, ?, ?)",
+            sql("check/add_waiver"),
             [[n, w.control, w.event_id, w.user_id, json.dumps(w.as_dict())] for n, w in enumerate(waivers)],
         )
 
@@ -352,23 +345,11 @@ def _run_one(con: duckdb.DuckDBPyConnection, control: Control, params: dict[str,
     id is its earliest version's.
     """
     columns = ", ".join(FINDING_COLUMNS)
-    run(
-        con,
-        f"""
-INSERT INTO findings (run_id, control, severity, {columns}, waiver, in_period)
-SELECT $run_id, $control, $severity, {", ".join("f." + c for c in FINDING_COLUMNS)},
-       (SELECT w.waiver FROM _waivers w WHERE w.control = $control
-          AND (w.event_id = f.event_id OR w.user_id = f.user_id) ORDER BY w.n LIMIT 1),
-       CAST($period_start AS TIMESTAMPTZ) IS NULL OR f.arose_at >= $period_start
-FROM (SELECT DISTINCT ON (source, event_id) {columns}
-      FROM ({source(control, params)})
-      WHERE CAST($period_end AS TIMESTAMPTZ) IS NULL OR arose_at < $period_end
-      ORDER BY source, event_id, arose_at, occurred_at, reason, user_id) f
-WHERE CAST($since AS TIMESTAMPTZ) IS NULL OR f.arose_at >= $since OR $carried""",
-        {**params, "carried": control.id in CARRIED},
-    )
+    run(con, sql("check/findings").format(columns=columns, f_columns=", ".join("f." + c for c in FINDING_COLUMNS),
+                                          control_sql=source(control, params)),
+        {**params, "carried": control.id in CARRIED})
     return con.execute(
-        "SELECT count(*), count(waiver) FROM findings WHERE run_id = ? AND control = ? AND in_period",
+        sql("check/period_counts"),
         [params["run_id"], control.id],
     ).fetchone()
 
@@ -389,14 +370,7 @@ def find_or_run(
         as_of = latest_moment(con)
     since = _kept_since(period, since)
     row = con.execute(
-        """SELECT run_id, as_of, findings_since FROM check_runs
-           WHERE period_start IS NOT DISTINCT FROM ? AND period_end IS NOT DISTINCT FROM ?
-             AND (CAST(? AS TIMESTAMPTZ) IS NULL OR as_of = ?)
-             AND (findings_since IS NULL OR findings_since <= ?)
-             AND config_sha256 = ? AND control_sha256::VARCHAR = ?
-             AND waivers_sha256 IS NOT DISTINCT FROM ? AND finished_at IS NOT NULL
-             AND started_at >= (SELECT coalesce(max(loaded_at), '-infinity'::TIMESTAMPTZ) FROM loaded_files)
-           ORDER BY run_id DESC LIMIT 1""",
+        sql("check/reusable_run"),
         [period.start if period else None, period.end if period else None, as_of, as_of, since, config.digest(),
          control_hashes(controls), waivers.sha256],
     ).fetchone()
@@ -407,7 +381,7 @@ def find_or_run(
     results = [
         ControlResult(by_id[cid], status, found, waived, reason)
         for cid, status, found, waived, reason in con.execute(
-            "SELECT control, status, findings, waived, detail FROM control_results WHERE run_id = ? ORDER BY control",
+            sql("check/control_results"),
             [run_id],
         ).fetchall()
     ]

@@ -152,7 +152,7 @@ def _open_logs(db_path: str, config: Config, lake: str | None) -> Any:
     try:
         # A run judged on a lake is reused by later commands on the same database: a database
         # holding logs of its own would take it for a run of those logs.
-        if con.execute("SELECT count(*) FROM loaded_files").fetchall()[0][0]:
+        if con.execute(sql("cli/loaded_files")).fetchall()[0][0]:
             raise AuditorError(f"{db_path}: holds loaded logs; with --lake give a database for the lake's runs only (--db)")
         attach(con, lake)
         require_evidence(con, lake)

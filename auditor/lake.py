@@ -23,6 +23,7 @@ from typing import Any
 import duckdb
 
 from auditor.errors import AuditorError
+from auditor.resources import sql
 
 LAKE_VERSION = 1
 # Each log by the UTC month of its time column; the other tables whole (small: one row per file,
@@ -49,9 +50,7 @@ def is_uri(lake: str) -> bool:
 def _select(con: duckdb.DuckDBPyConnection, table: str) -> str:
     """The table's columns as the lake stores them: JSON as text (Parquet readers such as Spark
     do not all know DuckDB's JSON type); every other type as it is."""
-    columns = con.execute(
-        "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = ? AND table_schema = 'main' "
-        "ORDER BY ordinal_position", [table]).fetchall()
+    columns = con.execute(sql("lake/columns"), [table]).fetchall()
     return ", ".join(f'CAST("{c}" AS VARCHAR) AS "{c}"' if t == "JSON" else f'"{c}"' for c, t in columns)
 
 
@@ -76,22 +75,23 @@ def export(con: duckdb.DuckDBPyConnection, folder: Path, months: tuple[str, ...]
     try:
         (staging / "_schema").mkdir()
         for table in TABLES:
-            con.sql(f"SELECT {_select(con, table)} FROM {table} LIMIT 0").write_parquet(str(staging / "_schema" / f"{table}.parquet"))
+            con.sql(sql("lake/schema").format(columns=_select(con, table), table=table)).write_parquet(str(staging / "_schema" / f"{table}.parquet"))
         for table, column in PARTITIONED.items():
             month = f"strftime(timezone('UTC', {column}), '%Y-%m')"
-            counts = dict(con.execute(f"SELECT {month} AS m, count(*) FROM {table} GROUP BY m").fetchall())
+            counts = dict(con.execute(sql("lake/month_counts").format(month=month, table=table)).fetchall())
             chosen = sorted(m for m in counts if not months or m in months)
             written[table] = {m: counts[m] for m in chosen}
             if chosen:
-                con.sql(f"SELECT {_select(con, table)}, {month} AS month FROM {table} WHERE {month} IN (SELECT unnest($m)) "
-                        f"ORDER BY {column}", params={"m": chosen}).write_parquet(
+                con.sql(sql("lake/months").format(columns=_select(con, table), month=month, table=table, time=column),
+                        params={"m": chosen}).write_parquet(
                     str(staging / table), partition_by=["month"], filename_pattern="part-{i}")
             held = set(manifest["months"].get(table, [])) | set(chosen)
             manifest["months"][table] = sorted(held)
         for table in WHOLE:
             (staging / table).mkdir()
-            con.sql(f"SELECT {_select(con, table)} FROM {table}").write_parquet(str(staging / table / "part-0.parquet"))
-            written[table] = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+            con.sql(sql("lake/whole").format(columns=_select(con, table), table=table)).write_parquet(
+                str(staging / table / "part-0.parquet"))
+            written[table] = con.execute(sql("lake/count").format(table=table)).fetchone()[0]
         # Into place: each month folder, each whole table, the schemas, then the manifest last.
         for table in PARTITIONED:
             for part in sorted((staging / table).glob("month=*")) if (staging / table).exists() else ():

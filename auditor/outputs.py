@@ -42,13 +42,11 @@ FINDING_FIELDS = ("control", "event_id", "user_id", "occurred_at", "reason", "se
 def findings(con: duckdb.DuckDBPyConnection, run: CheckRun, carried_over: bool = False) -> list[dict[str, Any]]:
     """The run's findings of its period, or those carried over into it (keys: FINDING_FIELDS),
     sorted by control, then occurred_at, then event_id."""
-    chosen = f"({carried_over_sql()})" if carried_over else "(SELECT * FROM findings WHERE run_id = $run AND in_period)"
+    chosen = carried_over_sql() if carried_over else sql("outputs/period_findings")
     # Times formatted by DuckDB; ordered by the time itself (f.occurred_at), not its text.
     out = rows(
         con,
-        f"SELECT control, event_id, user_id, {iso_sql('occurred_at')} AS occurred_at, reason, severity, "
-        f"waiver IS NOT NULL AS waived, waiver, source, {iso_sql('arose_at')} AS arose_at FROM {chosen} f "
-        "ORDER BY control, f.occurred_at, event_id, source",
+        sql("outputs/findings").format(findings=chosen, occurred_at=iso_sql("occurred_at"), arose_at=iso_sql("arose_at")),
         {"run": run.run_id, "as_of": run.as_of},
     )
     for item in out:
@@ -103,12 +101,9 @@ def findings_frame(con: duckdb.DuckDBPyConnection, run: CheckRun, pseudo: Pseudo
     reason = "reason" if not pseudo.key else f"replace(reason, user_id, {pseudo.sql('user_id')})"
     # Ordered by the time itself (findings.occurred_at), not by its text.
     return con.execute(
-        f"""SELECT control, severity, event_id, {pseudo.sql('user_id')} AS user_id, {pseudo.person('f.user_id', 'user')},
-                   {iso_sql('occurred_at')} AS occurred_at,
-                   {iso_sql('arose_at')} AS arose_at, {reason} AS reason, waiver IS NOT NULL AS waived,
-                   waiver->>'$.reason' AS waiver_reason, waiver->>'$.approved_by' AS waiver_approved_by,
-                   waiver->>'$.expires' AS waiver_expires, source
-            FROM findings f WHERE run_id = $run AND in_period ORDER BY control, f.occurred_at, event_id, source""",
+        sql("outputs/findings_frame").format(
+            user_id=pseudo.sql("user_id"), user_person=pseudo.person("f.user_id", "user"), reason=reason,
+            occurred_at=iso_sql("occurred_at"), arose_at=iso_sql("arose_at")),
         {"run": run.run_id, **({"pkey": pseudo.key} if pseudo.key else {})},
     ).fetch_df()
 

@@ -7,6 +7,7 @@ import os
 
 from auditor.config import Config
 from auditor.errors import AuditorError
+from auditor.resources import sql
 
 KEY_ENV = "AUDITOR_PSEUDONYM_KEY"
 
@@ -29,8 +30,7 @@ class Pseudonymizer:
         `column` must be qualified (`f.user_id`): unqualified, it would name users' own column."""
         if self.key:
             return f"NULL AS {alias}_name, NULL AS {alias}_email"
-        return (f"(SELECT display_name FROM users u WHERE u.user_id = {column}) AS {alias}_name, "
-                f"(SELECT email FROM users u WHERE u.user_id = {column}) AS {alias}_email")
+        return sql("pseudonym/person").format(column=column, alias=alias)
 
     def __call__(self, value: str | None) -> str | None:
         if not self.key or value is None:

@@ -30,6 +30,7 @@ from auditor.interactive import explorer_data, print_only, script_json
 from auditor.outputs import findings_csv, findings_frame, inputs, neutralised
 from auditor.pseudonym import Pseudonymizer, pseudonym_key
 from auditor.files import write_all_atomic
+from auditor.resources import sql
 from auditor.render import CHART_MODULES, PDF_MODULES, Preload, environment, generated_at, html_to_pdf, svg_chart
 from auditor.waivers import WaiverFile
 
@@ -84,23 +85,39 @@ def verdict_line(run: CheckRun, open_total: int, open_high: int) -> tuple[str, s
 def build_context(
     con: duckdb.DuckDBPyConnection, config: Config, run: CheckRun, label: str, pseudo: Pseudonymizer
 ) -> dict[str, Any]:
-    """Everything the monthly template shows, computed in SQL from the run and the logs."""
+    """Everything the monthly template shows, computed in SQL from the run and the logs: one
+    function per section of the report."""
     period = run.period
     assert period is not None
     p = {"run": run.run_id, "start": period.start, "end": period.end, "as_of": run.as_of, "pkey": pseudo.key,
-         "user": None}  # dsr.REQUESTS_SQL of every user
+         "user": None}  # dsr/requests of every user
     tz = config.time.report_timezone
-    labels = month_labels(label, TREND_MONTHS)
-    months = [month_period(m, tz) for m in labels]
-    previous = months[-2]
-    assert run.since is None or run.since <= months[0].start, "the run kept no findings of the trend's first months"
+    summary = _summary(con, run, p, tz, label, pseudo)
+    controls = _controls(con, config, run, p, tz, label, pseudo)
+    evidence = _evidence_quality(con, p)
+    _assign_owners(controls["controls"], config, period)
+    return {
+        "config": config, "run": run, "label": label, "period": period, "tool_version": __version__,
+        "generated_at": generated_at(), **summary, **controls, "examples_cap": EXAMPLES,
+        "evidence": run.evidence, **_flows(con, p), **_consent(con, config, p, tz, pseudo),
+        **_requests(con, p, pseudo), "absent": sorted(absent_logs(con)), **evidence,
+        "inputs": inputs(con), "pseudonymized": bool(pseudo.key),
+    }
 
-    # 1. Summary and change against the previous month (same run: findings are kept with arose_at).
-    by_sev = {r["severity"]: r for r in rows(con, """
-        SELECT severity, count(*) FILTER (WHERE in_period AND waiver IS NULL) AS open,
-               count(*) FILTER (WHERE in_period AND waiver IS NOT NULL) AS waived,
-               count(*) FILTER (WHERE arose_at >= $pstart AND arose_at < $pend AND waiver IS NULL) AS previous
-        FROM findings WHERE run_id = $run GROUP BY severity""", {**p, "pstart": previous.start, "pend": previous.end})}
+
+def _people(pseudo: Pseudonymizer, column: str, alias: str) -> dict[str, str]:
+    """The template parts naming a person: `{alias}_id` (the id or its pseudonym) and
+    `{alias}_person` (name and email, NULL when pseudonymised) of the person in `column`."""
+    return {f"{alias}_id": pseudo.sql(column.split(".")[-1]), f"{alias}_person": pseudo.person(column, alias)}
+
+
+def _summary(con: duckdb.DuckDBPyConnection, run: CheckRun, p: dict[str, Any], tz: str, label: str,
+             pseudo: Pseudonymizer) -> dict[str, Any]:
+    """1. Summary and change against the previous month (same run: findings are kept with
+    arose_at); the findings of earlier months still open, with the month each arose in."""
+    previous = month_period(month_labels(label, TREND_MONTHS)[-2], tz)
+    by_sev = {r["severity"]: r for r in rows(con, sql("report/severities"),
+                                             {**p, "pstart": previous.start, "pend": previous.end})}
     severities = [
         {"severity": s, "open": by_sev.get(s, {}).get("open", 0), "waived": by_sev.get(s, {}).get("waived", 0),
          "previous": by_sev.get(s, {}).get("previous", 0),
@@ -110,36 +127,33 @@ def build_context(
     status_counts = {s: sum(r.status == s for r in run.results) for s in STATUSES}
     verdict = verdict_line(run, sum(s["open"] + s["carried"] for s in severities),
                            severities[0]["open"] + severities[0]["carried"])
-    # Findings of earlier months still open at the period's end: listed with the month each arose in.
-    carried = rows(con, f"""
-        SELECT control, severity, event_id, {pseudo.sql('user_id')} AS user_id, {pseudo.person('f.user_id', 'user')},
-               user_id AS real_user, arose_at,
-               strftime(timezone($tz, arose_at), '%Y-%m') AS month, reason, waiver IS NOT NULL AS waived
-        FROM ({carried_over_sql()}) f ORDER BY arose_at, control, event_id, source LIMIT {TABLE_CAP}""", {**p, "tz": tz})
+    people = _people(pseudo, "f.user_id", "user")
+    carried = rows(con, sql("report/carried").format(**people, carried_over=carried_over_sql(), cap=TABLE_CAP),
+                   {**p, "tz": tz})
     for c in carried:
         c["reason"] = pseudo.text(c.pop("reason"), c.pop("real_user"))
-    # Each trend month judged on its own evidence: a month the logs do not cover is "no data",
-    # never zero findings; the change against last month only when last month is covered.
+    return {"verdict": verdict, "severities": severities, "carried": carried,
+            "carried_total": sum(r.carried_over for r in run.results), "status_counts": status_counts}
+
+
+def _controls(con: duckdb.DuckDBPyConnection, config: Config, run: CheckRun, p: dict[str, Any], tz: str,
+              label: str, pseudo: Pseudonymizer) -> dict[str, Any]:
+    """2. Per control: trend over six months from the same run, examples, counts. Each trend
+    month is judged on its own evidence: a month the logs do not cover is "no data", never zero
+    findings; the change against last month only when last month is covered."""
+    labels = month_labels(label, TREND_MONTHS)
+    months = [month_period(m, tz) for m in labels]
+    assert run.since is None or run.since <= months[0].start, "the run kept no findings of the trend's first months"
     span = (run.evidence.span_start, run.evidence.span_end)
     coverage = [assess(con, config, Window(m.start, min(m.end, run.as_of)), run.as_of, run.waivers, span)
                 for m in months[:-1]] + [run.evidence]
     month_states = [e.state for e in coverage]
-
-    # 2. Per control: trend over six months from the same run, examples, counts.
-    trend_rows = rows(con, """
-        SELECT control, strftime(timezone($tz, arose_at), '%Y-%m') AS month, count(*) AS n
-        FROM findings WHERE run_id = $run AND arose_at >= $tstart AND arose_at < $end GROUP BY ALL""",
-        {**p, "tz": tz, "tstart": months[0].start})
+    trend_rows = rows(con, sql("report/trend"), {**p, "tz": tz, "tstart": months[0].start})
     trends: dict[str, list[int | None]] = {}
     for r in trend_rows:
         trends.setdefault(r["control"], [0] * len(months))[labels.index(r["month"])] = r["n"]
     no_data = [state == "not_covered" for state in month_states]
-    examples = rows(con, f"""
-        SELECT control, event_id, {pseudo.sql('user_id')} AS user_id, {pseudo.person('f.user_id', 'user')},
-               user_id AS real_user, occurred_at, reason, waiver IS NOT NULL AS waived
-        FROM (SELECT *, row_number() OVER (PARTITION BY control ORDER BY occurred_at, event_id, source) AS nth
-              FROM findings WHERE run_id = $run AND in_period) f
-        WHERE nth <= {EXAMPLES} ORDER BY control, occurred_at, event_id, source""", p)
+    examples = rows(con, sql("report/examples").format(**_people(pseudo, "f.user_id", "user"), cap=EXAMPLES), p)
     by_control: dict[str, list[dict[str, Any]]] = {}
     for e in examples:
         e["reason"] = pseudo.text(e.pop("reason"), e.pop("real_user"))
@@ -154,99 +168,77 @@ def build_context(
                                       lambda ax, c=counts: _bars(ax, labels, c, month_states), height=1.4))
             if any(counts) else None,
         })
+    return {
+        "controls": controls, "month_labels": labels, "previous_label": labels[-2],
+        "previous_covered": month_states[-2] == "covered",
+        "no_data_months": [m for m, gone in zip(labels, no_data) if gone],
+        "partial_months": [m for m, state in zip(labels, month_states) if state == "partly_covered"],
+    }
 
-    # 3. Data flows in the period.
-    # Violations are the run's own findings on these rows (allowed-categories, eu-us-transfer-tagged):
-    # the charts show what the controls judged, not a second copy of the rules.
-    judged = "(SELECT DISTINCT event_id FROM findings WHERE run_id = $run AND control = $control AND source = 'access_events')"
-    flows = rows(con, f"""
-        SELECT direction, category, count(*) AS n, count(DISTINCT user_id) AS users, count(v.event_id) AS violations
-        FROM access_events LEFT JOIN {judged} v USING (event_id)
-        WHERE occurred_at >= $start AND occurred_at < $end GROUP BY ALL ORDER BY ALL""", {**p, "control": "allowed-categories"})
-    apps = rows(con, """
-        SELECT coalesce(app, '(not recorded)') AS app, count(*) AS n FROM access_events
-        WHERE occurred_at >= $start AND occurred_at < $end GROUP BY ALL ORDER BY n DESC, app""", p)
-    transfers = rows(con, f"""
-        SELECT CASE WHEN destination_region = 'US' THEN 'EEA to US' ELSE 'US to EEA' END AS route,
-               coalesce(transfer_mechanism, '(none)') AS mechanism, count(*) AS n, count(v.event_id) AS violations
-        FROM access_events LEFT JOIN {judged} v USING (event_id)
-        WHERE occurred_at >= $start AND occurred_at < $end AND eea_us_transfer(source_region, destination_region)
-        GROUP BY ALL ORDER BY route, n DESC, mechanism""", {**p, "control": "eu-us-transfer-tagged"})
+
+def _flows(con: duckdb.DuckDBPyConnection, p: dict[str, Any]) -> dict[str, Any]:
+    """3. Data flows in the period. Violations are the run's own findings on these rows
+    (allowed-categories, eu-us-transfer-tagged): the charts show what the controls judged, not a
+    second copy of the rules."""
+    flows = rows(con, sql("report/flows"), {**p, "control": "allowed-categories"})
+    apps = rows(con, sql("report/apps"), p)
+    transfers = rows(con, sql("report/transfers"), {**p, "control": "eu-us-transfer-tagged"})
     flow_chart = Markup(svg_chart("flows", lambda ax: _grouped(ax, flows), height=2.6)) if flows else None
     transfer_chart = Markup(svg_chart(
         "transfers", lambda ax: _hbars(ax, [f"{t['route']}: {t['mechanism']}" for t in transfers], transfers),
         height=0.7 + 0.28 * len(transfers))) if transfers else None
+    return {"flows": flows, "apps": apps, "transfers": transfers, "flow_chart": flow_chart,
+            "transfer_chart": transfer_chart}
 
-    # 4. Consent and enablement.
-    consent = rows(con, """
-        SELECT count(*) FILTER (WHERE s.state = 'connected') AS connected,
-               count(*) FILTER (WHERE s.state = 'connected' AND s.scope = 'bidirectional') AS bidirectional,
-               count(*) FILTER (WHERE s.state = 'connected' AND s.scope = 'linkedin_only') AS linkedin_only,
-               count(*) FILTER (WHERE s.state = 'disconnected' AND s.ever_connected) AS disconnected
-        FROM (SELECT DISTINCT ON (user_id) * FROM consent_states WHERE valid_from <= $as_of
-              ORDER BY user_id, valid_from DESC) s""", p)[0]
-    activity = rows(con, """
-        SELECT action, count(*) AS n FROM consent_events WHERE occurred_at >= $start AND occurred_at < $end
-        GROUP BY action ORDER BY action""", p)
-    hidden = rows(con, """
-        SELECT count(*) AS n FROM (SELECT DISTINCT ON (user_id) * FROM visibility_states WHERE valid_from <= $as_of
-                                   ORDER BY user_id, valid_from DESC) WHERE visibility = 'hidden'""", p)[0]["n"]
-    org = rows(con, "SELECT state, groups, valid_from FROM org_states WHERE valid_from <= $as_of ORDER BY valid_from DESC LIMIT 1", p)
-    changes_sql = "FROM admin_events a WHERE occurred_at >= $start AND occurred_at < $end"
-    changes_total = rows(con, f"SELECT count(*) AS n {changes_sql}", p)[0]["n"]
-    # Grouped per actor, day and kind of change (a group's membership changes by the hundred);
-    # every change is in admin-changes-P.csv.
-    changes = rows(con, f"""
-        SELECT CAST(timezone($tz, occurred_at) AS DATE) AS day, {pseudo.sql('actor_id')} AS actor_id,
-               {pseudo.person('a.actor_id', 'actor')}, actor_role, action, group_id,
-               count(*) AS n, count(DISTINCT target_user_id) AS members, min(occurred_at) AS first
-        {changes_sql} GROUP BY ALL ORDER BY day, first, actor_id, action, group_id LIMIT {TABLE_CAP}""", {**p, "tz": tz})
-    changes_groups = rows(con, f"SELECT count(*) AS n FROM (SELECT DISTINCT CAST(timezone($tz, occurred_at) AS DATE), actor_id, action, group_id {changes_sql})", {**p, "tz": tz})[0]["n"]
 
-    # 5. Data-subject requests received, due or open in the period: counted in full, the soonest
-    # deadlines listed.
-    requests = f"""
-        WITH s AS (
-            SELECT * REPLACE ({pseudo.sql('user_id')} AS user_id), {pseudo.person('q.user_id', 'user')} FROM ({dsr.REQUESTS_SQL}) q
-            WHERE (received_at >= $start AND received_at < $end) OR (deadline >= $start AND deadline < $end)
-               OR completed_at IS NULL)"""
-    dsr_rows = rows(con, requests + f"""
-        SELECT * FROM s ORDER BY deadline, received_at, request_id, user_id, type, scope, completed_at LIMIT {TABLE_CAP}""", p)
-    dsr_counts = {r["status"]: r["n"] for r in rows(con, requests + " SELECT status, count(*) AS n FROM s GROUP BY status", p)}
-    dsr_summary = {s: dsr_counts.get(s, 0) for s in dsr.STATUSES}
-    dsr_received = rows(con, "SELECT count(*) AS n FROM dsr_requests WHERE received_at >= $start AND received_at < $end", p)[0]["n"]
+def _consent(con: duckdb.DuckDBPyConnection, config: Config, p: dict[str, Any], tz: str,
+             pseudo: Pseudonymizer) -> dict[str, Any]:
+    """4. Consent and enablement: the states at as_of, the period's activity and admin changes
+    (grouped per actor, day and kind of change; every change is in admin-changes-P.csv)."""
+    org = rows(con, sql("report/org"), p)
+    changes = sql("report/changes").format(**_people(pseudo, "a.actor_id", "actor"), cap=TABLE_CAP)
+    return {
+        "consent": rows(con, sql("report/consent"), p)[0],
+        "activity": rows(con, sql("report/consent_activity"), p),
+        "hidden": rows(con, sql("report/hidden"), p)[0]["n"],
+        "org": org[0] if org else None,
+        "changes": rows(con, changes, {**p, "tz": tz}),
+        "changes_total": rows(con, sql("report/changes_total"), p)[0]["n"],
+        "changes_groups": rows(con, sql("report/changes_groups"), {**p, "tz": tz})[0]["n"],
+        "group_names": config.report.group_names,
+    }
 
-    # 6. Evidence quality.
-    rejected = rows(con, """
-        SELECT r.file, r.rule, count(*) AS n FROM rejected_rows r GROUP BY ALL ORDER BY r.file, r.rule""", p)
-    files = rows(con, """
-        SELECT log, path, format, sha256, rows_read, rows_loaded, rows_rejected, duplicates, loaded_at
-        FROM loaded_files ORDER BY file_id""", p)
-    # The report names files as the load folder has them, never by where they were on this machine.
+
+def _requests(con: duckdb.DuckDBPyConnection, p: dict[str, Any], pseudo: Pseudonymizer) -> dict[str, Any]:
+    """5. Data-subject requests received, due or open in the period: counted in full, the
+    soonest deadlines listed."""
+    listed = sql("report/requests").format(**_people(pseudo, "q.user_id", "user"), requests=dsr.REQUESTS_SQL,
+                                           cap=TABLE_CAP)
+    counts = {r["status"]: r["n"] for r in rows(con, sql("report/request_statuses").format(requests=dsr.REQUESTS_SQL), p)}
+    return {
+        "dsr": rows(con, listed, p), "dsr_statuses": dsr.STATUSES, "dsr_total": sum(counts.values()),
+        "dsr_summary": {s: counts.get(s, 0) for s in dsr.STATUSES},
+        "dsr_received": rows(con, sql("report/requests_received"), p)[0]["n"],
+    }
+
+
+def _evidence_quality(con: duckdb.DuckDBPyConnection, p: dict[str, Any]) -> dict[str, Any]:
+    """6. Evidence quality: the rows rejected, the files loaded (named as the load folder has
+    them, never by where they were on this machine) and their fingerprint."""
+    files = rows(con, sql("report/files"), p)
     for f, name in zip(files, relative_names([f["path"] for f in files])):
         f["path"] = name
-    # Who fixes each failed control, by when.
+    fingerprint = hashlib.sha256("\n".join(sorted(f["sha256"] for f in files)).encode()).hexdigest()
+    return {"rejected": rows(con, sql("report/rejected"), p), "files": files, "fingerprint": fingerprint}
+
+
+def _assign_owners(controls: list[dict[str, Any]], config: Config, period: Period) -> None:
+    """Who fixes each failed control, by when."""
     due = (period.end + timedelta(days=config.owners.due_days)).date()
     for c in controls:
         r = c["result"]
         owner = config.owners.by_control.get(r.control.id) or config.owners.by_severity.get(r.control.severity)
         c["owner"], c["due"] = (owner, due) if r.status == "fail" and owner else (None, None)
-
-    fingerprint = hashlib.sha256("\n".join(sorted(f["sha256"] for f in files)).encode()).hexdigest()
-    return {
-        "config": config, "run": run, "label": label, "period": period, "tool_version": __version__,
-        "generated_at": generated_at(), "fingerprint": fingerprint, "verdict": verdict,
-        "severities": severities, "carried": carried, "carried_total": sum(r.carried_over for r in run.results), "status_counts": status_counts, "controls": controls, "examples_cap": EXAMPLES,
-        "month_labels": labels, "previous_label": labels[-2], "previous_covered": month_states[-2] == "covered",
-        "no_data_months": [m for m, gone in zip(labels, no_data) if gone],
-        "partial_months": [m for m, state in zip(labels, month_states) if state == "partly_covered"],
-        "evidence": run.evidence,
-        "flows": flows, "apps": apps, "transfers": transfers, "flow_chart": flow_chart, "transfer_chart": transfer_chart,
-        "consent": consent, "activity": activity, "hidden": hidden, "org": org[0] if org else None, "changes": changes,
-        "changes_total": changes_total, "changes_groups": changes_groups, "group_names": config.report.group_names, "dsr": dsr_rows, "dsr_statuses": dsr.STATUSES, "dsr_total": sum(dsr_counts.values()), "dsr_summary": dsr_summary, "dsr_received": dsr_received,
-        "absent": sorted(absent_logs(con)), "rejected": rejected, "files": files,
-        "inputs": inputs(con), "pseudonymized": bool(pseudo.key),
-    }
 
 
 def relative_names(paths: list[str]) -> list[str]:
@@ -377,12 +369,10 @@ def write_report(
 def admin_changes_frame(con: duckdb.DuckDBPyConnection, period: Period, pseudo: Pseudonymizer) -> Any:
     """Every admin event of the period, one row each, with the names of the actor and the member
     (the report groups them per actor and day)."""
-    return con.execute(f"""
-        SELECT {iso_sql('occurred_at')} AS occurred_at, event_id, action, group_id,
-               {pseudo.sql('actor_id')} AS actor_id, {pseudo.person('a.actor_id', 'actor')}, actor_role,
-               {pseudo.sql('target_user_id')} AS target_user_id, {pseudo.person('a.target_user_id', 'target')}
-        FROM admin_events a WHERE occurred_at >= $start AND occurred_at < $end
-        ORDER BY a.occurred_at, event_id, _file_id, _line""",
+    template = sql("report/admin_changes").format(
+        occurred_at=iso_sql("occurred_at"), **_people(pseudo, "a.actor_id", "actor"),
+        **_people(pseudo, "a.target_user_id", "target"))
+    return con.execute(template,
         {"start": period.start, "end": period.end, **({"pkey": pseudo.key} if pseudo.key else {})}).fetch_df()
 
 

@@ -297,7 +297,7 @@ def spark_findings(spark: Any, control: Control, params: dict[str, object]) -> A
 def keep(con: duckdb.DuckDBPyConnection, name: str, rows: Any) -> None:
     """An Arrow table as a temporary table of the connection (read by name: DuckDB's scan of
     the Python variable `rows`)."""
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM rows")
+    con.execute(read_sql("spark/keep").format(name=name))
 
 
 def control_source(con: duckdb.DuckDBPyConnection, spark: Any) -> Callable[[Control, dict[str, object]], str]:
@@ -314,7 +314,7 @@ def control_source(con: duckdb.DuckDBPyConnection, spark: Any) -> Callable[[Cont
         except (PySparkException, Py4JJavaError) as exc:  # Spark could not run it: the control is in error
             raise ControlError(f"Spark: {str(exc).strip().splitlines()[0]}") from None
         keep(con, "_engine_findings", table)
-        return f"SELECT {', '.join(FINDING_COLUMNS)} FROM _engine_findings"
+        return read_sql("spark/engine_findings").format(columns=", ".join(FINDING_COLUMNS))
 
     return source
 
@@ -328,12 +328,9 @@ def compare(con: duckdb.DuckDBPyConnection, spark: Any, controls: list[Control],
     out = {}
     for control in controls:
         keep(con, "_spark_rows", spark_findings(spark, control, params))
-        run(con, f"CREATE OR REPLACE TEMP TABLE _duckdb_rows AS SELECT {columns} FROM ({strip_header(control.sql)})", params)
-        out[control.id] = dict(zip(("duckdb", "spark", "only_duckdb", "only_spark"), con.execute(f"""
-            SELECT (SELECT count(*) FROM _duckdb_rows), (SELECT count(*) FROM _spark_rows),
-                   (SELECT count(*) FROM (SELECT {columns} FROM _duckdb_rows EXCEPT ALL SELECT {columns} FROM _spark_rows)),
-                   (SELECT count(*) FROM (SELECT {columns} FROM _spark_rows EXCEPT ALL SELECT {columns} FROM _duckdb_rows))
-            """).fetchall()[0]))
+        run(con, read_sql("spark/duckdb_rows").format(columns=columns, control_sql=strip_header(control.sql)), params)
+        out[control.id] = dict(zip(("duckdb", "spark", "only_duckdb", "only_spark"),
+                                   con.execute(read_sql("spark/compare").format(columns=columns)).fetchall()[0]))
     return out
 
 

@@ -75,10 +75,10 @@ SKIPPABLE = ("floor", "bounds", "month", "check-5", "report", "interactive", "su
 #   typed         a bound (Parquet): the same rows written as auditor's table holds them
 #                 (timestamps and integers cast, file id, row number and content hash), with no
 #                 validation at all;
-#   check         a bound (Parquet): auditor's own validation statement (ingest._check_sql) in
-#                 one pass straight into a table, setting nothing aside (rejected rows and
-#                 duplicates are kept, no errors recorded): no loader, only what the validation
-#                 costs by itself.
+#   check         a bound (Parquet): auditor's own validation statement
+#                 (auditor.load.checks.check_sql) in one pass straight into a table, setting
+#                 nothing aside (rejected rows and duplicates are kept, no errors recorded): no
+#                 loader, only what the validation costs by itself.
 # auditor is imported only by the bounds. The spill directory lives in the workdir and is
 # removed on exit.
 LOAD = r"""
@@ -92,7 +92,10 @@ if memory_limit:
 
 def bound(con):
     from pathlib import Path
-    from auditor import ingest
+    from auditor.db import run
+    from auditor.load.checks import check_sql
+    from auditor.load.stage import STAGERS
+    from auditor.load.types import SourceFile
     from auditor.schema import LOGS_BY_NAME
     log = LOGS_BY_NAME["access_events"]
     names = ", ".join(f'"{c.name}"' for c in log.columns)
@@ -105,10 +108,10 @@ def bound(con):
                     "FROM read_parquet($files, file_row_number = true))", {"files": files})
         return
     for i, path in enumerate(files):
-        staged = ingest.STAGERS["parquet"](con, ingest.SourceFile(log, Path(path), "parquet"))
+        staged = STAGERS["parquet"](con, SourceFile(log, Path(path), "parquet"))
         into = "INSERT INTO access_events" if i else "CREATE TABLE access_events AS"
-        ingest.run(con, f"{into} SELECT {names}, {i + 1} AS _file_id, _line, _hash, _extra "
-                        f"FROM ({ingest._check_sql(log, staged)})", {**staged.params, "naive_tz": None})
+        run(con, f"{into} SELECT {names}, {i + 1} AS _file_id, _line, _hash, _extra "
+                 f"FROM ({check_sql(log, staged)})", {**staged.params, "naive_tz": None})
 
 
 try:

@@ -537,7 +537,7 @@ def test_unknown_file_in_a_log_folder_is_an_error(tmp_path, con):
 
 def test_rows_sharing_a_content_hash_are_compared_in_full(tmp_path, con):
     """The 64-bit hash only proposes duplicates: a collision must never drop a distinct row."""
-    from auditor.ingest import _mark_duplicates
+    from auditor.load.write import mark_duplicates
     from auditor.schema import CONSENT_EVENTS
 
     con.execute(
@@ -547,7 +547,7 @@ def test_rows_sharing_a_content_hash_are_compared_in_full(tmp_path, con):
     )
     for column in ("occurred_at", "action", "scope", "surface", "notice_version"):
         con.execute(f"ALTER TABLE _checked ADD COLUMN {column} VARCHAR")
-    _mark_duplicates(con, CONSENT_EVENTS)
+    mark_duplicates(con, CONSENT_EVENTS)
     assert con.execute("SELECT list(_fate ORDER BY _ord) FROM _checked").fetchone()[0] == ["new", "new", "duplicate"]
 
 

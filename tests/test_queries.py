@@ -11,7 +11,7 @@ from auditor.schema import LOGS
 PACKAGE = Path(__file__).resolve().parent.parent / "auditor"
 # sql("area/name"), sql(f"subject/records/{log}"), and names in a tuple a loop passes to sql().
 CALLED = re.compile(r"""(?<![.\w])sql\(f?["']([\w/{}]+)["']\)""")
-LITERAL = re.compile(r"""["']((?:adapters|cli|db|dsr|evidence|outputs|sample|subject)/[\w/{}]+)["']""")
+LITERAL = re.compile(r"""["']((?:adapters|check|cli|db|dsr|evidence|lake|load|outputs|report|sample|schema|spark|subject)/[\w/{}]+)["']""")
 
 
 def _names(pattern: re.Pattern[str]) -> set[str]:
@@ -30,7 +30,8 @@ def test_every_query_the_code_names_is_a_file():
 
 
 def test_every_file_of_the_moved_areas_is_read_by_the_code():
-    areas = ("adapters", "cli", "db", "dsr", "evidence", "outputs", "sample", "subject")
+    areas = ("adapters", "check", "cli", "db", "dsr", "evidence", "lake", "load", "outputs", "report", "sample", "schema",
+             "spark", "subject")
     files = {p.relative_to(queries_dir()).with_suffix("").as_posix()
              for area in areas for p in (queries_dir() / area).rglob("*.sql")}
     assert files and not sorted(files - _names(CALLED) - _names(LITERAL))

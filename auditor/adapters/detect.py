@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from auditor.errors import AuditorError
-from auditor.ingest import EXTENSIONS as CANONICAL_EXTENSIONS
+from auditor.load.files import EXTENSIONS as CANONICAL_EXTENSIONS
 from auditor.schema import LOGS, LOGS_BY_NAME
 
 # Each format, and the logs it feeds (each gets a loaded_files row, so a log fed by an export

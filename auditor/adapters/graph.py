@@ -22,7 +22,7 @@ import duckdb
 from auditor.adapters.detect import ExportFile
 from auditor.adapters.records import APP_ID_NAME, lower_keys, modified_properties
 from auditor.errors import AuditorError
-from auditor.ingest import JSONL_DELIMITER
+from auditor.load.stage import JSONL_DELIMITER
 from auditor.resources import sql
 
 MAX_LINE = 1 << 30  # a Graph page saved as one line can be many megabytes
@@ -127,38 +127,7 @@ def stage(con: duckdb.DuckDBPyConnection, ef: ExportFile) -> str | None:
     """Leave `_xa_src` (records.SRC_COLUMNS) for the export; return a note about it, if any."""
     note = _records(con, ef)
     mods = modified_properties("mods")
-    con.execute(f"""
-CREATE OR REPLACE TEMP TABLE _xa_src AS
-WITH f AS (
-  SELECT seq, line, pointer, raw, from_json({lower_keys("raw", KEYS)}, $shape) AS r
-  FROM (SELECT seq, line, pointer, CAST(rec AS VARCHAR) AS raw FROM _xa_records)),
-g AS (
-  SELECT *,
-         list_transform(r.targetresources, lambda t: {{
-             'type': lower(xa_blank(t.type)), 'id': xa_blank(t.id), 'name': xa_blank(t.displayname),
-             'upn': xa_blank(t.userprincipalname)}}) AS targets,
-         flatten(list_transform(r.targetresources, lambda t: list_transform(t.modifiedproperties, lambda p: {{
-             'name': lower(xa_blank(p.displayname)), 'old': xa_decode(p.oldvalue), 'new': xa_decode(p.newvalue)}}))) AS mods
-  FROM f)
-SELECT seq, line, pointer, raw,
-       xa_blank(r.id) AS record_id,
-       xa_time(xa_blank(r.activitydatetime)) AS occurred_text,
-       xa_blank(r.activitydisplayname) AS activity,
-       xa_blank(r.result) AS result,
-       xa_blank(r.initiatedby.user.id) AS actor_id,
-       xa_blank(r.initiatedby.user.userprincipalname) AS actor_upn,
-       coalesce(xa_blank(r.initiatedby.app.appid), xa_blank(r.initiatedby.app.serviceprincipalid)) AS actor_app_id,
-       list_filter(targets, lambda t: t.type = 'user')[1].id AS target_user_id,
-       list_filter(targets, lambda t: t.type = 'user')[1].upn AS target_upn,
-       coalesce(list_filter(targets, lambda t: t.type = 'group')[1].id, {mods['group_id']}) AS group_id,
-       list_distinct(list_filter(flatten([
-           coalesce(list_transform(list_filter(targets, lambda t: t.type IN ('serviceprincipal', 'application')), lambda t: t.id), []),
-           coalesce({mods['app_ids']}, []),
-           coalesce(list_transform(list_filter(r.additionaldetails, lambda d: {APP_ID_NAME.format(x='lower(d.key)')}),
-                                   lambda d: d.value), [])]),
-         lambda x: x IS NOT NULL AND trim(x) <> '')) AS app_ids,
-       coalesce(list_filter(targets, lambda t: t.type = 'role')[1].name, {mods['role_name']}) AS role_name,
-       coalesce({mods['admin_consent']}, false) AS admin_consent,
-       {mods['principal_id']} AS principal_id
-FROM g""", {"shape": SHAPE})
+    con.execute(sql("adapters/graph_source").format(
+        keys=lower_keys("raw", KEYS), app_id_name=APP_ID_NAME.format(x="lower(d.key)"),
+        **{f"mods_{k}": v for k, v in mods.items()}), {"shape": SHAPE})
     return note

@@ -28,13 +28,14 @@ from auditor.adapters.records import (
 from auditor.adapters.snapshots import SNAPSHOTS, load_snapshots
 from auditor.config import Config
 from auditor.errors import AuditorError
-from auditor.ingest import FileResult, SourceFile, _load_file, already_loaded, sha256_of
+from auditor.load.files import already_loaded, sha256_of
+from auditor.load.scratch import Scratch
+from auditor.load.types import FileResult, SourceFile
+from auditor.load.write import write_file
 from auditor.resources import sql
 from auditor.schema import LOGS_BY_NAME
 
 STAGERS = {"graph_directory_audit": graph.stage, "m365_audit_csv": m365.stage}
-TEMP_TABLES = ("_xa_lines", "_xa_doc", "_xa_records", "_xa_rows", "_xa_src", "_xa_role_map", "_xa_holders", "_xa_roles")
-LOAD_TABLES = ("_xa_all",)  # kept from file to file within one load
 
 
 @dataclass
@@ -54,11 +55,6 @@ class ExportResult:
     note: str | None = None
 
 
-def _drop(con: duckdb.DuckDBPyConnection) -> None:
-    for table in TEMP_TABLES:
-        con.execute(f"DROP TABLE IF EXISTS {table}")
-
-
 def _summary(con: duckdb.DuckDBPyConnection, ef: ExportFile, sha: str, note: str | None) -> ExportResult:
     counts = dict(con.execute(sql("adapters/status_counts"), [sha]).fetchall())
     by = {
@@ -73,7 +69,7 @@ def _summary(con: duckdb.DuckDBPyConnection, ef: ExportFile, sha: str, note: str
 
 
 def load_exports(
-    con: duckdb.DuckDBPyConnection,
+    scratch: Scratch,
     exports: list[ExportFile],
     config: Config,
     results: list[FileResult],
@@ -87,9 +83,9 @@ def load_exports(
     how many look like one with no correlation id to say so (overlaps)."""
     if not exports:
         return [], 0, 0, 0
+    con = scratch.con
     create_macros(con)
-    for table in LOAD_TABLES:
-        con.execute(f"DROP TABLE IF EXISTS {table}")
+    scratch.new_load()
     out: list[ExportResult] = []
     roles_changed = twins = overlapping = 0
     pending: list[tuple[ExportFile, str, int, str | None]] = []
@@ -106,7 +102,7 @@ def load_exports(
         seen.add(sha)
         note = None
         if ef.format in STAGERS:
-            _drop(con)
+            scratch.new_export()
             try:
                 note = STAGERS[ef.format](con, ef)
                 collect(con, ef.format, str(ef.path.resolve()), sha, len(pending))
@@ -123,7 +119,7 @@ def load_exports(
     # (match_twins), so it is loaded before its twin, which is counted as its duplicate.
     for ef, sha, size, note in pending:
         if ef.format == "linkedin_snapshots":
-            read, derived = load_snapshots(con, ef, config, sha, size)
+            read, derived = load_snapshots(scratch, ef, config, sha, size)
             for r in (read, derived):
                 r.file = f"{ef.name} -> {r.log}"
             results.extend((read, derived))
@@ -131,14 +127,13 @@ def load_exports(
             continue
         for log in FORMATS[ef.format]:
             src = SourceFile(LOGS_BY_NAME[log], ef.path, ef.format)
-            r = _load_file(con, src, config, sha, size, stager=mapped_stager(sha, config), label=ef.format)
+            r = write_file(scratch, src, config, sha, size, stager=mapped_stager(sha, config), label=ef.format)
             r.file = f"{ef.name} -> {log}"
             results.append(r)
             con.execute(sql("adapters/set_file_id"), {"file_id": r.file_id, "sha": sha, "log": log})
         out.append(_summary(con, ef, sha, note))
-    _drop(con)
-    for table in LOAD_TABLES:
-        con.execute(f"DROP TABLE IF EXISTS {table}")
+    scratch.new_export()
+    scratch.new_load()
     return out, roles_changed, twins, overlapping
 
 

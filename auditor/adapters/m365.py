@@ -25,7 +25,9 @@ from auditor.adapters.detect import ExportFile, csv_header, read_head
 from auditor.adapters.graph import MAX_LINE
 from auditor.adapters.records import APP_ID_NAME, lower_keys, modified_properties
 from auditor.errors import AuditorError
-from auditor.ingest import TS_NAIVE, _correct_reject_lines
+from auditor.load.checks import TS_NAIVE
+from auditor.load.lines import correct_reject_lines
+from auditor.resources import sql
 
 CLASSIC = ("CreationDate", "UserIds", "Operations", "AuditData")
 PURVIEW = ("RecordId", "CreationDate", "RecordType", "Operation", "UserId", "AuditData", "AssociatedAdminUnits",
@@ -77,27 +79,19 @@ def stage(con: duckdb.DuckDBPyConnection, ef: ExportFile) -> str | None:
     # inside their values.
     text = "concat_ws('', " + ", ".join(columns) + ")"
     con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE _xa_rows AS
-SELECT *, {1 + skip} + _ord + coalesce(sum(len({text}) - len(replace({text}, chr(10), '')))
-          OVER (ORDER BY _ord ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS _line
-FROM (SELECT row_number() OVER () AS _ord, * FROM read_csv($path, auto_detect=false, header=true, skip=$skip,
-      columns=$columns, delim=',', quote='"', escape='"', encoding=$enc, max_line_size=$max, store_rejects=true,
-      rejects_table='_rejects', rejects_scan='_rejects_scan', ignore_errors=true))""",
+        sql("adapters/m365_rows").format(text=text),
         {"path": str(ef.path), "columns": columns, "enc": ef.encoding, "max": MAX_LINE, "skip": skip},
     )
-    if con.execute("SELECT count(*) FROM _rejects").fetchone()[0]:
+    if con.execute(sql("load/reject_count")).fetchone()[0]:
         if ef.encoding == "utf-8":
-            _correct_reject_lines(con, ef.path)
-        line, message = con.execute("SELECT line, error_message FROM _rejects ORDER BY line LIMIT 1").fetchone()
+            correct_reject_lines(con, ef.path)
+        line, message = con.execute(sql("adapters/m365_first_reject")).fetchone()
         raise AuditorError(
             f"{ef.path}: line {line}: malformed CSV record ({message.splitlines()[0]}); the export looks truncated or "
             "damaged: export it again"
         )
     audit = col["auditdata"]
-    bad = con.execute(
-        f"SELECT _line, {audit} FROM _xa_rows WHERE NOT coalesce(json_valid({audit}) AND json_type(TRY_CAST({audit} AS JSON)) = "
-        "'OBJECT', false) ORDER BY _ord LIMIT 1"
-    ).fetchone()
+    bad = con.execute(sql("adapters/m365_bad_audit").format(audit=audit)).fetchone()
     if bad:
         what = "empty" if not (bad[1] or "").strip() else "not a JSON object"
         raise AuditorError(
@@ -109,43 +103,8 @@ FROM (SELECT row_number() OVER () AS _ord, * FROM read_csv($path, auto_detect=fa
     mods = modified_properties("mods")
     user = "lower(a.id) LIKE 'user\\_%' ESCAPE '\\'"
     sp = "lower(a.id) LIKE 'serviceprincipal\\_%' ESCAPE '\\'"
-    con.execute(f"""
-CREATE OR REPLACE TEMP TABLE _xa_src AS
-WITH f AS (
-  SELECT _ord AS seq, _line AS line, 'line ' || _line AS pointer, {audit} AS raw,
-         from_json({lower_keys(audit, KEYS)}, $shape) AS r,
-         xa_blank({operation}) AS operation_column, xa_blank({record_id}) AS record_id_column
-  FROM _xa_rows),
-g AS (
-  SELECT *, xa_time(xa_blank(r.creationtime)) AS created,
-         list_transform(r.actor, lambda a: {{'id': xa_blank(a.id), 'type': xa_blank(a.type)}}) AS actors,
-         list_transform(r.target, lambda a: {{'id': xa_blank(a.id), 'type': xa_blank(a.type)}}) AS targets,
-         list_transform(r.modifiedproperties, lambda p: {{
-             'name': lower(xa_blank(p.name)), 'old': xa_decode(p.oldvalue), 'new': xa_decode(p.newvalue)}}) AS mods,
-         {DETAILS} AS details
-  FROM f)
-SELECT seq, line, pointer, raw,
-       coalesce(xa_blank(r.id), record_id_column) AS record_id,
-       CASE WHEN regexp_full_match(created, '{TS_NAIVE}') THEN created || 'Z' ELSE created END AS occurred_text,
-       coalesce(xa_blank(r.operation), operation_column) AS activity,
-       xa_blank(r.resultstatus) AS result,
-       list_transform(list_filter(actors, lambda a: {user}), lambda a: a.id[6:])[1] AS actor_id,
-       coalesce(list_filter(actors, lambda a: a.type = '5')[1].id,
-                CASE WHEN contains(r.userid, '@') THEN xa_blank(r.userid) END) AS actor_upn,
-       list_transform(list_filter(actors, lambda a: {sp}), lambda a: a.id[18:])[1] AS actor_app_id,
-       list_transform(list_filter(targets, lambda a: {user}), lambda a: a.id[6:])[1] AS target_user_id,
-       list_filter(targets, lambda a: a.type = '5')[1].id AS target_upn,
-       coalesce(list_transform(list_filter(targets, lambda a: lower(a.id) LIKE 'group\\_%' ESCAPE '\\'),
-                               lambda a: a.id[7:])[1], {mods['group_id']}) AS group_id,
-       list_distinct(list_filter(flatten([
-           coalesce(list_transform(list_filter(targets, lambda a: a.type IN ('2', '4')
-                                               AND lower(a.id) NOT IN ('serviceprincipal', 'user', 'group', 'role')),
-                                   lambda a: CASE WHEN {sp} THEN a.id[18:] ELSE a.id END), []),
-           coalesce({mods['app_ids']}, []),
-           coalesce(list_transform(list_filter(details, lambda d: {APP_ID_NAME.format(x='lower(d.key)')}), lambda d: d.value), [])]),
-         lambda x: x IS NOT NULL AND trim(x) <> '')) AS app_ids,
-       {mods['role_name']} AS role_name,
-       coalesce({mods['admin_consent']}, false) AS admin_consent,
-       {mods['principal_id']} AS principal_id
-FROM g""", {"shape": SHAPE})
+    con.execute(sql("adapters/m365_source").format(
+        audit=audit, keys=lower_keys(audit, KEYS), operation=operation, record_id=record_id, details=DETAILS,
+        ts_naive=TS_NAIVE, user=user, sp=sp, app_id_name=APP_ID_NAME.format(x="lower(d.key)"),
+        **{f"mods_{k}": v for k, v in mods.items()}), {"shape": SHAPE})
     return None

@@ -24,7 +24,8 @@ import duckdb
 
 from auditor.config import Config
 from auditor.db import run
-from auditor.ingest import TS_WITH_OFFSET, SourceFile, Staged
+from auditor.load.checks import TS_WITH_OFFSET
+from auditor.load.types import SourceFile, Staged
 from auditor.resources import sql
 
 # Case-insensitive JSON access: Microsoft's own examples write `Type` where the schema says
@@ -176,7 +177,7 @@ def overlaps(con: duckdb.DuckDBPyConnection, shas: list[str]) -> int:
 
 
 def mapped_stager(sha: str, config: Config) -> Callable[[duckdb.DuckDBPyConnection, SourceFile], Staged]:
-    """A stager for ingest._load_file: the mapped rows of one export for the log of `src`.
+    """A stager for auditor.load.write.write_file: the mapped rows of one export for the log of `src`.
 
     A twin (source_twins) takes the canonical values of the record it is the twin of, so it is
     that row's duplicate; its line, raw text and provenance stay its own.

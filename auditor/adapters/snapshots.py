@@ -25,7 +25,10 @@ import duckdb
 from auditor.adapters.detect import ExportFile
 from auditor.config import Config
 from auditor.db import run
-from auditor.ingest import STAGERS, FileResult, SourceFile, Staged, _load_file
+from auditor.load.scratch import Scratch
+from auditor.load.stage import STAGERS
+from auditor.load.types import FileResult, SourceFile, Staged
+from auditor.load.write import write_file
 from auditor.resources import sql
 from auditor.schema import ADMIN_EVENTS, SNAPSHOTS
 
@@ -57,12 +60,12 @@ def _changes_stager(file_id: int, config: Config):
     return stage
 
 
-def load_snapshots(con: duckdb.DuckDBPyConnection, ef: ExportFile, config: Config, sha: str, size: int) -> list[FileResult]:
+def load_snapshots(scratch: Scratch, ef: ExportFile, config: Config, sha: str, size: int) -> list[FileResult]:
     """Load the snapshots (validated like a log), then the admin events of the changes they show."""
     src = SourceFile(SNAPSHOTS, ef.path, "csv" if ef.is_csv else "jsonl")
-    read = _load_file(con, src, config, sha, size, stager=_snapshot_stager(config), label=FORMAT)
-    derived = _load_file(
-        con, SourceFile(ADMIN_EVENTS, ef.path, FORMAT), config, sha, size, stager=_changes_stager(read.file_id, config),
+    read = write_file(scratch, src, config, sha, size, stager=_snapshot_stager(config), label=FORMAT)
+    derived = write_file(
+        scratch, SourceFile(ADMIN_EVENTS, ef.path, FORMAT), config, sha, size, stager=_changes_stager(read.file_id, config),
         label=FORMAT,
     )
     return [read, derived]

@@ -1,0 +1,2 @@
+-- One waiver in force.
+INSERT INTO _waivers VALUES (?, ?, ?, ?, ?)

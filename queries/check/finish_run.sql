@@ -1,0 +1,2 @@
+-- A check run finished.
+UPDATE check_runs SET finished_at = ? WHERE run_id = ?

@@ -1,0 +1,2 @@
+-- The files the database holds logs from.
+SELECT count(*) FROM loaded_files

@@ -1,0 +1,2 @@
+-- A table written whole, its columns as the lake stores them (<columns>).
+SELECT {columns} FROM {table}

@@ -1,0 +1,2 @@
+-- Runs of blank lines (first line, how many) found in a file.
+INSERT INTO _blanks SELECT unnest(?::BIGINT[]), unnest(?::BIGINT[])

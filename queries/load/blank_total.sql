@@ -1,0 +1,2 @@
+-- The blank lines found in a file.
+SELECT coalesce(sum(span), 0) FROM _blanks

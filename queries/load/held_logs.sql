@@ -1,0 +1,2 @@
+-- The logs the database holds a file of.
+SELECT DISTINCT log FROM loaded_files

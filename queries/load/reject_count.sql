@@ -1,0 +1,2 @@
+-- The reader's rejects of a file.
+SELECT count(*) FROM _rejects

@@ -1,0 +1,2 @@
+-- The findings of a run's period.
+SELECT * FROM findings WHERE run_id = $run AND in_period
