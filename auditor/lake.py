@@ -154,9 +154,9 @@ def write_run(con: duckdb.DuckDBPyConnection, lake: str, run_id: int, spark: Any
     are a database's own: two databases writing into one lake do not collide). A local folder is
     written by DuckDB, through a staging folder; a URI by Spark (`spark`, the run's session).
     Returns the key."""
-    started = con.execute("SELECT started_at FROM check_runs WHERE run_id = ?", [run_id]).fetchone()[0]
+    started = con.execute(sql("lake/run_started"), {"run": run_id}).fetchone()[0]
     key = f"run={started.astimezone(timezone.utc):%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
-    select = {t: f"SELECT {_select(con, t)} FROM {t} WHERE run_id = $run ORDER BY ALL" for t in RUN_TABLES}
+    select = {t: sql("lake/run_rows").format(columns=_select(con, t), table=t) for t in RUN_TABLES}
     require_run_writer(lake, spark is not None)
     if is_uri(lake):
         for table in RUN_TABLES:
