@@ -22,7 +22,7 @@ from typing import Any, Iterator
 import pytest
 from click.testing import CliRunner
 from conftest import REPO, SAMPLE, write_input
-from test_controls import SETUP, access, consent
+from test_controls import SETUP, access
 
 from auditor.cli import main
 from auditor.interactive import embedded, script_json
