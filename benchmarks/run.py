@@ -283,6 +283,19 @@ def auditor_command(explicit: str | None) -> list[str]:
 # The benchmark
 
 
+def forked(fn: Any, *args: Any) -> None:
+    """Run fn(*args) in a forked child and wait for it. Heavy DuckDB work of the benchmark itself
+    (typed copies, month split, busy month) runs so: Linux starts a forked child's peak RSS at its
+    parent's RSS, so memory this process kept would count in every later step's peak RSS."""
+    import multiprocessing
+
+    child = multiprocessing.get_context("fork").Process(target=fn, args=args)
+    child.start()
+    child.join()
+    if child.exitcode != 0:
+        raise Failed(f"{getattr(fn, '__name__', fn)} failed in its child process (exit {child.exitcode})")
+
+
 def proc_usage(root: int) -> dict[int, tuple[float, int]]:
     """CPU seconds and peak RSS (KiB) of every live descendant of `root`, from /proc."""
     tick = os.sysconf("SC_CLK_TCK")
@@ -440,13 +453,22 @@ class Bench:
             self.generation[fmt] = {**done, "reused": False}
 
     def typed_copy(self, target: Path, marker: Path, params: dict[str, Any]) -> dict[str, Any]:
-        """The Parquet logs with their timestamp and integer columns typed (TYPED_KINDS)."""
+        """The Parquet logs with their timestamp and integer columns typed (TYPED_KINDS), written
+        by a forked child (see `forked`)."""
+        print(f"writing typed Parquet to {target} ...", flush=True)
+        start = time.perf_counter()
+        forked(self._write_typed, target)
+        done = {"params": params, "counts": self.generation["parquet"]["counts"], "from": "parquet",
+                "seconds": round(time.perf_counter() - start, 3),
+                "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
+        marker.write_text(json.dumps(done, indent=1) + "\n")
+        return {**done, "reused": False}
+
+    def _write_typed(self, target: Path) -> None:
         import duckdb
 
         from auditor.schema import LOGS_BY_NAME
 
-        print(f"writing typed Parquet to {target} ...", flush=True)
-        start = time.perf_counter()
         con = duckdb.connect(config={"threads": self.args.threads})
         con.execute("SET enable_progress_bar = false")
         for log in LOGS:
@@ -459,11 +481,6 @@ class Bench:
                 replace = f" REPLACE ({typed})" if typed else ""
                 con.execute(f"COPY (SELECT *{replace} FROM read_parquet($f)) TO '{out}' (FORMAT parquet)", {"f": source})
         con.close()
-        done = {"params": params, "counts": self.generation["parquet"]["counts"], "from": "parquet",
-                "seconds": round(time.perf_counter() - start, 3),
-                "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
-        marker.write_text(json.dumps(done, indent=1) + "\n")
-        return {**done, "reused": False}
 
     def files(self, fmt: str, log: str = "access_events") -> list[str]:
         folder = self.data / fmt
@@ -598,12 +615,16 @@ class Bench:
 
     def month_split(self) -> tuple[Path, Path]:
         """The Parquet logs split into the months before the last (with the directory) and the
-        last month (its events and requests only), under the run folder."""
+        last month (its events and requests only), under the run folder (by a forked child)."""
+        before, after = self.run_dir / "months" / "before", self.run_dir / "months" / "last"
+        forked(self._split_months, before, after)
+        return before, after
+
+    def _split_months(self, before: Path, after: Path) -> None:
         import duckdb
 
         year, month = divmod(int(START[:4]) * 12 + int(START[5:]) - 1 + self.months - 1, 12)
         last = f"{year:04d}-{month + 1:02d}"
-        before, after = self.run_dir / "months" / "before", self.run_dir / "months" / "last"
         con = duckdb.connect(config={"threads": self.args.threads})
         con.execute("SET enable_progress_bar = false")
         for folder in (before, after):
@@ -618,7 +639,6 @@ class Bench:
                 con.execute(f"COPY (SELECT * FROM read_parquet($files) WHERE {where}) TO '{folder / log}.parquet' "
                             "(FORMAT parquet)", {"files": files, **({"last": last} if column else {})})
         con.close()
-        return before, after
 
     def load_month(self) -> None:
         """The last month of the data loaded into an empty database, and appended to a copy of
@@ -705,11 +725,16 @@ class Bench:
         return f"{index // 12:04d}-{index % 12 + 1:02d}"
 
     def busy_copy(self) -> Path:
-        """A copy of the loaded database in which the report's month is busy (BUSY_MONTH)."""
-        from auditor.db import run  # binds only the parameters a statement uses
-
+        """A copy of the loaded database in which the report's month is busy (BUSY_MONTH), made
+        by a forked child (see `forked`)."""
         busy = self.db_dir / "busy-source.duckdb"
         copy_db(self.db_dir / "parquet.duckdb", busy)
+        forked(self._make_busy, busy)
+        return busy
+
+    def _make_busy(self, busy: Path) -> None:
+        from auditor.db import run  # binds only the parameters a statement uses
+
         start = dt.datetime.strptime(self.period, "%Y-%m").replace(tzinfo=dt.timezone.utc)
         end = (start + dt.timedelta(days=32)).replace(day=1)
         con = self.connect(busy)
@@ -719,7 +744,6 @@ class Bench:
                 run(con, sql, {"start": start, "end": end})
         finally:
             con.close()
-        return busy
 
     def connect(self, db: Path, read_only: bool = False) -> Any:
         """DuckDB on a benchmark database, with the run's threads and memory limit."""
