@@ -280,6 +280,25 @@ def test_a_read_only_database_serves_every_command_that_only_reads(sample_db, tm
     assert hashlib.sha256(db.read_bytes()).hexdigest() == digest and sorted(p.name for p in archive.iterdir()) == [db.name]
 
 
+def test_a_read_only_database_made_before_a_run_table_gained_a_column_still_serves(sample_db, tmp_path):
+    """check_runs.findings_since came later: an archived database without it is judged all the
+    same (its run tables are shadowed by temporary ones), and is not written."""
+    import hashlib
+
+    archive = tmp_path / "archive"
+    archive.mkdir()
+    db = archive / "audit.duckdb"
+    shutil.copy(sample_db, db)
+    con = duckdb.connect(str(db))
+    con.execute("ALTER TABLE check_runs DROP COLUMN findings_since")
+    con.close()
+    digest = hashlib.sha256(db.read_bytes()).hexdigest()
+    with unwritable(db, archive):
+        result = cli("check", "--db", str(db), "--period", "2026-08", "--format", "json")
+        assert result.exit_code == 1 and '"verdict": "not_compliant"' in result.output, result.output
+    assert hashlib.sha256(db.read_bytes()).hexdigest() == digest
+
+
 def test_keygen_overwrites_neither_key_and_follows_no_link(tmp_path):
     keys = tmp_path / "keys"
     keys.mkdir()
