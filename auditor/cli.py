@@ -127,14 +127,14 @@ def main(ctx: click.Context, config_path: Path | None) -> None:
         ctx.exit(2)
 
 
-def _open_existing(db_path: str, config: Config) -> Any:
-    """Open a database that `auditor load` made for a command that judges: a missing file, or one
-    holding no consent_events or access_events, is a user error, not a database to judge."""
+def _open_existing(db_path: str, config: Config, nothing_to: str = "judge") -> Any:
+    """Open a database that `auditor load` made for a command that judges (or exports): a missing
+    file, or one holding no consent_events or access_events, is a user error."""
     if db_path != ":memory:" and not Path(db_path).exists():
         raise AuditorError(f"{db_path}: no such database (run `auditor load INPUT --db {db_path}` first)")
     con = connect(db_path, config)
     try:
-        require_evidence(con, db_path, "export")
+        require_evidence(con, db_path, nothing_to)
     except AuditorError:
         con.close()
         raise
@@ -495,14 +495,9 @@ def export_cmd(ctx: click.Context, db_path: str, folder: Path, months: tuple[str
     config = _config(ctx)
     for month in months:
         month_period(month, "UTC")  # a bad month is a usage error before any work
-    con = _open_existing(db_path, config)
-    try:
-        # A database with nothing loaded (one holding only a lake's runs, say) would replace the
-        # lake's users and loaded_files with empty tables.
-        require_evidence(con, db_path, "export")
-    except AuditorError:
-        con.close()
-        raise
+    # A database with nothing loaded (one holding only a lake's runs, say) would replace the
+    # lake's users and loaded_files with empty tables: refused.
+    con = _open_existing(db_path, config, "export")
     with Console(stderr=True).status("exporting", spinner="dots"):
         written = export(con, folder, months)
     con.close()
