@@ -186,7 +186,7 @@ def findings_parquet(frame: Any) -> bytes:
 
 
 def to_csv(con: duckdb.DuckDBPyConnection, run: CheckRun) -> str:
-    return findings_csv(findings_frame(con, run))
+    return period_findings_csv(con, run)
 
 
 def to_junit(con: duckdb.DuckDBPyConnection, run: CheckRun) -> str:
