@@ -1,6 +1,6 @@
 """The interactive side of the monthly HTML report: every finding of the period, embedded as data.
 
-The page stays one self-contained file: the findings (the rows of outputs.findings_frame) are
+The page stays one self-contained file: the findings (outputs.findings_columns) are
 embedded as JSON in a `<script type="application/json">` element, which report_templates/
 interactive.js reads with JSON.parse and renders with createElement/textContent, one page of
 rows at a time. Nothing from a log is ever parsed as HTML or as code.

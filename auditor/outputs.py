@@ -115,11 +115,12 @@ def findings_frame(con: duckdb.DuckDBPyConnection, run: CheckRun, pseudo: Pseudo
 
 def findings_columns(con: duckdb.DuckDBPyConnection, run: CheckRun, pseudo: Pseudonymizer | None = None
                      ) -> dict[str, list[Any]]:
-    """The findings of `findings_frame` as a list per column, without pandas (which costs a
-    report 0.7 s to import)."""
-    cursor = con.execute(*_findings_query(run, pseudo))
-    names = [d[0] for d in cursor.description]
-    return {name: list(values) for name, values in zip(names, zip(*cursor.fetchall()))} or {n: [] for n in names}
+    """The findings of `findings_frame` as a list per column (NULL as None), without pandas
+    (which costs a report 0.7 s to import)."""
+    # Through NumPy's arrays (matplotlib's, already loaded), not rows of tuples: 0.3 CPU-s instead
+    # of 0.7 for a busy month's 100,000 findings.
+    arrays = con.execute(*_findings_query(run, pseudo)).fetchnumpy()
+    return {name: values.tolist() for name, values in arrays.items()}
 
 
 # A cell a spreadsheet would take for a formula (OWASP, "CSV injection"): =, +, -, @, tab or CR first.
