@@ -1,6 +1,6 @@
 """The interactive side of the monthly HTML report: every finding of the period, embedded as data.
 
-The page stays one self-contained file: the findings (the rows of outputs.findings_frame) are
+The page stays one self-contained file: the findings (outputs.findings_columns) are
 embedded as JSON in a `<script type="application/json">` element, which report_templates/
 interactive.js reads with JSON.parse and renders with createElement/textContent, one page of
 rows at a time. Nothing from a log is ever parsed as HTML or as code.
@@ -53,14 +53,16 @@ ORDER = {"severity": ("high", "medium", "low"), "status": ("open", "waived")}
 ALWAYS_CODED = {"control", "severity", "status", "waived", "source"}
 
 
-def explorer_data(frame: Any, label: str) -> dict[str, Any]:
-    """The findings of `frame` (outputs.findings_frame) as the explorer's columnar data."""
-    frame = frame.assign(status=frame["waived"].map({True: "waived", False: "open"}))
-    columns = {name: _column(name, frame[name]) for name in frame.columns}
+def explorer_data(findings: Any, label: str) -> dict[str, Any]:
+    """The findings (outputs.findings_columns, or findings_frame's DataFrame) as the explorer's
+    columnar data."""
+    values = {name: _values(column) for name, column in findings.items()}
+    values["status"] = [{True: "waived", False: "open"}.get(w) for w in values["waived"]]
+    columns = {name: _column(name, column) for name, column in values.items()}
     return {
         "version": FORMAT_VERSION,
         "label": label,
-        "rows": len(frame),
+        "rows": len(values["status"]),
         "columns": [_present(c, columns) for c in COLUMNS if c["key"] in columns],
         "data": columns,
     }
@@ -73,10 +75,16 @@ def _present(spec: dict[str, Any], columns: dict[str, Any]) -> dict[str, Any]:
     return {**spec, "person": [c for c in spec["person"] if c in columns]}
 
 
-def _column(name: str, series: Any) -> dict[str, Any] | list[Any]:
+def _values(column: Any) -> list[Any]:
+    """A column as a list; a pandas Series' NaN, NA and None as None (null)."""
+    if hasattr(column, "notna"):
+        return column.astype(object).where(column.notna(), None).tolist()
+    return list(column)
+
+
+def _column(name: str, values: list[Any]) -> dict[str, Any] | list[Any]:
     """A plain list, or {"dict": sorted distinct values, "codes": one index per row} when that is
     smaller (at most one distinct value in two rows) or the column is filtered by value."""
-    values = series.astype(object).where(series.notna(), None).tolist()  # NaN, NA, None: null
     distinct = set(values)
     if name not in ALWAYS_CODED and len(distinct) * 2 > len(values):
         return values

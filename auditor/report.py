@@ -27,7 +27,7 @@ from auditor.db import iso_sql, rows
 from auditor.errors import AuditorError
 from auditor.coverage import Window, assess
 from auditor.interactive import explorer_data, print_only, script_json
-from auditor.outputs import findings_csv, findings_frame, inputs, neutralised
+from auditor.outputs import findings_columns, inputs, period_findings_csv, rows_csv
 from auditor.pseudonym import Pseudonymizer, pseudonym_key
 from auditor.files import write_all_atomic
 from auditor.resources import sql
@@ -342,8 +342,7 @@ def write_report(
     loading = Preload(CHART_MODULES, *([PDF_MODULES] if "pdf" in formats else []))
     run = find_or_run(con, config, period, waivers, since=trend_since(period_text, config.time.report_timezone))
     loading.wait(CHART_MODULES)
-    frame = findings_frame(con, run, pseudo)  # the CSV, and the page's findings explorer
-    html = render_html(con, config, run, period_text, pseudo, frame)
+    html = render_html(con, config, run, period_text, pseudo)
 
     html_path = out_dir / f"report-{period_text}.html"
     pdf_path = out_dir / f"report-{period_text}.pdf"
@@ -357,33 +356,34 @@ def write_report(
     if "pdf" in formats:
         loading.wait(PDF_MODULES)
         files[pdf_path] = render_pdf(html)
-    files[csv_path] = findings_csv(frame)
+    files[csv_path] = period_findings_csv(con, run, pseudo)
     admin_path = out_dir / f"admin-changes-{period_text}.csv"
-    # Ids and names from the logs, so cells a spreadsheet would run as formulas are neutralised.
-    files[admin_path] = admin_changes_frame(con, period, pseudo).apply(neutralised).to_csv(index=False, lineterminator="\n")
+    files[admin_path] = admin_changes_csv(con, period, pseudo)
     write_all_atomic(files)
     return ReportFiles(html_path if "html" in formats else None, pdf_path if "pdf" in formats else None, csv_path,
                        admin_path, run.run_id)
 
 
-def admin_changes_frame(con: duckdb.DuckDBPyConnection, period: Period, pseudo: Pseudonymizer) -> Any:
+def admin_changes_csv(con: duckdb.DuckDBPyConnection, period: Period, pseudo: Pseudonymizer) -> str:
     """Every admin event of the period, one row each, with the names of the actor and the member
-    (the report groups them per actor and day)."""
+    (the report groups them per actor and day), as CSV. Ids and names come from the logs, so
+    cells a spreadsheet would run as formulas are neutralised."""
     template = sql("report/admin_changes").format(
         occurred_at=iso_sql("occurred_at"), **_people(pseudo, "a.actor_id", "actor"),
         **_people(pseudo, "a.target_user_id", "target"))
-    return con.execute(template,
-        {"start": period.start, "end": period.end, **({"pkey": pseudo.key} if pseudo.key else {})}).fetch_df()
+    return rows_csv(con.sql(template, params={"start": period.start, "end": period.end,
+                                              **({"pkey": pseudo.key} if pseudo.key else {})}))
 
 
 def render_html(con: duckdb.DuckDBPyConnection, config: Config, run: CheckRun, label: str, pseudo: Pseudonymizer,
-                frame: Any = None) -> str:
+                findings: Any = None) -> str:
     """The monthly report of a run as one self-contained HTML page, with every finding of the
-    period (`frame`, outputs.findings_frame; read when not given) embedded for its explorer."""
-    if frame is None:
-        frame = findings_frame(con, run, pseudo)
+    period (`findings`: outputs.findings_frame or findings_columns; read when not given)
+    embedded for its explorer."""
+    if findings is None:
+        findings = findings_columns(con, run, pseudo)
     context = build_context(con, config, run, label, pseudo)
-    context["explorer"] = script_json(explorer_data(frame, label))
+    context["explorer"] = script_json(explorer_data(findings, label))
     return environment().get_template("monthly.html.j2").render(**context)
 
 
