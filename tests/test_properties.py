@@ -13,6 +13,7 @@ from pathlib import Path
 from tempfile import TemporaryDirectory
 from zoneinfo import ZoneInfo
 
+import duckdb
 import pytest
 from conftest import ACCESS, load_into, write_input
 from hypothesis import HealthCheck, assume, given, settings
@@ -20,8 +21,9 @@ from hypothesis import strategies as st
 
 from auditor.periods import date_period, month_period
 from auditor.config import Config, Time
-from auditor.db import connect
+from auditor.db import connect, run
 from auditor.dsr import requests
+from auditor.resources import sql
 from auditor.sample import add_months
 
 UTC = timezone.utc
@@ -238,3 +240,40 @@ def test_a_naive_timestamp_is_read_in_the_configured_zone(data, zone):
         finally:
             con.close()
     assert [stored[f"a{i}"] for i in range(len(stamps))] == [instant for _, instant in stamps]
+
+
+@pytest.fixture(scope="module")
+def gap_con():
+    """The tables queries/coverage/gaps.sql reads, reduced to the columns it reads."""
+    con = duckdb.connect(":memory:")
+    con.execute("SET TimeZone = 'UTC'")
+    con.execute("CREATE TABLE access_events (occurred_at TIMESTAMPTZ)")
+    con.execute("CREATE TABLE consent_spells (valid_from TIMESTAMPTZ, valid_to TIMESTAMPTZ, state VARCHAR)")
+    con.execute("CREATE TABLE org_states (valid_from TIMESTAMPTZ, state VARCHAR)")
+    yield con
+    con.close()
+
+
+@SOME
+@given(data=st.data(), max_gap_us=st.integers(min_value=0, max_value=3 * 10**8))
+def test_the_gaps_are_the_stretches_between_consecutive_events_longer_than_the_limit(gap_con, data, max_gap_us):
+    """With activity expected everywhere (no evidence span), a gap is exactly an interval between
+    two consecutive cuts (the window's ends, its events) longer than the limit; the query only
+    looks at each bucket's first and last event, which must find the same. The events are steps
+    of about the limit (one less, equal, one more, or anything up to three times it) from a start
+    before, in or after the window."""
+    g = max_gap_us
+    steps = data.draw(st.lists(st.sampled_from([0, max(g - 1, 0), g, g + 1]) | st.integers(0, 3 * g + 2), max_size=40))
+    first = data.draw(st.integers(min_value=-2 * 10**8, max_value=10**9))
+    offsets = [first + sum(steps[:i]) for i in range(len(steps))]
+    start = datetime(2027, 1, 1, tzinfo=UTC)
+    end = start + timedelta(microseconds=10**9)
+    events = [start + timedelta(microseconds=o) for o in offsets]
+    gap_con.execute("DELETE FROM access_events")
+    if events:
+        gap_con.executemany("INSERT INTO access_events VALUES (?)", [[t] for t in events])
+    cuts = sorted({start, end, *(t for t in events if start < t < end)})
+    expected = [(a, b) for a, b in zip(cuts, cuts[1:]) if (b - a) / timedelta(microseconds=1) > max_gap_us]
+    found = run(gap_con, sql("coverage/gaps"), {"win_start": start, "win_end": end, "span_start": None,
+                                               "span_end": None, "max_gap_us": max_gap_us}).fetchall()
+    assert found == expected
