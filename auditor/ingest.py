@@ -12,7 +12,9 @@ DuckDB SQL:
    Parquet file is read by the check itself, JSON Lines are parsed into `_stage` first;
 2. check: normalise every canonical column into `_checked`, with the row's fate: rejected,
    duplicate, or new; the rules a row breaks, and its raw text, only for rejected rows;
-3. keep: new rows go to the log's table, rejected ones to `rejected_rows` with their raw text.
+3. keep: new rows go to the log's table, rejected ones to `rejected_rows` with their raw text;
+   an access event id the file repeats, or that a row loaded before has too, goes to
+   `access_versions` (versions).
 
 A canonical Parquet file (not the directory's) is written once instead: the check's statement
 inserts its surely new rows straight into the log's table, and only the rows it leaves out go
