@@ -54,6 +54,22 @@ def _rollback(con: duckdb.DuckDBPyConnection) -> None:
         pass
 
 
+def _no_vacuum(con: duckdb.DuckDBPyConnection) -> bool:
+    """Turn off the checkpoint's vacuum for the load; whether this DuckDB could (1.1.1 on).
+
+    A table that ends in a partly filled row group (every table a load appends to) would have it
+    merged at the checkpoint with the row groups appended after it, every appended row
+    compressed again: 0.7 CPU-s for a month appended to 11 months of 10M events, nothing into an
+    empty database. A load only appends, so that vacuum has nothing else to reclaim; each load
+    leaves one partly filled row group.
+    """
+    try:
+        con.execute("SET max_vacuum_tasks = 0")
+    except duckdb.CatalogException:
+        return False
+    return True
+
+
 @dataclass
 class LoadResult:
     """The outcome of one `auditor load`: a result per file and the optional logs absent.
@@ -102,6 +118,7 @@ def load(
             on_file(src, done, total)
 
     scratch = Scratch(con)
+    vacuum_off = _no_vacuum(con)
     con.execute("BEGIN TRANSACTION")
     try:
         try:
@@ -129,5 +146,10 @@ def load(
         con.execute("COMMIT")
     except BaseException:
         _rollback(con)
+        if vacuum_off:
+            con.execute("RESET max_vacuum_tasks")
         raise
+    if vacuum_off:
+        con.execute("CHECKPOINT")  # now, while vacuum is off (else when the database is closed)
+        con.execute("RESET max_vacuum_tasks")
     return LoadResult(results, absent, export_results, ignored, roles_changed, twins, overlaps)

@@ -122,8 +122,11 @@ def test_versions_across_two_loads_are_recorded(tmp_path_factory):
     for con in loaded(two_loads, tmp_path_factory):
         assert versioned(con) == ["x-1", "x-2", "x-3"]
         assert sorted(r[0] for r in con.execute("SELECT event_id FROM access_versions").fetchall()) == ["x-1", "x-2", "x-3"]
-        # the second file's exact duplicate was skipped and its bad row rejected
+        # the second file's exact duplicate was skipped and its bad row rejected; its versions of
+        # loaded ids were left out of the written-once statement and loaded after
         assert con.execute("SELECT count(*) FROM access_events WHERE event_id IN ('bg-9', 'bg-10')").fetchone()[0] == 2
+        assert con.execute("SELECT rows_read, rows_loaded, rows_rejected, duplicates FROM loaded_files "
+                           "WHERE log = 'access_events' ORDER BY file_id").fetchall() == [(8, 8, 0, 0), (6, 4, 1, 1)]
 
 
 @pytest.fixture(scope="module")

@@ -2,10 +2,11 @@
 
 A period's check takes the other versions of its rows' ids through this small table, not by a
 pass over the ids of the whole history (queries/window/older.sql). The loader records them as it
-writes each file, in two steps: the ids the file itself repeats (every row of such an id is in
-`_checked`, where the written-once path leaves them too), and the ids the file shares with the
-rows loaded before it, in this load or an earlier one (a version loaded later, whatever month
-it is dated in).
+writes each file, in two steps: the ids the file itself repeats, and the ids the file shares
+with the rows loaded before it, in this load or an earlier one (a version loaded later,
+whatever month it is dated in). Both look at `_checked` only: it holds every row of a file
+checked there, and of a file written once (auditor.load.write._write_once) every row whose id
+the file repeats or a loaded row has, a few.
 """
 
 from __future__ import annotations
