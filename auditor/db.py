@@ -43,14 +43,28 @@ def connect(path: str | Path, config: Config, write: bool = False) -> duckdb.Duc
     if read_only:
         # The run tables are shadowed by temporary ones below: a database made before a run
         # table gained a column (check_runs.findings_since) still serves every command that reads.
-        _check_tables(con, path, schema, {t: c for t, c in _expected_columns(schema).items() if t not in RUN_TABLES})
+        # A database made before access_versions is read without it (queries/window/older_unrecorded.sql).
+        _check_tables(con, path, schema, {t: c for t, c in _expected_columns(schema).items()
+                                          if t not in RUN_TABLES and t != "access_versions"})
         con.execute(_as_temporary(views))
         _shadow_run_tables(con, schema)
         return con
+    unrecorded = _lacks_versions(con)
     con.execute(schema)
     _check_tables(con, path, schema)
+    if unrecorded:
+        # Seconds at 10M rows: DuckDB's progress bar would write into a command's output.
+        con.execute("SET enable_progress_bar = false")
+        con.execute(sql("load/all_versions"))
+        con.execute("RESET enable_progress_bar")
     con.execute(views)
     return con
+
+
+def _lacks_versions(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the database holds access events but no access_versions (made before the table):
+    the loader keeps it as it writes, so it is filled from the whole history once, as it is made."""
+    return con.execute(sql("db/lacks_versions")).fetchone()[0]
 
 
 def _read_only(path: str | Path) -> bool:

@@ -155,6 +155,16 @@ CREATE TABLE IF NOT EXISTS source_twins (
     correlation_id VARCHAR NOT NULL
 );
 
+-- The access_events ids that more than one row has: the versions of one event (the loader keeps
+-- no two rows of equal content), each id once. The loader records them as it writes each file
+-- (auditor/load/versions.py: the ids the file repeats, and those a row of an earlier file has).
+-- A period's check takes the versions of its ids through it instead of a pass over the ids of the
+-- whole history (queries/window/older.sql). A database made before the table is given it, filled
+-- from the whole history once, the first time it is opened writable (auditor/db.py).
+CREATE TABLE IF NOT EXISTS access_versions (
+    event_id VARCHAR NOT NULL
+);
+
 -- One row per `auditor check` run, its control results and its findings, so reports and
 -- evidence packs read results instead of recomputing them.
 CREATE SEQUENCE IF NOT EXISTS check_runs_seq START 1;

@@ -62,6 +62,23 @@ BOUNDARIES = {
 }
 
 
+# Versions the loader learns of across loads (access_versions): a first load, then a second one
+# (Parquet, written once) with other versions of the first load's ids, dated in an earlier month
+# and in a later one, and an id the second file repeats.
+FIRST = {**BOUNDARIES, "access_events": [
+    access("x-1", "2026-09-10T00:00:00Z"), access("x-2", "2026-08-10T00:00:00Z"),
+    *(access(f"bg-{m}", f"2026-{m:02d}-15T00:00:00Z") for m in range(7, 13))]}
+SECOND = {**BOUNDARIES, "access_events": [
+    # a version of x-1 loaded later, dated in the month before: September finds it, not August
+    access("x-1", "2026-08-20T00:00:00Z", category="calendar"),
+    # a version of x-2 loaded later, dated in November
+    access("x-2", "2026-11-05T00:00:00Z", app="teams"),
+    # two versions in the second file only, in October and December
+    access("x-3", "2026-10-03T00:00:00Z"), access("x-3", "2026-12-03T00:00:00Z", category="calendar"),
+    # an exact duplicate of a row of the first load, and a row rejected: neither is a version
+    access("bg-9", "2026-09-15T00:00:00Z"), access("bg-10", "not a time")]}
+
+
 def sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return SAMPLE
 
@@ -70,17 +87,46 @@ def boundaries(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return write_input(tmp_path_factory.mktemp("boundaries"), **BOUNDARIES)
 
 
+def two_loads(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    return [write_input(tmp_path_factory.mktemp("first"), **FIRST),
+            write_input(tmp_path_factory.mktemp("second"), "parquet", **SECOND)]
+
+
 def loaded(make, tmp_path_factory: pytest.TempPathFactory) -> Iterator[duckdb.DuckDBPyConnection]:
     config = Config()
     connection = connect(tmp_path_factory.mktemp("db") / "audit.duckdb", config)
-    load(connection, make(tmp_path_factory), config)
+    folders = make(tmp_path_factory)
+    for folder in folders if isinstance(folders, list) else [folders]:
+        load(connection, folder, config)
     yield connection
     connection.close()
 
 
-@pytest.fixture(scope="module", params=[sample, boundaries], ids=["sample", "boundaries"])
+@pytest.fixture(scope="module", params=[sample, boundaries, two_loads], ids=["sample", "boundaries", "two-loads"])
 def con(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[duckdb.DuckDBPyConnection]:
     yield from loaded(request.param, tmp_path_factory)
+
+
+def versioned(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The access_events ids that more than one row has, from the rows themselves."""
+    return [r[0] for r in con.execute("SELECT event_id FROM access_events GROUP BY event_id HAVING count(*) > 1 "
+                                      "ORDER BY event_id").fetchall()]
+
+
+def test_the_loader_records_the_ids_with_several_versions(con):
+    recorded = [r[0] for r in con.execute("SELECT event_id FROM access_versions ORDER BY event_id").fetchall()]
+    assert recorded == versioned(con)
+
+
+def test_versions_across_two_loads_are_recorded(tmp_path_factory):
+    for con in loaded(two_loads, tmp_path_factory):
+        assert versioned(con) == ["x-1", "x-2", "x-3"]
+        assert sorted(r[0] for r in con.execute("SELECT event_id FROM access_versions").fetchall()) == ["x-1", "x-2", "x-3"]
+        # the second file's exact duplicate was skipped and its bad row rejected; its versions of
+        # loaded ids were left out of the written-once statement and loaded after
+        assert con.execute("SELECT count(*) FROM access_events WHERE event_id IN ('bg-9', 'bg-10')").fetchone()[0] == 2
+        assert con.execute("SELECT rows_read, rows_loaded, rows_rejected, duplicates FROM loaded_files "
+                           "WHERE log = 'access_events' ORDER BY file_id").fetchall() == [(8, 8, 0, 0), (6, 4, 1, 1)]
 
 
 @pytest.fixture(scope="module")
@@ -155,10 +201,50 @@ def test_the_window_is_a_months_rows_and_the_few_older_ones_it_needs(boundary_co
     start, end = datetime.fromisoformat("2026-09-01T00:00:00+00:00"), datetime.fromisoformat("2026-10-01T00:00:00+00:00")
     run(con, sql("window/bounds"), {"since": start, "as_of": end, "until": end})
     catalog = con.execute("SELECT current_database()").fetchone()[0]
-    con.execute(sql("window/older").replace("stored.", f'"{catalog}".'))
+    run(con, sql("window/older").replace("stored.", f'"{catalog}".'), {"since": start, "until": end, "held": start})
     try:
         older = sorted(r[0] for r in con.execute("SELECT event_id FROM _window_older").fetchall())
     finally:
         for statement in sql("window/drop").split(";"):
             con.execute(statement)
     assert older == ["ct-1", "ct-2", "sr-1", "sr-2", "sr-3", "v-1", "v-2", "v-3"]
+
+
+def made_before_versions(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A database of the two loads as an auditor made before access_versions left it."""
+    db = tmp_path / "archive" / "audit.duckdb"
+    db.parent.mkdir()
+    for con in loaded(two_loads, tmp_path_factory):
+        con.execute(f"ATTACH '{db}' AS archive")
+        con.execute("COPY FROM DATABASE " + con.execute("SELECT current_database()").fetchone()[0] + " TO archive")
+        con.execute("DROP TABLE archive.access_versions")
+        con.execute("DETACH archive")
+    return db
+
+
+def test_a_database_made_before_access_versions_gets_it_when_opened_writable(tmp_path, tmp_path_factory):
+    db = made_before_versions(tmp_path, tmp_path_factory)
+    con = connect(db, Config())
+    try:
+        assert sorted(r[0] for r in con.execute("SELECT event_id FROM access_versions").fetchall()) == versioned(con)
+    finally:
+        con.close()
+
+
+def test_a_read_only_database_made_before_access_versions_finds_the_same(tmp_path, tmp_path_factory):
+    from test_hostile import unwritable
+
+    db = made_before_versions(tmp_path, tmp_path_factory)
+    with unwritable(db, db.parent):
+        con = connect(db, Config())
+        try:
+            assert not con.execute(sql("window/recorded")).fetchone()[0]
+            for month in MONTHS:
+                period = month_period(month, "UTC")
+                whole = whole_history(con, period.end)
+                expected = kept(con, whole, "arose_at >= $start AND arose_at < $end", start=period.start, end=period.end)
+                result = run_check(con, Config(), catalogue(), period=period)
+                assert kept(con, result.run_id, "in_period") == expected
+        finally:
+            con.close()
+    assert sorted(p.name for p in db.parent.iterdir()) == [db.name]

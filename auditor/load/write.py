@@ -17,6 +17,7 @@ from auditor.load.lines import (CUT_LAST_RECORD, blank_lines, correct_reject_lin
 from auditor.load.scratch import Scratch
 from auditor.load.stage import STAGERS
 from auditor.load.types import FileResult, SourceFile, Staged
+from auditor.load.versions import record_versions
 from auditor.resources import sql
 from auditor.schema import Log
 
@@ -116,6 +117,7 @@ def write_file(
     if file_id is None:
         file_id = _record_file(con, src, size, sha, label)
         counts, malformed = _keep_checked(con, src, staged, {"file_id": file_id, "log": log.name, "file": src.name})
+    record_versions(con, log, file_id)
     result = FileResult(
         log=log.name,
         file=src.name,
@@ -172,9 +174,9 @@ def _write_once(con: duckdb.DuckDBPyConnection, src: SourceFile, staged: Staged,
     file is written once and never held whole in memory (a `_checked` copy of 10M rows took
     2.5 GB); the count of each fate.
 
-    That statement writes only the rows that are surely new: valid, with an id no other row of
-    the file has (an exact duplicate has its original's id) and a content hash no loaded row
-    has. It must not write a row that is deleted after: one row deleted from the rows a
+    That statement writes only the rows that are surely new: valid, with an id that no other row
+    of the file has and no loaded row has (an exact duplicate has its original's id; another
+    version of a loaded id is left out too, for auditor.load.versions). It must not write a row that is deleted after: one row deleted from the rows a
     transaction added makes DuckDB write all of them again at the commit. The rows it leaves
     out, found by their row numbers alone, are few: they are checked again by themselves into
     `_checked` and go through the steps of every other file.
