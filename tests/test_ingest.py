@@ -649,6 +649,7 @@ def test_the_same_bad_value_in_many_rows_is_reported_for_each_row(tmp_path, con,
          ("direction", "bad_enum", enum + "; " + country.format("source_region"))),
         ({"destination_region": "Sweden"}, ("destination_region", "bad_country", country.format("destination_region"))),
         ({"source_region": "se"}, None),
+        ({"direction": " "}, ("direction", "missing_value", "direction is empty")),
     ]
     rows, expected = [], []
     for i in range(400):
@@ -659,7 +660,7 @@ def test_the_same_bad_value_in_many_rows_is_reported_for_each_row(tmp_path, con,
     result = load_into(con, write_input(tmp_path, fmt, access_events=rows))
     assert_reconciled(result)
     stats = next(f for f in result.files if f.log == "access_events")
-    assert (stats.rows_read, stats.rows_loaded, stats.rows_rejected) == (2800, 1200, 1600)
+    assert (stats.rows_read, stats.rows_loaded, stats.rows_rejected) == (3200, 1200, 2000)
     header = 1 if fmt == "csv" else 0
     got = con.execute("SELECT line, column_name, rule, message FROM rejected_rows ORDER BY line").fetchall()
     assert got == [(line + header, *error) for line, *error in expected]
