@@ -631,3 +631,38 @@ def test_parquet_rows_are_written_once_and_duplicates_rejects_still_set_aside(tm
     recorded = con.execute("SELECT rows_read, rows_loaded, rows_rejected, duplicates FROM loaded_files "
                            "WHERE file_id = ?", [stats.file_id]).fetchone()
     assert recorded == (7, 4, 1, 2)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl", "parquet"])
+def test_the_same_bad_value_in_many_rows_is_reported_for_each_row(tmp_path, con, fmt):
+    # A value is judged the same wherever it occurs, but each row that holds it is rejected on its
+    # own line, with its own first column and all of its own messages; the same raw value in
+    # another column is judged by that column's rule. More rows than one DuckDB vector (2,048).
+    enum = 'direction: "sideways" is not one of: linkedin_to_microsoft, microsoft_to_linkedin'
+    country = '{}: "Sweden" is not a two-letter country code'
+    pattern = [
+        ({}, None),
+        ({"direction": "sideways"}, ("direction", "bad_enum", enum)),
+        ({"direction": " LinkedIn_To_Microsoft "}, None),
+        ({"source_region": "Sweden"}, ("source_region", "bad_country", country.format("source_region"))),
+        ({"direction": "sideways", "source_region": "Sweden"},
+         ("direction", "bad_enum", enum + "; " + country.format("source_region"))),
+        ({"destination_region": "Sweden"}, ("destination_region", "bad_country", country.format("destination_region"))),
+        ({"source_region": "se"}, None),
+        ({"direction": " "}, ("direction", "missing_value", "direction is empty")),
+    ]
+    rows, expected = [], []
+    for i in range(400):
+        for k, (change, error) in enumerate(pattern):
+            rows.append({**ACCESS, "event_id": f"a{i}-{k}", **change})
+            if error:
+                expected.append((len(rows), *error))
+    result = load_into(con, write_input(tmp_path, fmt, access_events=rows))
+    assert_reconciled(result)
+    stats = next(f for f in result.files if f.log == "access_events")
+    assert (stats.rows_read, stats.rows_loaded, stats.rows_rejected) == (3200, 1200, 2000)
+    header = 1 if fmt == "csv" else 0
+    got = con.execute("SELECT line, column_name, rule, message FROM rejected_rows ORDER BY line").fetchall()
+    assert got == [(line + header, *error) for line, *error in expected]
+    kept = con.execute("SELECT direction, source_region, count(*) FROM access_events GROUP BY ALL ORDER BY ALL").fetchall()
+    assert kept == [("linkedin_to_microsoft", "SE", 400), ("linkedin_to_microsoft", None, 800)]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-
+from dataclasses import replace
 
 from auditor.load.types import Staged
 from auditor.resources import sql
@@ -133,6 +133,24 @@ def same_row(a: str, b: str, log: Log) -> str:
     return " AND ".join(f'{a}."{c}" IS NOT DISTINCT FROM {b}."{c}"' for c in log.column_names)
 
 
+# Kinds whose values are a few dozen words in any log (actions, categories, apps, countries): a
+# column of these kinds is checked once per distinct value (`_lookup`) when the reader knows its
+# distinct values are few (Staged.lookups). Ids and timestamps are mostly distinct: per row.
+LOOKUP_KINDS = ("enum", "label", "country")
+
+
+def _lookup(col: Column, source: str, relation: str) -> str:
+    """SQL of the lookup of one column: each distinct raw value (`_r`) of the column in the file,
+    with its trimmed text (`_t`), its value (`_v`) and whether it breaks one of the column's own
+    rules (`_b`; a rule that looks at another column, required_when, stays per row)."""
+    own = replace(col, required_when=None)
+    value, checks = _column_sql(own)
+    bad = " OR ".join(f"({cond})" for cond, _ in checks) or "false"
+    return (f'SELECT _r, "_t_{col.name}" AS _t, "{col.name}" AS _v, coalesce({bad}, false) AS _b FROM ('
+            f'SELECT *, {value} AS "{col.name}" FROM (SELECT _r, {trimmed_sql(col, "_r")} AS "_t_{col.name}" '
+            f"FROM (SELECT DISTINCT {source} AS _r FROM {relation} AS _s)))")
+
+
 def check_sql(log: Log, staged: Staged) -> str:
     """SQL selecting the rows of `_checked`: normalised columns and fate of each row; for a new
     row its content hash, for a rejected one its errors and raw text.
@@ -141,16 +159,33 @@ def check_sql(log: Log, staged: Staged) -> str:
     texts) is built only for the rows that are. The fate is 'rejected' or 'new' here;
     `mark_duplicates` then settles which new rows are exact duplicates (and, in the
     directory, rejects a second row for a user, which is why it keeps every row's raw text).
+
+    A column in `staged.lookups` is checked once per distinct value: its trimmed text, value and
+    verdict come from a join with its lookup (`_lookup`) instead of expressions on every row.
+    The errors of a rejected row are still computed from that row's own values, as before.
     """
-    trimmed = ",\n  ".join(
-        f'{staged.sources[c.name] if c.name in staged.typed else trimmed_sql(c, staged.sources[c.name])} AS "_t_{c.name}"'
-        for c in log.columns)
-    values, checks = [], []
+    lookups = [c for c in log.columns if c.name in staged.lookups]
+    trimmed, values, checks, bad_parts = [], [], [], []
     for col in log.columns:
         value, column_checks = _column_sql(col, col.name in staged.typed)
-        values.append(f'{value} AS "{col.name}"')
         checks.extend(column_checks)
-    bad = "len(_pre) > 0 OR coalesce(" + " OR ".join(f"({cond})" for cond, _ in checks) + ", false)"
+        if col in lookups:
+            k = lookups.index(col)
+            trimmed.append(f'_lk{k}._t AS "_t_{col.name}", _lk{k}._v AS "{col.name}", _lk{k}._b AS "_b_{col.name}"')
+            bad_parts.append(f'"_b_{col.name}"')
+            # A rule that looks at another column (required_when) is not in the lookup: per row.
+            own = _column_sql(replace(col, required_when=None))[1]
+            bad_parts.extend(f"({cond})" for cond, error in column_checks if (cond, error) not in own)
+            continue
+        source = staged.sources[col.name]
+        trimmed.append(f'{source if col.name in staged.typed else trimmed_sql(col, source)} AS "_t_{col.name}"')
+        values.append(f'{value} AS "{col.name}"')
+        bad_parts.extend(f"({cond})" for cond, _ in column_checks)
+    with_ = ("WITH " + ", ".join(f"_lk{k} AS MATERIALIZED ({_lookup(c, staged.sources[c.name], staged.relation)})"
+                                 for k, c in enumerate(lookups)) + "\n") if lookups else ""
+    joins = "".join(f" LEFT JOIN _lk{k} ON {staged.sources[c.name]} IS NOT DISTINCT FROM _lk{k}._r"
+                    for k, c in enumerate(lookups))
+    bad = "len(_pre) > 0 OR coalesce(" + " OR ".join(bad_parts) + ", false)"
     # A row that could not be parsed (bad JSON) is reported for that alone, not for every
     # value it therefore lacks.
     errors = ", ".join(f"CASE WHEN {cond} THEN {error} END" for cond, error in checks)
@@ -165,7 +200,8 @@ def check_sql(log: Log, staged: Staged) -> str:
         breaks = f"CASE WHEN {newline} THEN len({text}) - len(replace({text}, chr(10), '')) ELSE 0 END AS _breaks, "
     # hash(a, b, ...) is the value hash(struct_pack(a, b, ...)) had, which earlier versions
     # stored, without building a struct per row (2 CPU-s at 10M rows).
-    return sql("load/check").format(
+    return with_ + sql("load/check").format(
         header_lines=staged.header_lines, breaks_column="_breaks, " if breaks else "", columns=columns,
         error_list=error_list, keep_raw=keep_raw, raw=staged.raw_sql, bad=bad, values=", ".join(values),
-        breaks=breaks, extra=staged.extra_sql, pre=staged.pre_errors, trimmed=trimmed, relation=staged.relation)
+        breaks=breaks, extra=staged.extra_sql, pre=staged.pre_errors, trimmed=",\n  ".join(trimmed),
+        relation=staged.relation, joins=joins)

@@ -10,7 +10,7 @@ from collections.abc import Callable
 import duckdb
 
 from auditor.errors import AuditorError
-from auditor.load.checks import error_struct, sql_str
+from auditor.load.checks import LOOKUP_KINDS, error_struct, sql_str
 from auditor.load.lines import open_bytes
 from auditor.load.types import SourceFile, Staged
 from auditor.resources import sql
@@ -129,6 +129,11 @@ def _stage_parquet(con: duckdb.DuckDBPyConnection, src: SourceFile) -> Staged:
     staged = _positional(src, names, lambda c: f"CAST({c} AS VARCHAR)", lambda i: types[i].endswith("[]"),
                          lambda i: names[i] in typed)
     staged.typed = typed
+    # A column of a few words (actions, categories, apps, countries) that the writer kept
+    # dictionary-encoded has few distinct values: it is checked once per distinct value.
+    encoded = {p for (p,) in con.execute(sql("load/parquet_dictionary"), {"path": str(src.path)}).fetchall()}
+    staged.lookups = frozenset(c.name for c in src.log.columns
+                               if c.kind in LOOKUP_KINDS and c.name in encoded and c.name not in typed)
     # Not copied into _stage: the check reads the file itself, once.
     staged.relation = sql("load/parquet_relation").format(aliases=aliases)
     staged.params["path"] = str(src.path)

@@ -49,3 +49,4 @@ class Staged:
     relation: str = "_stage"  # what the check reads: _stage, or SQL reading the file itself
     numbered: bool = True  # False: the relation's _ord is NULL, and _checked is numbered after (CSV)
     typed: frozenset[str] = frozenset()  # canonical columns the reader already gives in their type (Parquet)
+    lookups: frozenset[str] = frozenset()  # canonical columns checked once per distinct value (checks.check_sql)

@@ -5,7 +5,7 @@
 -- rows rejected), its content hash over <columns>, and its raw text (<raw>; kept for every row
 -- when <keep_raw> is true). <header_lines>: the lines before the first record; <breaks>: the
 -- line breaks inside a CSV record's values (<breaks_column> keeps them); <extra>: the
--- non-canonical columns as JSON.
+-- non-canonical columns as JSON; <joins>: the lookups of the columns checked once per distinct value.
 SELECT _ord, _ord + {header_lines} AS _line, {breaks_column}_extra, {columns},
        CASE WHEN _bad THEN 'rejected' ELSE 'new' END AS _fate,
        CASE WHEN _bad THEN {error_list} END AS _errors,
@@ -15,4 +15,4 @@ SELECT _ord, _ord + {header_lines} AS _line, {breaks_column}_extra, {columns},
     SELECT *, {values} FROM (
       SELECT _ord, _s, {breaks}{extra} AS _extra, {pre} AS _pre,
   {trimmed}
-      FROM {relation} AS _s)))
+      FROM {relation} AS _s{joins})))
