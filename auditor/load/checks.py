@@ -139,12 +139,16 @@ def same_row(a: str, b: str, log: Log) -> str:
 LOOKUP_KINDS = ("enum", "label", "country")
 
 
+def _own_sql(col: Column) -> tuple[str, list[tuple[str, str]]]:
+    """_column_sql of the column's own rules: without required_when, which looks at another column."""
+    return _column_sql(replace(col, required_when=None))
+
+
 def _lookup(col: Column, source: str, relation: str) -> str:
     """SQL of the lookup of one column: each distinct raw value (`_r`) of the column in the file,
     with its trimmed text (`_t`), its value (`_v`) and whether it breaks one of the column's own
     rules (`_b`; a rule that looks at another column, required_when, stays per row)."""
-    own = replace(col, required_when=None)
-    value, checks = _column_sql(own)
+    value, checks = _own_sql(col)
     bad = " OR ".join(f"({cond})" for cond, _ in checks) or "false"
     return (f'SELECT _r, "_t_{col.name}" AS _t, "{col.name}" AS _v, coalesce({bad}, false) AS _b FROM ('
             f'SELECT *, {value} AS "{col.name}" FROM (SELECT _r, {trimmed_sql(col, "_r")} AS "_t_{col.name}" '
@@ -174,7 +178,7 @@ def check_sql(log: Log, staged: Staged) -> str:
             trimmed.append(f'_lk{k}._t AS "_t_{col.name}", _lk{k}._v AS "{col.name}", _lk{k}._b AS "_b_{col.name}"')
             bad_parts.append(f'"_b_{col.name}"')
             # A rule that looks at another column (required_when) is not in the lookup: per row.
-            own = _column_sql(replace(col, required_when=None))[1]
+            own = _own_sql(col)[1]
             bad_parts.extend(f"({cond})" for cond, error in column_checks if (cond, error) not in own)
             continue
         source = staged.sources[col.name]
