@@ -13,6 +13,7 @@ import duckdb
 from auditor.config import Config
 from auditor.errors import AuditorError
 from auditor.resources import sql
+from auditor.schema import TABLES, Log
 
 
 def connect(path: str | Path, config: Config, write: bool = False) -> duckdb.DuckDBPyConnection:
@@ -45,18 +46,20 @@ def connect(path: str | Path, config: Config, write: bool = False) -> duckdb.Duc
         # table gained a column (check_runs.findings_since) still serves every command that reads.
         # A database made before access_versions is read without it (queries/window/older_unrecorded.sql).
         _check_tables(con, path, schema, {t: c for t, c in _expected_columns(schema).items()
-                                          if t not in RUN_TABLES and t != "access_versions"})
+                                          if t not in RUN_TABLES and t != "access_versions"}, read_only=True)
         con.execute(_as_temporary(views))
         _shadow_run_tables(con, schema)
         return con
     unrecorded = _lacks_versions(con)
     con.execute(schema)
-    _check_tables(con, path, schema)
+    unhashed = _check_tables(con, path, schema)
+    # Seconds at 10M rows: DuckDB's progress bar would write into a command's output.
+    con.execute("SET enable_progress_bar = false")
+    for log in unhashed:
+        con.execute(sql("db/add_id_hash").format(table=log.name, key=f'"{log.id_column}"'))
     if unrecorded:
-        # Seconds at 10M rows: DuckDB's progress bar would write into a command's output.
-        con.execute("SET enable_progress_bar = false")
         con.execute(sql("load/all_versions"))
-        con.execute("RESET enable_progress_bar")
+    con.execute("RESET enable_progress_bar")
     con.execute(views)
     return con
 
@@ -118,12 +121,16 @@ def _expected_columns(schema: str) -> dict[str, list[str]]:
 
 
 def _check_tables(con: duckdb.DuckDBPyConnection, path: str | Path, schema: str,
-                  want: dict[str, list[str]] | None = None) -> None:
+                  want: dict[str, list[str]] | None = None, read_only: bool = False) -> list[Log]:
     """Refuse a database whose tables are not the ones schema.sql makes (one made by an earlier
     version of auditor): CREATE TABLE IF NOT EXISTS keeps them as they were, and every query
     would fail on the first column that changed. The expected tables are made in an attached
     in-memory database (10 ms; a second connection took 37), unless given (a read-only
-    connection can attach nothing)."""
+    connection can attach nothing).
+
+    The one difference taken: a log table made before its last column, _id_hash, which only the
+    loader reads. The logs that lack it are returned, for a writable connection to add it; a
+    read-only one reads them as they are."""
     database = con.execute(sql("db/current_database")).fetchone()[0]
     if want is None:
         con.execute("ATTACH ':memory:' AS _expected")
@@ -135,8 +142,11 @@ def _check_tables(con: duckdb.DuckDBPyConnection, path: str | Path, schema: str,
             con.execute('USE "' + database.replace('"', '""') + '"')
             con.execute("DETACH _expected")
     have = dict(con.execute(sql("db/columns"), [database]).fetchall())
+    unhashed = []
     for table, columns in want.items():
-        if have.get(table) != columns:
+        if table in TABLES and have.get(table) == columns[:-1] and columns[-1] == "_id_hash UBIGINT":
+            unhashed.append(TABLES[table])
+        elif have.get(table) != columns:
             missing = [c.split(" ")[0] for c in columns if c not in have.get(table, [])]
             con.close()
             raise AuditorError(
@@ -144,6 +154,7 @@ def _check_tables(con: duckdb.DuckDBPyConnection, path: str | Path, schema: str,
                 + (f": {', '.join(missing)} missing or of another type" if missing else ": other columns")
                 + "); load the logs into a new database (--db), or use the version that made it"
             )
+    return unhashed
 
 
 def run(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, object]) -> duckdb.DuckDBPyConnection:

@@ -36,7 +36,7 @@ CREATE TABLE IF NOT EXISTS users (
     email        VARCHAR,
     display_name VARCHAR,
     country      VARCHAR,
-    _file_id INTEGER, _line BIGINT, _hash UBIGINT, _extra JSON
+    _file_id INTEGER, _line BIGINT, _hash UBIGINT, _extra JSON, _id_hash UBIGINT
 );
 
 CREATE TABLE IF NOT EXISTS admin_events (
@@ -47,7 +47,7 @@ CREATE TABLE IF NOT EXISTS admin_events (
     action         VARCHAR NOT NULL,
     group_id       VARCHAR,
     target_user_id VARCHAR,
-    _file_id INTEGER, _line BIGINT, _hash UBIGINT, _extra JSON
+    _file_id INTEGER, _line BIGINT, _hash UBIGINT, _extra JSON, _id_hash UBIGINT
 );
 
 CREATE TABLE IF NOT EXISTS consent_events (
@@ -58,7 +58,7 @@ CREATE TABLE IF NOT EXISTS consent_events (
     scope          VARCHAR,
     surface        VARCHAR,
     notice_version VARCHAR,
-    _file_id INTEGER, _line BIGINT, _hash UBIGINT, _extra JSON
+    _file_id INTEGER, _line BIGINT, _hash UBIGINT, _extra JSON, _id_hash UBIGINT
 );
 
 CREATE TABLE IF NOT EXISTS access_events (
@@ -77,7 +77,7 @@ CREATE TABLE IF NOT EXISTS access_events (
     source_region      VARCHAR,
     destination_region VARCHAR,
     transfer_mechanism VARCHAR,
-    _file_id INTEGER, _line BIGINT, _hash UBIGINT, _extra JSON
+    _file_id INTEGER, _line BIGINT, _hash UBIGINT, _extra JSON, _id_hash UBIGINT
 );
 
 CREATE TABLE IF NOT EXISTS dsr_requests (
@@ -88,7 +88,7 @@ CREATE TABLE IF NOT EXISTS dsr_requests (
     received_at  TIMESTAMPTZ NOT NULL,
     extended     BOOLEAN NOT NULL,
     completed_at TIMESTAMPTZ,
-    _file_id INTEGER, _line BIGINT, _hash UBIGINT, _extra JSON
+    _file_id INTEGER, _line BIGINT, _hash UBIGINT, _extra JSON, _id_hash UBIGINT
 );
 -- end of generated
 
@@ -102,7 +102,7 @@ CREATE TABLE IF NOT EXISTS linkedin_setting_snapshots (
     value    VARCHAR NOT NULL,
     group_id VARCHAR,
     taken_by VARCHAR,
-    _file_id INTEGER, _line BIGINT, _hash UBIGINT, _extra JSON
+    _file_id INTEGER, _line BIGINT, _hash UBIGINT, _extra JSON, _id_hash UBIGINT
 );
 -- end of generated
 

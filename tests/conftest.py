@@ -109,3 +109,14 @@ def run_auditor(*args: str, env: dict | None = None, timeout: float = 120) -> tu
     done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, env={**os.environ, **(env or {})})
     code, out, err, peak_kb = json.loads(done.stdout)
     return code, out, err, peak_kb / 1024
+
+
+def assert_id_hashes(con: duckdb.DuckDBPyConnection) -> None:
+    """Every log row holds the hash of its id in _id_hash, what the loader matches a file's ids
+    against: whichever path wrote it (checked into _checked, written once, an export's adapter)."""
+    from auditor.schema import TABLES
+
+    for log in TABLES.values():
+        wrong = con.execute(f'SELECT count(*) FROM {log.name} WHERE _id_hash IS DISTINCT FROM hash("{log.id_column}")')
+        assert wrong.fetchone()[0] == 0, log.name
+    assert con.execute("SELECT count(*) FROM access_events").fetchone()[0] > 0

@@ -19,7 +19,7 @@ from pathlib import Path
 import duckdb
 import pytest
 from click.testing import CliRunner
-from conftest import REPO, assert_reconciled
+from conftest import REPO, assert_id_hashes, assert_reconciled
 
 from auditor.adapters.records import create_macros
 from auditor.check import run_check, select_controls
@@ -164,6 +164,11 @@ def test_snapshot_changes_become_admin_events(tenant):
     ]
     # The snapshot taken without an offset is rejected like any log row, with its line.
     assert rows(con, "SELECT file, line, rule FROM rejected_rows") == [("linkedin_setting_snapshots.csv", 10, "naive_timestamp")]
+
+
+def test_each_row_holds_the_hash_of_its_id(tenant):
+    assert_id_hashes(tenant[0])
+    assert tenant[0].execute("SELECT count(*) FROM linkedin_setting_snapshots").fetchone()[0] > 0
 
 
 def test_every_row_points_to_its_origin_in_the_export(tenant):

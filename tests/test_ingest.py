@@ -23,7 +23,7 @@ UTC = timezone.utc
 def test_schema_sql_matches_the_contract(con):
     for log in LOGS:
         columns = [r[0] for r in con.execute(f"DESCRIBE {log.name}").fetchall()]
-        assert columns == [*log.column_names, "_file_id", "_line", "_hash", "_extra"]
+        assert columns == [*log.column_names, "_file_id", "_line", "_hash", "_extra", "_id_hash"]
     assert (queries_dir() / "schema.sql").is_file()
 
 

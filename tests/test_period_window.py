@@ -12,7 +12,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import SAMPLE, write_input
+from conftest import SAMPLE, assert_id_hashes, write_input
 from test_controls import SETUP, access, consent, request
 
 from auditor.check import CARRIED, carried_over_sql, run_check
@@ -22,6 +22,8 @@ from auditor.db import connect, run
 from auditor.ingest import load
 from auditor.periods import Period, month_period
 from auditor.resources import sql
+from auditor.schema import TABLES
+from auditor.subject import access_table, records
 
 MONTHS = ("2026-07", "2026-08", "2026-09", "2026-10", "2026-11", "2026-12")
 COLUMNS = "control, source, event_id, user_id, occurred_at, arose_at, reason, waiver"
@@ -210,14 +212,20 @@ def test_the_window_is_a_months_rows_and_the_few_older_ones_it_needs(boundary_co
     assert older == ["ct-1", "ct-2", "sr-1", "sr-2", "sr-3", "v-1", "v-2", "v-3"]
 
 
+def test_each_row_holds_the_hash_of_its_id(con):
+    assert_id_hashes(con)
+
+
 def made_before_versions(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A database of the two loads as an auditor made before access_versions left it."""
+    """A database of the two loads as an auditor made before access_versions and _id_hash left it."""
     db = tmp_path / "archive" / "audit.duckdb"
     db.parent.mkdir()
     for con in loaded(two_loads, tmp_path_factory):
         con.execute(f"ATTACH '{db}' AS archive")
         con.execute("COPY FROM DATABASE " + con.execute("SELECT current_database()").fetchone()[0] + " TO archive")
         con.execute("DROP TABLE archive.access_versions")
+        for log in TABLES.values():
+            con.execute(f"ALTER TABLE archive.{log.name} DROP COLUMN _id_hash")
         con.execute("DETACH archive")
     return db
 
@@ -227,6 +235,17 @@ def test_a_database_made_before_access_versions_gets_it_when_opened_writable(tmp
     con = connect(db, Config())
     try:
         assert sorted(r[0] for r in con.execute("SELECT event_id FROM access_versions").fetchall()) == versioned(con)
+        assert_id_hashes(con)
+        # A load after it matches its ids against the rows loaded before: an exact duplicate of
+        # one is skipped, another version of one is recorded.
+        third = write_input(tmp_path / "third", "parquet", **{**BOUNDARIES, "access_events": [
+            access("bg-8", "2026-08-15T00:00:00Z"), access("bg-7", "2026-07-20T00:00:00Z")]})
+        load(con, third, Config())
+        assert con.execute("SELECT rows_read, rows_loaded, duplicates FROM loaded_files "
+                           "WHERE log = 'access_events' ORDER BY file_id DESC LIMIT 1").fetchone() == (2, 1, 1)
+        assert sorted(r[0] for r in con.execute("SELECT event_id FROM access_versions").fetchall()) == [
+            "bg-7", "x-1", "x-2", "x-3"] == versioned(con)
+        assert_id_hashes(con)
     finally:
         con.close()
 
@@ -239,6 +258,10 @@ def test_a_read_only_database_made_before_access_versions_finds_the_same(tmp_pat
         con = connect(db, Config())
         try:
             assert not con.execute(sql("window/recorded")).fetchone()[0]
+            # Read as they are, without _id_hash: a person's rows leave it out whether or not it is there.
+            user = con.execute("SELECT min(user_id) FROM access_events").fetchone()[0]
+            assert records(con, user)["access_events"] and "_id_hash" not in records(con, user)["access_events"][0]
+            assert "_id_hash" not in [r[0] for r in con.execute(f"DESCRIBE {access_table(con, user)}").fetchall()]
             for month in MONTHS:
                 period = month_period(month, "UTC")
                 whole = whole_history(con, period.end)

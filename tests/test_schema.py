@@ -36,7 +36,8 @@ def test_each_log_table_has_the_schemas_column_names_types_and_nullability(log):
         have = con.execute("SELECT column_name, data_type, is_nullable FROM duckdb_columns() "
                            "WHERE table_name = ? ORDER BY column_index", [log.name]).fetchall()
         want = [(c.name, stored_type(c.sql_type), not c.not_null) for c in log.columns]
-        want += [("_file_id", "INTEGER", True), ("_line", "BIGINT", True), ("_hash", "UBIGINT", True), ("_extra", "JSON", True)]
+        want += [("_file_id", "INTEGER", True), ("_line", "BIGINT", True), ("_hash", "UBIGINT", True), ("_extra", "JSON", True),
+                 ("_id_hash", "UBIGINT", True)]
         assert have == want
     finally:
         con.close()

@@ -153,7 +153,7 @@ def _keep_checked(con: duckdb.DuckDBPyConnection, src: SourceFile, staged: Stage
         run(con, sql("load/quarantine_malformed"), {**meta, "rule": rule})
         malformed = con.execute(sql("load/malformed_count")).fetchone()[0]
     log = src.log
-    run(con, sql("load/keep_new").format(table=log.name, columns=_columns(log)), meta)
+    run(con, sql("load/keep_new").format(table=log.name, columns=_columns(log), key=f'"{log.id_column}"'), meta)
     return dict(con.execute(sql("load/fates")).fetchall()), malformed
 
 
@@ -164,9 +164,11 @@ def _columns(log: Log) -> str:
 
 def _writes_once(log: Log, staged: Staged) -> bool:
     """Whether the file's rows can go straight into the log's table as they are checked: rows the
-    reader numbers (Parquet), with no reader rejects, no lines to correct afterwards, and no
-    directory rule that needs every row's raw text (users)."""
-    return staged.numbered and not staged.structural and not staged.source_lines and not log.unique_id
+    reader numbers (Parquet), with no reader rejects, no lines to correct afterwards, no
+    directory rule that needs every row's raw text (users), and an id whose trimmed text is its
+    stored value (queries/load/shared_ids.sql hashes the text)."""
+    return (staged.numbered and not staged.structural and not staged.source_lines and not log.unique_id
+            and log.columns[log.column_names.index(log.id_column)].kind == "id")
 
 
 def _write_once(con: duckdb.DuckDBPyConnection, src: SourceFile, staged: Staged, meta: dict[str, object]) -> dict[str, int]:
@@ -183,7 +185,8 @@ def _write_once(con: duckdb.DuckDBPyConnection, src: SourceFile, staged: Staged,
     """
     log = src.log
     key = next(c for c in log.columns if c.name == log.id_column)
-    run(con, sql("load/shared_ids").format(id=trimmed_sql(key, staged.sources[key.name]), relation=staged.relation), meta)
+    run(con, sql("load/shared_ids").format(id=trimmed_sql(key, staged.sources[key.name]), relation=staged.relation,
+                                           table=log.name), meta)
     written = run(con, sql("load/write_once").format(
         table=log.name, columns=_columns(log), check=check_sql(log, staged), key=f'"{key.name}"'), meta).fetchone()[0]
     run(con, sql("load/left_out").format(table=log.name, relation=staged.relation),
