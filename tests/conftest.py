@@ -111,12 +111,16 @@ def run_auditor(*args: str, env: dict | None = None, timeout: float = 120) -> tu
     return code, out, err, peak_kb / 1024
 
 
-def assert_id_hashes(con: duckdb.DuckDBPyConnection) -> None:
+def assert_row_hashes(con: duckdb.DuckDBPyConnection) -> None:
     """Every log row holds the hash of its id in _id_hash, what the loader matches a file's ids
-    against: whichever path wrote it (checked into _checked, written once, an export's adapter)."""
+    against, and the hash of its stored canonical values in _hash, whichever path wrote it
+    (checked into _checked, written once, an export's adapter) and whichever format: a column
+    a file lacks is hashed as the typed NULL it is stored as."""
     from auditor.schema import TABLES
 
     for log in TABLES.values():
-        wrong = con.execute(f'SELECT count(*) FROM {log.name} WHERE _id_hash IS DISTINCT FROM hash("{log.id_column}")')
+        columns = ", ".join(f'"{c}"' for c in log.column_names)
+        wrong = con.execute(f'SELECT count(*) FROM {log.name} WHERE _id_hash IS DISTINCT FROM hash("{log.id_column}") '
+                            f"OR _hash IS DISTINCT FROM hash({columns})")
         assert wrong.fetchone()[0] == 0, log.name
     assert con.execute("SELECT count(*) FROM access_events").fetchone()[0] > 0

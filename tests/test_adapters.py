@@ -19,7 +19,7 @@ from pathlib import Path
 import duckdb
 import pytest
 from click.testing import CliRunner
-from conftest import REPO, assert_id_hashes, assert_reconciled
+from conftest import REPO, assert_row_hashes, assert_reconciled
 
 from auditor.adapters.records import create_macros
 from auditor.check import run_check, select_controls
@@ -167,7 +167,7 @@ def test_snapshot_changes_become_admin_events(tenant):
 
 
 def test_each_row_holds_the_hash_of_its_id(tenant):
-    assert_id_hashes(tenant[0])
+    assert_row_hashes(tenant[0])
     assert tenant[0].execute("SELECT count(*) FROM linkedin_setting_snapshots").fetchone()[0] > 0
 
 

@@ -537,18 +537,21 @@ def test_unknown_file_in_a_log_folder_is_an_error(tmp_path, con):
 
 def test_rows_sharing_a_content_hash_are_compared_in_full(tmp_path, con):
     """The 64-bit hash only proposes duplicates: a collision must never drop a distinct row."""
-    from auditor.load.write import mark_duplicates
+    from auditor.load.write import mark_duplicates, shared_ids_of_checked
     from auditor.schema import CONSENT_EVENTS
 
+    # Four rows with one content hash: two of the same id and content, one of that id with
+    # another user, one of another id.
     con.execute(
         "CREATE TEMP TABLE _checked AS SELECT * FROM (VALUES "
-        "(1, 'c1', 'u1', 'new', 42::UBIGINT), (2, 'c2', 'u2', 'new', 42::UBIGINT), (3, 'c1', 'u1', 'new', 42::UBIGINT)) "
-        "t(_ord, event_id, user_id, _fate, _hash)"
+        "(1, 'c1', 'u1', 'new', 42::UBIGINT), (2, 'c1', 'u2', 'new', 42::UBIGINT), (3, 'c2', 'u2', 'new', 42::UBIGINT), "
+        "(4, 'c1', 'u1', 'new', 42::UBIGINT)) t(_ord, event_id, user_id, _fate, _hash)"
     )
     for column in ("occurred_at", "action", "scope", "surface", "notice_version"):
         con.execute(f"ALTER TABLE _checked ADD COLUMN {column} VARCHAR")
+    shared_ids_of_checked(con, CONSENT_EVENTS)
     mark_duplicates(con, CONSENT_EVENTS)
-    assert con.execute("SELECT list(_fate ORDER BY _ord) FROM _checked").fetchone()[0] == ["new", "new", "duplicate"]
+    assert con.execute("SELECT list(_fate ORDER BY _ord) FROM _checked").fetchone()[0] == ["new", "new", "new", "duplicate"]
 
 
 # Parquet written by a lake: timestamps typed TIMESTAMP WITH TIME ZONE, integers typed. Such a

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import SAMPLE, assert_id_hashes, write_input
+from conftest import SAMPLE, assert_row_hashes, write_input
 from test_controls import SETUP, access, consent, request
 
 from auditor.check import CARRIED, carried_over_sql, run_check
@@ -89,9 +89,15 @@ def boundaries(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return write_input(tmp_path_factory.mktemp("boundaries"), **BOUNDARIES)
 
 
-def two_loads(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+def two_loads(tmp_path_factory: pytest.TempPathFactory, second: str = "parquet") -> list[Path]:
+    """FIRST as CSV, then SECOND as Parquet (written once) or, `second`, as another format
+    (checked into _checked)."""
     return [write_input(tmp_path_factory.mktemp("first"), **FIRST),
-            write_input(tmp_path_factory.mktemp("second"), "parquet", **SECOND)]
+            write_input(tmp_path_factory.mktemp("second"), second, **SECOND)]
+
+
+def two_loads_jsonl(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    return two_loads(tmp_path_factory, "jsonl")
 
 
 def loaded(make, tmp_path_factory: pytest.TempPathFactory) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -104,7 +110,8 @@ def loaded(make, tmp_path_factory: pytest.TempPathFactory) -> Iterator[duckdb.Du
     connection.close()
 
 
-@pytest.fixture(scope="module", params=[sample, boundaries, two_loads], ids=["sample", "boundaries", "two-loads"])
+@pytest.fixture(scope="module", params=[sample, boundaries, two_loads, two_loads_jsonl],
+                ids=["sample", "boundaries", "two-loads", "two-loads-jsonl"])
 def con(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[duckdb.DuckDBPyConnection]:
     yield from loaded(request.param, tmp_path_factory)
 
@@ -120,8 +127,9 @@ def test_the_loader_records_the_ids_with_several_versions(con):
     assert recorded == versioned(con)
 
 
-def test_versions_across_two_loads_are_recorded(tmp_path_factory):
-    for con in loaded(two_loads, tmp_path_factory):
+@pytest.mark.parametrize("make", [two_loads, two_loads_jsonl], ids=["parquet", "jsonl"])
+def test_versions_across_two_loads_are_recorded(tmp_path_factory, make):
+    for con in loaded(make, tmp_path_factory):
         assert versioned(con) == ["x-1", "x-2", "x-3"]
         assert sorted(r[0] for r in con.execute("SELECT event_id FROM access_versions").fetchall()) == ["x-1", "x-2", "x-3"]
         # the second file's exact duplicate was skipped and its bad row rejected; its versions of
@@ -213,7 +221,7 @@ def test_the_window_is_a_months_rows_and_the_few_older_ones_it_needs(boundary_co
 
 
 def test_each_row_holds_the_hash_of_its_id(con):
-    assert_id_hashes(con)
+    assert_row_hashes(con)
 
 
 def made_before_versions(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -235,7 +243,7 @@ def test_a_database_made_before_access_versions_gets_it_when_opened_writable(tmp
     con = connect(db, Config())
     try:
         assert sorted(r[0] for r in con.execute("SELECT event_id FROM access_versions").fetchall()) == versioned(con)
-        assert_id_hashes(con)
+        assert_row_hashes(con)
         # A load after it matches its ids against the rows loaded before: an exact duplicate of
         # one is skipped, another version of one is recorded.
         third = write_input(tmp_path / "third", "parquet", **{**BOUNDARIES, "access_events": [
@@ -245,7 +253,7 @@ def test_a_database_made_before_access_versions_gets_it_when_opened_writable(tmp
                            "WHERE log = 'access_events' ORDER BY file_id DESC LIMIT 1").fetchone() == (2, 1, 1)
         assert sorted(r[0] for r in con.execute("SELECT event_id FROM access_versions").fetchall()) == [
             "bg-7", "x-1", "x-2", "x-3"] == versioned(con)
-        assert_id_hashes(con)
+        assert_row_hashes(con)
     finally:
         con.close()
 

@@ -11,7 +11,7 @@ import duckdb
 
 # One file's check and keep (auditor.load.write): the staged records, the reader's rejects, the
 # checked rows and what the duplicate and line steps find.
-FILE_TABLES = ("_stage", "_read", "_checked", "_shared_ids", "_left_out", "_shared_hashes", "_rejects",
+FILE_TABLES = ("_stage", "_read", "_checked", "_shared_ids", "_left_out", "_rejects",
                "_rejects_scan", "_reject_lines", "_blanks")
 # One real export read by an adapter (auditor.adapters): its lines, records and roles.
 EXPORT_TABLES = ("_xa_lines", "_xa_doc", "_xa_records", "_xa_rows", "_xa_src", "_xa_role_map", "_xa_holders",

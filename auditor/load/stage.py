@@ -86,7 +86,8 @@ def _positional(src: SourceFile, names: list[str], scalar: Callable[[str], str],
     for col in src.log.columns:
         i = index.get(col.name)
         if i is None:
-            sources[col.name] = "NULL"
+            # Typed, as a column that is there would be: an untyped NULL list hashed otherwise.
+            sources[col.name] = "CAST(NULL AS VARCHAR[])" if col.kind == "list" else "CAST(NULL AS VARCHAR)"
         elif is_typed(i):
             sources[col.name] = f"c{i}"
         elif col.kind == "list":

@@ -28,16 +28,22 @@ def _number_records(con: duckdb.DuckDBPyConnection, staged: Staged) -> None:
     con.execute(sql("load/number_records"), {"header_lines": staged.header_lines})
 
 
+def shared_ids_of_checked(con: duckdb.DuckDBPyConnection, log: Log) -> None:
+    """`_shared_ids` of a file checked into `_checked`: the ids of its new rows that another of
+    them or a loaded row has, hashed (a file written once has them from its staged rows)."""
+    con.execute(sql("load/shared_ids").format(id=f'"{log.id_column}"', table=log.name,
+                                              relation="(SELECT * FROM _checked WHERE _fate = 'new')"))
+
+
 def mark_duplicates(con: duckdb.DuckDBPyConnection, log: Log) -> None:
     """Mark as 'duplicate' each new row equal to an earlier row of the file or to a loaded row.
 
-    The 64-bit content hash only finds candidates (rows sharing a hash); equality of every
-    canonical column decides, so a hash collision can never drop a distinct row.
+    The candidates are the rows of an id in `_shared_ids` (a duplicate has its original's id);
+    equality of every canonical column decides, so a hash collision can never drop a distinct
+    row. (Not the content hash, `_hash`: it proposes nothing here.)
     """
-    # The shared hashes go to a table of their own first (a few rows): found through it, the
-    # candidates cost a look-up, where a join with the aggregate read every column of every row.
-    con.execute(sql("load/shared_hashes").format(table=log.name))
-    con.execute(sql("load/mark_duplicates").format(table=log.name, same_earlier=same_row("o", "c", log),
+    con.execute(sql("load/mark_duplicates").format(table=log.name, key=f'"{log.id_column}"',
+                                                   same_earlier=same_row("o", "c", log),
                                                    same_loaded=same_row("t", "c", log)))
     if log.unique_id:
         _reject_second_entries(con, log)
@@ -92,6 +98,7 @@ def write_file(
             run(con, sql("load/checked").format(check=check_sql(log, staged)), params)
             if not staged.numbered:
                 _number_records(con, staged)
+            shared_ids_of_checked(con, log)
             mark_duplicates(con, log)
             con.execute(sql("load/blanks"))
             blanks = blank_lines(con, staged, src.path, lines) if staged.text_columns else 0
@@ -117,7 +124,7 @@ def write_file(
     if file_id is None:
         file_id = _record_file(con, src, size, sha, label)
         counts, malformed = _keep_checked(con, src, staged, {"file_id": file_id, "log": log.name, "file": src.name})
-    record_versions(con, log, file_id)
+    record_versions(con, log)
     result = FileResult(
         log=log.name,
         file=src.name,

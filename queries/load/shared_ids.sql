@@ -1,6 +1,8 @@
--- The ids (<id>: the trimmed id column over <relation>, the staged file), hashed, that more than
--- one row of the file has, or that a loaded row of <table> has too: the file's hashes are the
--- hash table and the loaded rows' _id_hash (8 bytes a row, not their text ids) probe it.
+-- The ids of a file, hashed, that more than one of its rows has, or that a loaded row of <table>
+-- has too: every id whose rows may be duplicates or versions. <id>: the id over <relation>, the
+-- staged file when it is written once (the id's trimmed text), else its new rows in _checked.
+-- The file's hashes are the hash table and the loaded rows' _id_hash (8 bytes a row, not their
+-- text ids) probe it.
 CREATE TEMP TABLE _shared_ids AS
 WITH ids AS MATERIALIZED (SELECT hash({id}) AS h FROM {relation})
 SELECT h FROM ids GROUP BY h HAVING count(*) > 1
