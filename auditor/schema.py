@@ -21,10 +21,10 @@ SQL_TYPES = {
     "timestamp": "TIMESTAMPTZ", "integer": "BIGINT", "boolean": "BOOLEAN", "list": "VARCHAR[]",
 }
 # Every log table's provenance: the loaded file (loaded_files.file_id), the line or row in it, a
-# 64-bit hash of the normalised canonical columns (duplicates), the source row's extra columns,
-# and a 64-bit hash of the row's id (_id_hash: the loader matches a file's ids against the loaded
-# ones through it, 8 bytes a row rather than the text ids; last, so that a database made before it
-# gains it with ALTER TABLE: auditor/db.py).
+# 64-bit hash of the normalised canonical columns (tells the versions of an id apart), the source
+# row's extra columns, and a 64-bit hash of the row's id (_id_hash: the loader matches a file's ids
+# against the loaded ones through it, 8 bytes a row rather than the text ids; last, so that a
+# database made before it gains it with ALTER TABLE: auditor/db.py).
 PROVENANCE = "_file_id INTEGER, _line BIGINT, _hash UBIGINT, _extra JSON, _id_hash UBIGINT"
 
 

@@ -1,7 +1,8 @@
 -- The audit database. Every log table holds the canonical columns (auditor/schema.py) plus
 -- provenance: the loaded file (_file_id -> loaded_files), the line or row number in it (_line),
--- a 64-bit hash of the normalised canonical columns that finds duplicate candidates (_hash), and any
--- extra columns of the source row as a JSON object (_extra; kept, never judged).
+-- a 64-bit hash of the normalised canonical columns that tells the versions of an id apart (_hash),
+-- any extra columns of the source row as a JSON object (_extra; kept, never judged), and a 64-bit
+-- hash of the row's id (_id_hash) through which the loader finds a file's duplicates and versions.
 
 CREATE SEQUENCE IF NOT EXISTS loaded_files_seq START 1;
 

@@ -40,7 +40,7 @@ def mark_duplicates(con: duckdb.DuckDBPyConnection, log: Log) -> None:
 
     The candidates are the rows of an id in `_shared_ids` (a duplicate has its original's id);
     equality of every canonical column decides, so a hash collision can never drop a distinct
-    row. (Not the content hash, `_hash`: it proposes nothing here.)
+    row.
     """
     con.execute(sql("load/mark_duplicates").format(table=log.name, key=f'"{log.id_column}"',
                                                    same_earlier=same_row("o", "c", log),
