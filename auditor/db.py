@@ -47,6 +47,8 @@ def connect(path: str | Path, config: Config, write: bool = False) -> duckdb.Duc
         # A database made before access_versions is read without it (queries/window/older_unrecorded.sql).
         _check_tables(con, path, schema, {t: c for t, c in _expected_columns(schema).items()
                                           if t not in RUN_TABLES and t != "access_versions"}, read_only=True)
+        if _lacks_versions(con):
+            versions_view(con)
         con.execute(_as_temporary(views))
         _shadow_run_tables(con, schema)
         return con
@@ -58,10 +60,16 @@ def connect(path: str | Path, config: Config, write: bool = False) -> duckdb.Duc
     for log in unhashed:
         con.execute(sql("db/add_id_hash").format(table=log.name, key=f'"{log.id_column}"'))
     if unrecorded:
-        con.execute(sql("load/all_versions"))
+        con.execute(sql("load/all_versions").format(versions=sql("db/versions_from_rows")))
     con.execute("RESET enable_progress_bar")
     con.execute(views)
     return con
+
+
+def versions_view(con: duckdb.DuckDBPyConnection) -> None:
+    """access_versions computed from the rows, where no loader kept it (a lake's logs, a database
+    made before the table opened read-only): log-integrity reads it in every case."""
+    con.execute(sql("db/versions_view").format(versions=sql("db/versions_from_rows")))
 
 
 def _lacks_versions(con: duckdb.DuckDBPyConnection) -> bool:

@@ -22,6 +22,7 @@ from typing import Any
 
 import duckdb
 
+from auditor.db import versions_view
 from auditor.errors import AuditorError
 from auditor.resources import sql
 
@@ -136,9 +137,11 @@ def table_files(lake: str, table: str) -> list[str]:
 def attach(con: duckdb.DuckDBPyConnection, lake: str) -> None:
     """Make the lake's tables the log tables of this connection: each is a temporary view over
     its Parquet files, in front of the database's own table of that name (the shared views and
-    the controls then read the lake). Nothing is copied into the database."""
+    the controls then read the lake), and access_versions computed from its access events.
+    Nothing is copied into the database."""
     for table in TABLES:
         con.register(table, con.read_parquet(table_files(lake, table), hive_partitioning=False, union_by_name=False))
+    versions_view(con)
 
 
 def require_run_writer(lake: str, spark: bool) -> None:

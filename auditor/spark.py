@@ -285,6 +285,8 @@ def register_lake(spark: Any, lake: str) -> None:
         frame.createOrReplaceTempView(table)
     for name, text in definitions().views:
         spark.sql(text).createOrReplaceTempView(name)
+    # No loader kept access_versions in a lake: log-integrity reads it computed from the rows.
+    spark.sql(translate(read_sql("db/versions_from_rows"))).createOrReplaceTempView("access_versions")
 
 
 def spark_findings(spark: Any, control: Control, params: dict[str, object]) -> Any:

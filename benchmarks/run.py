@@ -149,7 +149,8 @@ BUSY_MONTH = tuple(sql.replace("{month}", "occurred_at >= $start AND occurred_at
     "AND hash(event_id) % 20 = 4",
     "UPDATE access_events SET category = 'messages' WHERE {month} AND hash(event_id) % 100 = 5",
     "UPDATE access_events SET user_id = 'busy-' || hash(event_id) % 997 WHERE {month} AND hash(event_id) % 100 = 6",
-    "UPDATE access_events SET event_id = 'busy-' || hash(event_id) % 3000 WHERE {month} AND hash(event_id) % 100 = 7",
+    "UPDATE access_events SET event_id = 'busy-' || hash(event_id) % 3000, _id_hash = hash('busy-' || hash(event_id) % 3000) "
+    "WHERE {month} AND hash(event_id) % 100 = 7",
     "INSERT INTO dsr_requests (request_id, user_id, type, received_at, extended) "
     "SELECT 'BUSY-' || i, 'busy-' || i, 'access', $start - INTERVAL 1 MONTH + INTERVAL (i) MINUTE, false FROM range(2000) t(i)",
 ))
@@ -746,7 +747,7 @@ class Bench:
             # The ids changed in place are versions no load saw: access_versions is made again,
             # as for a database made before it.
             con.execute("DELETE FROM access_versions")
-            con.execute(sql("load/all_versions"))
+            con.execute(sql("load/all_versions").format(versions=sql("db/versions_from_rows")))
         finally:
             con.close()
 

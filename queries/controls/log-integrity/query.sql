@@ -5,13 +5,13 @@ WITH rows AS NOT MATERIALIZED (
     UNION ALL SELECT 'dsr_requests', request_id, user_id, received_at, NULL, NULL, NULL FROM dsr_requests),
 -- The loader never keeps two rows with the same content, so an id on two rows of one log has
 -- two versions. Grouping each log on its own is cheaper than grouping the union. access_events
--- holds millions of ids: the candidates are the rows whose id shares its 64-bit hash with
--- another row's (a group of 8-byte keys, not of strings: half the time, a quarter of the
--- memory), and grouping those rows by the id itself decides.
+-- holds millions of ids: its candidates are the ids in access_versions (those with more than
+-- one row: kept by the loader, or computed from the rows where no loader kept it, a lake), and
+-- grouping their rows decides (a period's rows hold every version of their ids).
 repeated AS (
     SELECT 'access_events' AS source, event_id, min(user_id) AS user_id, min(occurred_at) AS occurred_at, count(*) AS n
     FROM access_events
-    WHERE hash(event_id) IN (SELECT hash(event_id) FROM access_events GROUP BY hash(event_id) HAVING count(*) > 1)
+    WHERE event_id IN (SELECT event_id FROM access_versions)
     GROUP BY event_id HAVING count(*) > 1
     UNION ALL SELECT 'consent_events', event_id, min(user_id), min(occurred_at), count(*)
     FROM consent_events GROUP BY event_id HAVING count(*) > 1
