@@ -137,6 +137,7 @@ def _stage_parquet(con: duckdb.DuckDBPyConnection, src: SourceFile) -> Staged:
                                if c.kind in LOOKUP_KINDS and c.name in encoded and c.name not in typed)
     # Not copied into _stage: the check reads the file itself, once.
     staged.relation = sql("load/parquet_relation").format(aliases=aliases)
+    staged.row_key = "_row"
     staged.params["path"] = str(src.path)
     return staged
 

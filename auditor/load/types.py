@@ -50,3 +50,4 @@ class Staged:
     numbered: bool = True  # False: the relation's _ord is NULL, and _checked is numbered after (CSV)
     typed: frozenset[str] = frozenset()  # canonical columns the reader already gives in their type (Parquet)
     lookups: frozenset[str] = frozenset()  # canonical columns checked once per distinct value (checks.check_sql)
+    row_key: str = "_ord"  # the relation's column that finds a record again (Parquet: the reader's row number)

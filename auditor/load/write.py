@@ -196,10 +196,11 @@ def _write_once(con: duckdb.DuckDBPyConnection, src: SourceFile, staged: Staged,
                                            table=log.name), meta)
     written = run(con, sql("load/write_once").format(
         table=log.name, columns=_columns(log), check=check_sql(log, staged), key=f'"{key.name}"'), meta).fetchone()[0]
-    run(con, sql("load/left_out").format(table=log.name, relation=staged.relation),
+    run(con, sql("load/left_out").format(table=log.name, relation=staged.relation, row=staged.row_key),
         {**meta, "header_lines": staged.header_lines})
     # The few left-out rows are checked row by row: a lookup would read the file once more per column.
-    rest = replace(staged, relation=sql("load/left_out_rows").format(relation=staged.relation), lookups=frozenset())
+    rest = replace(staged, relation=sql("load/left_out_rows").format(relation=staged.relation, row=staged.row_key),
+                   lookups=frozenset())
     run(con, sql("load/checked").format(check=check_sql(log, rest)), meta)
     mark_duplicates(con, log)
     counts, _ = _keep_checked(con, src, rest, meta)
