@@ -46,7 +46,7 @@ def connect(path: str | Path, config: Config, write: bool = False) -> duckdb.Duc
         # table gained a column (check_runs.findings_since) still serves every command that reads.
         # A database made before access_versions is read without it (queries/window/older_unrecorded.sql).
         _check_tables(con, path, schema, {t: c for t, c in _expected_columns(schema).items()
-                                          if t not in RUN_TABLES and t != "access_versions"}, read_only=True)
+                                          if t not in RUN_TABLES and t != "access_versions"})
         if _lacks_versions(con):
             versions_view(con)
         con.execute(_as_temporary(views))
@@ -129,7 +129,7 @@ def _expected_columns(schema: str) -> dict[str, list[str]]:
 
 
 def _check_tables(con: duckdb.DuckDBPyConnection, path: str | Path, schema: str,
-                  want: dict[str, list[str]] | None = None, read_only: bool = False) -> list[Log]:
+                  want: dict[str, list[str]] | None = None) -> list[Log]:
     """Refuse a database whose tables are not the ones schema.sql makes (one made by an earlier
     version of auditor): CREATE TABLE IF NOT EXISTS keeps them as they were, and every query
     would fail on the first column that changed. The expected tables are made in an attached
