@@ -249,9 +249,7 @@ def _access_window(con: duckdb.DuckDBPyConnection, since: datetime | None, as_of
         # The stored table by its catalog's name: in the view, `main.access_events` would be the view.
         catalog = '"' + con.execute(sql("db/current_database")).fetchone()[0].replace('"', '""') + '".'
         run(con, sql("window/bounds"), {"since": since, "as_of": as_of, "until": until})
-        # A database made before access_versions, read-only, finds the versions the slower way.
-        older = "window/older" if con.execute(sql("window/recorded")).fetchone()[0] else "window/older_unrecorded"
-        run(con, sql(older).replace("stored.", catalog), {"since": since, "until": until, "held": min(since, as_of)})
+        run(con, sql("window/older").replace("stored.", catalog), {"since": since, "until": until, "held": min(since, as_of)})
         con.execute(sql("window/view").replace("stored.", catalog))
         yield
     finally:

@@ -44,15 +44,16 @@ def connect(path: str | Path, config: Config, write: bool = False) -> duckdb.Duc
     if read_only:
         # The run tables are shadowed by temporary ones below: a database made before a run
         # table gained a column (check_runs.findings_since) still serves every command that reads.
-        # A database made before access_versions is read without it (queries/window/older_unrecorded.sql).
+        # A database made before access_versions gets it as a temporary table, from its rows.
         _check_tables(con, path, schema, {t: c for t, c in _expected_columns(schema).items()
                                           if t not in RUN_TABLES and t != "access_versions"})
-        if _lacks_versions(con):
-            versions_view(con)
+        if not _recorded(con):
+            temp_versions(con)
         con.execute(_as_temporary(views))
         _shadow_run_tables(con, schema)
         return con
-    unrecorded = _lacks_versions(con)
+    # An empty new database is filled too: from no rows, at no cost.
+    unrecorded = not _recorded(con)
     con.execute(schema)
     unhashed = _check_tables(con, path, schema)
     # Seconds at 10M rows: DuckDB's progress bar would write into a command's output.
@@ -66,16 +67,17 @@ def connect(path: str | Path, config: Config, write: bool = False) -> duckdb.Duc
     return con
 
 
-def versions_view(con: duckdb.DuckDBPyConnection) -> None:
-    """access_versions computed from the rows, where no loader kept it (a lake's logs, a database
-    made before the table opened read-only): log-integrity reads it in every case."""
-    con.execute(sql("db/versions_view").format(versions=sql("db/versions_from_rows")))
+def temp_versions(con: duckdb.DuckDBPyConnection) -> None:
+    """access_versions made from the rows as a temporary table, where no loader kept it (a lake's
+    logs, a database made before the table opened read-only): log-integrity and a period's window
+    read it in every case."""
+    con.execute(sql("db/temp_versions").format(versions=sql("db/versions_from_rows")))
 
 
-def _lacks_versions(con: duckdb.DuckDBPyConnection) -> bool:
-    """Whether the database holds access events but no access_versions (made before the table):
-    the loader keeps it as it writes, so it is filled from the whole history once, as it is made."""
-    return con.execute(sql("db/lacks_versions")).fetchone()[0]
+def _recorded(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the database has access_versions (the loader keeps it as it writes; a database
+    made before the table has not: it is filled from the whole history once, when opened writable)."""
+    return con.execute(sql("window/recorded")).fetchone()[0]
 
 
 def _read_only(path: str | Path) -> bool:

@@ -22,7 +22,7 @@ from typing import Any
 
 import duckdb
 
-from auditor.db import versions_view
+from auditor.db import temp_versions
 from auditor.errors import AuditorError
 from auditor.resources import sql
 
@@ -141,7 +141,7 @@ def attach(con: duckdb.DuckDBPyConnection, lake: str) -> None:
     Nothing is copied into the database."""
     for table in TABLES:
         con.register(table, con.read_parquet(table_files(lake, table), hive_partitioning=False, union_by_name=False))
-    versions_view(con)
+    temp_versions(con)
 
 
 def require_run_writer(lake: str, spark: bool) -> None:

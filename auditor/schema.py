@@ -68,6 +68,11 @@ class Log:
     def __post_init__(self) -> None:
         object.__setattr__(self, "column_names", tuple(c.name for c in self.columns))
 
+    @property
+    def key(self) -> Column:
+        """The column that identifies a row (id_column)."""
+        return self.columns[self.column_names.index(self.id_column)]
+
 
 USERS = Log(
     "users",

@@ -175,7 +175,7 @@ def _writes_once(log: Log, staged: Staged) -> bool:
     directory rule that needs every row's raw text (users), and an id whose trimmed text is its
     stored value (queries/load/shared_ids.sql hashes the text)."""
     return (staged.numbered and not staged.structural and not staged.source_lines and not log.unique_id
-            and log.columns[log.column_names.index(log.id_column)].kind == "id")
+            and log.key.kind == "id")
 
 
 def _write_once(con: duckdb.DuckDBPyConnection, src: SourceFile, staged: Staged, meta: dict[str, object]) -> dict[str, int]:
@@ -191,7 +191,7 @@ def _write_once(con: duckdb.DuckDBPyConnection, src: SourceFile, staged: Staged,
     `_checked` and go through the steps of every other file.
     """
     log = src.log
-    key = next(c for c in log.columns if c.name == log.id_column)
+    key = log.key
     run(con, sql("load/shared_ids").format(id=trimmed_sql(key, staged.sources[key.name]), relation=staged.relation,
                                            table=log.name), meta)
     written = run(con, sql("load/write_once").format(

@@ -7,7 +7,8 @@
 --   user with an erasure request;
 -- - every other version of those rows' ids and of the window's ids, whenever dated: a finding is
 --   the one of its id's earliest version, and log-integrity compares the versions.
--- Versions are found through access_versions, the ids that the loader saw on more than one row:
+-- Versions are found through access_versions, the ids that the loader saw on more than one row
+-- (unqualified: a database made before it reads a temporary one made from its rows, auditor/db.py):
 -- their rows are a few, and those of an id with a row in the window or held are kept. The
 -- history's ids are matched against that small table (a few ids: a filter DuckDB applies to the
 -- compressed column, 0.01 CPU-s at 10M rows); the rows found are fetched by row id. The bounds
@@ -24,7 +25,7 @@ versions AS (
     SELECT rowid AS r, event_id,
            occurred_at >= $since AND occurred_at <= $until AS inside
     FROM stored.main.access_events
-    WHERE event_id IN (SELECT event_id FROM stored.main.access_versions)),
+    WHERE event_id IN (SELECT event_id FROM access_versions)),
 wanted AS (
     SELECT event_id FROM versions WHERE inside
     UNION SELECT event_id FROM held WHERE event_id IN (SELECT event_id FROM versions))
