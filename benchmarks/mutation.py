@@ -75,6 +75,8 @@ EQUIVALENT: dict[tuple[str, str], str] = {
         "a speed-up: the final WHERE drops the 'all' intervals",
     ("org-enablement", "constant 'all' -> 'all_x'"):
         "a speed-up: the final WHERE drops the 'all' intervals",
+    ("org-enablement", "constant 'all' -> 'all_x' (2)"):
+        "a speed-up: the bound then ends at the end of the last interval, so more rows are read and the join finds the same",
     ("org-enablement", "drop WHERE state = 'group'"):
         "the final WHERE reads group_checks only for the group state",
     ("views.sql", "org_states: constant 'all' -> 'all_x'"):

@@ -1,11 +1,20 @@
-WITH subjects AS (
+WITH intervals AS (
+    SELECT valid_from, lead(valid_from) OVER (ORDER BY valid_from) AS valid_to, state, groups FROM org_states),
+-- The last moment judged: as_of, or earlier the end of the last interval not enabled for
+-- everyone (the first change, when every interval is). Nothing dated later can be a finding, so
+-- the logs' later rows are not read: DuckDB skips them by their row groups' dates. With no change
+-- at all, or such an interval still open, every row up to as_of is read (least and greatest skip
+-- NULLs).
+bound AS (
+    SELECT least($as_of, greatest(min(valid_from), max(CASE WHEN state <> 'all' THEN coalesce(valid_to, $as_of) END))) AS until
+    FROM intervals),
+-- Read once per use below, never held: the events of a year would take gigabytes.
+subjects AS NOT MATERIALIZED (
     SELECT 'access_events' AS source, event_id, user_id, occurred_at, _hash, category, direction
-    FROM access_events WHERE occurred_at <= $as_of
+    FROM access_events WHERE occurred_at <= (SELECT until FROM bound)
     UNION ALL
     SELECT 'consent_events', event_id, user_id, occurred_at, _hash, NULL, NULL
-    FROM consent_events WHERE action = 'connect' AND occurred_at <= $as_of),
-intervals AS (
-    SELECT valid_from, lead(valid_from) OVER (ORDER BY valid_from) AS valid_to, state, groups FROM org_states),
+    FROM consent_events WHERE action = 'connect' AND occurred_at <= (SELECT until FROM bound)),
 -- Only what happened before the first change, or while disabled or enabled for a group, can be a
 -- finding; joining those few intervals avoids sorting every event by time.
 org AS (
