@@ -23,7 +23,7 @@ from auditor import __version__, dsr
 from auditor.check import STATUSES, CheckRun, absent_logs, carried_over_sql, find_or_run
 from auditor.periods import Period, month_period
 from auditor.config import Config
-from auditor.db import iso_sql, rows
+from auditor.db import checkpoint_behind, iso_sql, rows
 from auditor.errors import AuditorError
 from auditor.coverage import Window, assess
 from auditor.interactive import explorer_data, print_only, script_json
@@ -353,12 +353,13 @@ def write_report(
     files: dict[Path, bytes | str] = {}
     if "html" in formats:
         files[html_path] = html
-    if "pdf" in formats:
-        loading.wait(PDF_MODULES)
-        files[pdf_path] = render_pdf(html)
     files[csv_path] = period_findings_csv(con, run, pseudo)
     admin_path = out_dir / f"admin-changes-{period_text}.csv"
     files[admin_path] = admin_changes_csv(con, period, pseudo)
+    if "pdf" in formats:
+        with checkpoint_behind(con):
+            loading.wait(PDF_MODULES)
+            files[pdf_path] = render_pdf(html)
     write_all_atomic(files)
     return ReportFiles(html_path if "html" in formats else None, pdf_path if "pdf" in formats else None, csv_path,
                        admin_path, run.run_id)

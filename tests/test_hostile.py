@@ -275,6 +275,8 @@ def test_a_read_only_database_serves_every_command_that_only_reads(sample_db, tm
         subject = cli("subject", "pu-aad-1", "--db", str(db), "--out", str(tmp_path / "out"), "--format", "json,html")
         assert subject.exit_code == 0, subject.output
         assert cli("check", "--db", str(db), "--period", "2026-08", "--format", "json").exit_code == 1  # findings
+        report = cli("report", "--db", str(db), "--period", "2026-08", "--out", str(tmp_path / "out"))
+        assert report.exit_code == 0 and (tmp_path / "out" / "report-2026-08.pdf").exists(), report.output
         load = cli("load", str(SAMPLE), "--db", str(db))
         assert one_line_error(load) and "read-only" in load.output, load.output
     assert hashlib.sha256(db.read_bytes()).hexdigest() == digest and sorted(p.name for p in archive.iterdir()) == [db.name]

@@ -308,3 +308,26 @@ def test_the_report_reads_its_findings_without_pandas(sample_db, tmp_path):
                            "--out", str(tmp_path / "out"), "--format", "html"], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "out" / "findings-2026-10.csv").read_text().count("\n") > 1
+
+
+def test_what_a_report_stored_is_written_into_the_database_file_while_its_pdf_renders(tmp_path):
+    """checkpoint_behind writes the connection's changes (the run a report stores) into the
+    file while the caller works, so close has nothing left to wait for; read-only, it writes
+    nothing."""
+    import duckdb
+
+    from auditor.db import checkpoint_behind
+
+    db = tmp_path / "audit.duckdb"
+    wal = tmp_path / "audit.duckdb.wal"
+    con = duckdb.connect(str(db))
+    con.execute("CREATE TABLE runs AS SELECT range AS run_id FROM range(1000)")
+    assert wal.exists() and wal.stat().st_size > 0
+    with checkpoint_behind(con):
+        pass
+    assert not wal.exists() or wal.stat().st_size == 0
+    con.close()
+    con = duckdb.connect(str(db), read_only=True)
+    with checkpoint_behind(con):
+        assert con.execute("SELECT count(*) FROM runs").fetchone()[0] == 1000
+    con.close()
