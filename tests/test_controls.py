@@ -46,10 +46,15 @@ SETUP = [admin("e-enable", "2026-01-01T00:00:00Z", "enable_all"), admin("e-annou
 CONNECTED = [consent("c-connect", "2026-09-01T00:00:00Z")]
 
 
-def findings(tmp_path: Path, control: str, *, access_events=(), consent_events=CONNECTED, admin_events=SETUP,
-             dsr_requests=None, users=None, as_of: str | None = None, config: Config | None = None,
-             period: str | None = None) -> set[str]:
+def findings(tmp_path: Path, control: str, **logs: object) -> set[str]:
     """The event ids the control finds on these logs."""
+    return set(reasons(tmp_path, control, **logs))
+
+
+def reasons(tmp_path: Path, control: str, *, access_events=(), consent_events=CONNECTED, admin_events=SETUP,
+            dsr_requests=None, users=None, as_of: str | None = None, config: Config | None = None,
+            period: str | None = None) -> dict[str, str]:
+    """The reason of each event id the control finds on these logs."""
     config = config or Config()
     logs = {"access_events": list(access_events), "consent_events": list(consent_events), "admin_events": list(admin_events)}
     if dsr_requests is not None:
@@ -63,9 +68,9 @@ def findings(tmp_path: Path, control: str, *, access_events=(), consent_events=C
     span = month_period(period, "UTC") if period else None
     result = run_check(con, config, select_controls((control,)), moment, span)
     assert result.results[0].status in ("pass", "fail"), result.results[0].detail
-    ids = {r[0] for r in con.execute("SELECT event_id FROM findings WHERE run_id = ? AND in_period", [result.run_id]).fetchall()}
+    found = dict(con.execute("SELECT event_id, reason FROM findings WHERE run_id = ? AND in_period", [result.run_id]).fetchall())
     con.close()
-    return ids
+    return found
 
 
 # consent-before-access --------------------------------------------------------------------------
@@ -299,6 +304,19 @@ def test_evidence_that_cannot_be_trusted(tmp_path):
     got = findings(tmp_path, "log-integrity", access_events=rows, users=users, as_of="2026-10-10T00:00:00Z")
     assert got == {"a1", "a2", "a3", "a4", "a5"}
     assert "a3" not in findings(tmp_path / "2", "log-integrity", access_events=rows, as_of="2026-10-10T00:00:00Z")
+
+
+def test_each_problem_of_a_row_is_named_in_its_reason_and_no_other(tmp_path):
+    rows = [access("ended", session_end=BEFORE, purged_at=BEFORE), access("ghost", user_id="ghost"),
+            access("no-region", source_region=""), access("later", LATER),
+            access("all", LATER, user_id="ghost", session_end=T, purged_at=LATER, destination_region="")]
+    got = reasons(tmp_path, "log-integrity", access_events=rows, users=[{"user_id": "u1"}], as_of="2026-10-10T00:00:00Z")
+    problems = {"ended": "ended at", "ghost": "not in the users directory", "no-region": "has no recorded",
+                "later": "after the audit moment"}
+    for event_id, words in problems.items():
+        assert [w for w in problems.values() if w in got[event_id]] == [words], got[event_id]
+    assert all(w in got["all"] for w in ("ended at", "not in the users directory", "no recorded destination region",
+                                         "after the audit moment")), got["all"]
 
 
 def test_a_user_id_with_quotes_and_sql_is_data(tmp_path):

@@ -19,6 +19,16 @@ repeated AS (
     FROM admin_events GROUP BY event_id HAVING count(*) > 1
     UNION ALL SELECT 'dsr_requests', request_id, min(user_id), min(received_at), count(*)
     FROM dsr_requests GROUP BY request_id HAVING count(*) > 1),
+-- The problems of a single row, each told once, on one read of each log; the rows with any of
+-- them are kept (a few). A user is unknown only when the users directory was loaded.
+flagged AS (
+    SELECT * FROM (
+        SELECT r.*, r.session_end < r.occurred_at AS ended_before, r.occurred_at > $as_of AS after_as_of,
+               r.source <> 'admin_events' AND u.user_id IS NULL
+               AND (SELECT count(*) FROM loaded_files WHERE log = 'users') > 0 AS unknown_user,
+               r.source = 'access_events' AND (r.source_region IS NULL OR r.destination_region IS NULL) AS no_region
+        FROM rows r LEFT JOIN (SELECT DISTINCT user_id FROM users) u ON u.user_id = r.user_id)
+    WHERE ended_before OR after_as_of OR unknown_user OR no_region),
 problems AS (
     SELECT source, event_id, user_id, occurred_at,
            'The id ' || event_id || ' appears ' || n || ' times in ' || source || ' with different content.' AS reason
@@ -26,23 +36,21 @@ problems AS (
     UNION ALL
     SELECT source, event_id, user_id, occurred_at,
            'The session of ' || event_id || ' ended at ' || fmt_ts(session_end) || ', before the access itself at ' || fmt_ts(occurred_at) || '.'
-    FROM rows WHERE session_end < occurred_at
+    FROM flagged WHERE ended_before
     UNION ALL
     SELECT source, event_id, user_id, occurred_at,
            'The row ' || event_id || ' in ' || source || ' is dated ' || fmt_ts(occurred_at) || ', after the audit moment ' || fmt_ts($as_of) || '.'
-    FROM rows WHERE occurred_at > $as_of
+    FROM flagged WHERE after_as_of
     UNION ALL
     SELECT source, event_id, user_id, occurred_at,
            'The row ' || event_id || ' in ' || source || ' names user ' || user_id || ', who is not in the users directory.'
-    FROM rows
-    WHERE source <> 'admin_events' AND EXISTS (SELECT 1 FROM loaded_files WHERE log = 'users')
-      AND user_id NOT IN (SELECT user_id FROM users)
+    FROM flagged WHERE unknown_user
     UNION ALL
     SELECT source, event_id, user_id, occurred_at,
            'The access ' || event_id || ' has no recorded ' || CASE WHEN source_region IS NULL AND destination_region IS NULL THEN 'source or destination region'
                                                                  WHEN source_region IS NULL THEN 'source region' ELSE 'destination region' END
            || ', so its transfer cannot be judged.'
-    FROM rows WHERE source = 'access_events' AND (source_region IS NULL OR destination_region IS NULL)
+    FROM flagged WHERE no_region
     UNION ALL
     -- A change derived from two setting snapshots (auditor/adapters/snapshots.py) needs an audit
     -- record of the same change between them; the finding names the derived event.
