@@ -25,17 +25,27 @@ def cli(*args: str, env: dict | None = None):
 
 @pytest.fixture(scope="module")
 def packs(tmp_path_factory):
-    """A signed pack of 2026-08 with inputs, then an unsigned pack of 2026-09 from the same database."""
+    """A signed pack of 2026-08 with inputs, then an unsigned pack of 2026-09 from the same database.
+    What these tests verify does not depend on the report in a pack, whose charts and PDF take
+    seconds to render (the packs of the waiver and own-control tests hold real ones)."""
     root = tmp_path_factory.mktemp("evidence")
     db = str(root / "audit.duckdb")
     assert cli("load", str(SAMPLE), "--db", db).exit_code == 0
     assert cli("keygen", "--out", str(root / "keys")).exit_code == 0
-    first = cli("evidence", "--period", "2026-08", "--db", db, "--out", str(root / "2026-08.zip"),
-                "--include-inputs", "--sign-key", str(root / "keys" / "auditor-signing-key.pem"))
-    assert first.exit_code == 0, first.output
-    second = cli("evidence", "--period", "2026-09", "--db", db, "--out", str(root / "2026-09.zip"))
-    assert second.exit_code == 0, second.output
+    with pytest.MonkeyPatch.context() as mp:
+        unrendered(mp)
+        first = cli("evidence", "--period", "2026-08", "--db", db, "--out", str(root / "2026-08.zip"),
+                    "--include-inputs", "--sign-key", str(root / "keys" / "auditor-signing-key.pem"))
+        assert first.exit_code == 0, first.output
+        second = cli("evidence", "--period", "2026-09", "--db", db, "--out", str(root / "2026-09.zip"))
+        assert second.exit_code == 0, second.output
     return root
+
+
+def unrendered(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Packs made while it is in force hold a placeholder report, not a rendered one."""
+    monkeypatch.setattr("auditor.evidence.render_html", lambda *args: "<html>not rendered in this test</html>")
+    monkeypatch.setattr("auditor.evidence.render_pdf", lambda html: b"%PDF not rendered in this test")
 
 
 def verify(*args: str):
@@ -198,9 +208,7 @@ def loaded(tmp_path_factory) -> Path:
 @pytest.fixture
 def chain_db(loaded, tmp_path, monkeypatch) -> str:
     shutil.copy(loaded, tmp_path / "audit.duckdb")
-    # The chain does not depend on the report, whose charts and PDF take seconds to render.
-    monkeypatch.setattr("auditor.evidence.render_html", lambda *args: "<html>not rendered in this test</html>")
-    monkeypatch.setattr("auditor.evidence.render_pdf", lambda html: b"%PDF not rendered in this test")
+    unrendered(monkeypatch)  # the chain does not depend on the report
     return str(tmp_path / "audit.duckdb")
 
 
