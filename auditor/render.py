@@ -3,7 +3,7 @@
 Safety: every value from a log reaches HTML through Jinja2's autoescaping; WeasyPrint gets a
 URL fetcher that refuses everything but `data:` URLs (the report's own inline resources), so a
 report never fetches from the network or reads a local file. Reports are self-contained: CSS and
-SVG charts are inline.
+SVG charts are inline (in the PDF, each chart is a `data:` image of its SVG).
 """
 
 from __future__ import annotations
