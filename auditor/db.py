@@ -62,7 +62,7 @@ def connect(path: str | Path, config: Config, write: bool = False) -> duckdb.Duc
     # Seconds at 10M rows: DuckDB's progress bar would write into a command's output.
     con.execute("SET enable_progress_bar = false")
     for log in unhashed:
-        con.execute(sql("db/add_id_hash").format(table=log.name, key=f'"{log.id_column}"'))
+        con.execute(sql("db/add_id_hash").format(table=log.name, key=log.key_sql))
     if unrecorded:
         con.execute(sql("load/all_versions").format(versions=sql("db/versions_from_rows")))
     con.execute("RESET enable_progress_bar")
@@ -80,7 +80,7 @@ def temp_versions(con: duckdb.DuckDBPyConnection) -> None:
 def _recorded(con: duckdb.DuckDBPyConnection) -> bool:
     """Whether the database has access_versions (the loader keeps it as it writes; a database
     made before the table has not: it is filled from the whole history once, when opened writable)."""
-    return con.execute(sql("window/recorded")).fetchone()[0]
+    return con.execute(sql("db/recorded")).fetchone()[0]
 
 
 def _read_only(path: str | Path) -> bool:

@@ -73,6 +73,11 @@ class Log:
         """The column that identifies a row (id_column)."""
         return self.columns[self.column_names.index(self.id_column)]
 
+    @property
+    def key_sql(self) -> str:
+        """The id column as an SQL identifier (a name of our own schema)."""
+        return f'"{self.id_column}"'
+
 
 USERS = Log(
     "users",

@@ -265,7 +265,7 @@ def test_a_read_only_database_made_before_access_versions_finds_the_same(tmp_pat
     with unwritable(db, db.parent):
         con = connect(db, Config())
         try:
-            assert not con.execute(sql("window/recorded")).fetchone()[0]
+            assert not con.execute(sql("db/recorded")).fetchone()[0]
             # Read as they are, without _id_hash: a person's rows leave it out whether or not it is there.
             user = con.execute("SELECT min(user_id) FROM access_events").fetchone()[0]
             assert records(con, user)["access_events"] and "_id_hash" not in records(con, user)["access_events"][0]

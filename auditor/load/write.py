@@ -31,7 +31,7 @@ def _number_records(con: duckdb.DuckDBPyConnection, staged: Staged) -> None:
 def shared_ids_of_checked(con: duckdb.DuckDBPyConnection, log: Log) -> None:
     """`_shared_ids` of a file checked into `_checked`: the ids of its new rows that another of
     them or a loaded row has, hashed (a file written once has them from its staged rows)."""
-    con.execute(sql("load/shared_ids").format(id=f'"{log.id_column}"', table=log.name,
+    con.execute(sql("load/shared_ids").format(id=log.key_sql, table=log.name,
                                               relation="(SELECT * FROM _checked WHERE _fate = 'new')"))
 
 
@@ -42,7 +42,7 @@ def mark_duplicates(con: duckdb.DuckDBPyConnection, log: Log) -> None:
     equality of every canonical column decides, so a hash collision can never drop a distinct
     row.
     """
-    con.execute(sql("load/mark_duplicates").format(table=log.name, key=f'"{log.id_column}"',
+    con.execute(sql("load/mark_duplicates").format(table=log.name, key=log.key_sql,
                                                    same_earlier=same_row("o", "c", log),
                                                    same_loaded=same_row("t", "c", log)))
     if log.unique_id:
@@ -61,7 +61,7 @@ def _reject_second_entries(con: duckdb.DuckDBPyConnection, log: Log) -> None:
     key = log.id_column
     error = error_struct(key, "duplicate_user", f"'{key} \"' || \"{key}\" || '\" is already in the directory with other content'")
     con.execute(sql("load/reject_second_entries").format(
-        error=error, key=f'"{key}"', table=log.name, same_loaded=same_row("t", "c", log), same_first=same_row("f", "c", log)))
+        error=error, key=log.key_sql, table=log.name, same_loaded=same_row("t", "c", log), same_first=same_row("f", "c", log)))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -160,7 +160,7 @@ def _keep_checked(con: duckdb.DuckDBPyConnection, src: SourceFile, staged: Stage
         run(con, sql("load/quarantine_malformed"), {**meta, "rule": rule})
         malformed = con.execute(sql("load/malformed_count")).fetchone()[0]
     log = src.log
-    run(con, sql("load/keep_new").format(table=log.name, columns=_columns(log), key=f'"{log.id_column}"'), meta)
+    run(con, sql("load/keep_new").format(table=log.name, columns=_columns(log), key=log.key_sql), meta)
     return dict(con.execute(sql("load/fates")).fetchall()), malformed
 
 
@@ -185,8 +185,9 @@ def _write_once(con: duckdb.DuckDBPyConnection, src: SourceFile, staged: Staged,
 
     That statement writes only the rows that are surely new: valid, with an id that no other row
     of the file has and no loaded row has (an exact duplicate has its original's id; another
-    version of a loaded id is left out too, for auditor.load.versions). It must not write a row that is deleted after: one row deleted from the rows a
-    transaction added makes DuckDB write all of them again at the commit. The rows it leaves
+    version of a loaded id is left out too, and mark_duplicates tells the two apart). It must
+    not write a row that is deleted after: one row deleted from the rows a transaction added
+    makes DuckDB write all of them again at the commit. The rows it leaves
     out, found by their row numbers alone, are few: they are checked again by themselves into
     `_checked` and go through the steps of every other file.
     """
@@ -195,7 +196,7 @@ def _write_once(con: duckdb.DuckDBPyConnection, src: SourceFile, staged: Staged,
     run(con, sql("load/shared_ids").format(id=trimmed_sql(key, staged.sources[key.name]), relation=staged.relation,
                                            table=log.name), meta)
     written = run(con, sql("load/write_once").format(
-        table=log.name, columns=_columns(log), check=check_sql(log, staged), key=f'"{key.name}"'), meta).fetchone()[0]
+        table=log.name, columns=_columns(log), check=check_sql(log, staged), key=log.key_sql), meta).fetchone()[0]
     run(con, sql("load/left_out").format(table=log.name, relation=staged.relation, row=staged.row_key),
         {**meta, "header_lines": staged.header_lines})
     # The few left-out rows are checked row by row: a lookup would read the file once more per column.
