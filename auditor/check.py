@@ -14,7 +14,7 @@ import json
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import duckdb
 
@@ -22,7 +22,7 @@ from auditor import __version__
 from auditor.config import Config
 from auditor.controls import FINDING_COLUMNS, SEVERITIES, Control, catalogue, control_hashes, parameters, strip_header
 from auditor.coverage import LOGS, Evidence, assess, run_window
-from auditor.db import iso, run
+from auditor.db import iso, run, stored_catalog
 from auditor.errors import AuditorError
 from auditor.load.files import held_logs
 from auditor.periods import Period
@@ -35,6 +35,11 @@ STATUSES = ("pass", "fail", "waived", "not_evaluated", "error")
 # The controls whose finding can still be open after the month it arose in, and so be carried
 # over into a later period's: those queries/carried_over.sql names.
 CARRIED = ("session-retention", "contacts-deletion", "dsr-deadline")
+
+# A period's check reads the copies held at its start from the table itself only for the week
+# before; older ones are in access_held, which keeps the rows held longer (views.sql held_long,
+# whose microseconds say the same week).
+HELD_FOR = timedelta(days=7)
 
 
 class ControlError(Exception):
@@ -247,9 +252,11 @@ def _access_window(con: duckdb.DuckDBPyConnection, since: datetime | None, as_of
         return
     try:
         # The stored table by its catalog's name: in the view, `main.access_events` would be the view.
-        catalog = '"' + con.execute(sql("db/current_database")).fetchone()[0].replace('"', '""') + '".'
+        catalog = stored_catalog(con)
+        held = min(since, as_of)
         run(con, sql("window/bounds"), {"since": since, "as_of": as_of, "until": until})
-        run(con, sql("window/older").replace("stored.", catalog), {"since": since, "until": until, "held": min(since, as_of)})
+        run(con, sql("window/older").replace("stored.", catalog),
+            {"since": since, "until": until, "held": held, "recent": held - HELD_FOR})
         con.execute(sql("window/view").replace("stored.", catalog))
         yield
     finally:

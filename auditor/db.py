@@ -47,16 +47,18 @@ def connect(path: str | Path, config: Config, write: bool = False) -> duckdb.Duc
     if read_only:
         # The run tables are shadowed by temporary ones below: a database made before a run
         # table gained a column (check_runs.findings_since) still serves every command that reads.
-        # A database made before access_versions gets it as a temporary table, from its rows.
+        # A database made before access_versions or access_held reads them made from its rows.
         _check_tables(con, path, schema, {t: c for t, c in _expected_columns(schema).items()
                                           if t not in RUN_TABLES and t != "access_versions"})
-        if not _recorded(con):
+        if not _recorded(con, "access_versions"):
             temp_versions(con)
         con.execute(_as_temporary(views))
+        if not _recorded(con, "access_held"):
+            con.execute(sql("db/temp_held").replace("stored.", stored_catalog(con)))
         _shadow_run_tables(con, schema)
         return con
     # An empty new database is filled too: from no rows, at no cost.
-    unrecorded = not _recorded(con)
+    unrecorded, unheld = not _recorded(con, "access_versions"), not _recorded(con, "access_held")
     con.execute(schema)
     unhashed = _check_tables(con, path, schema)
     # Seconds at 10M rows: DuckDB's progress bar would write into a command's output.
@@ -65,9 +67,17 @@ def connect(path: str | Path, config: Config, write: bool = False) -> duckdb.Duc
         con.execute(sql("db/add_id_hash").format(table=log.name, key=log.key_sql))
     if unrecorded:
         con.execute(sql("load/all_versions").format(versions=sql("db/versions_from_rows")))
-    con.execute("RESET enable_progress_bar")
     con.execute(views)
+    if unheld:
+        con.execute(sql("db/all_held"))
+    con.execute("RESET enable_progress_bar")
     return con
+
+
+def stored_catalog(con: duckdb.DuckDBPyConnection) -> str:
+    """The database's own catalog, quoted, with its dot: `"audit".` names the stored table where a
+    temporary view of the same name shadows it."""
+    return '"' + con.execute(sql("db/current_database")).fetchone()[0].replace('"', '""') + '".'
 
 
 def temp_versions(con: duckdb.DuckDBPyConnection) -> None:
@@ -77,10 +87,11 @@ def temp_versions(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(sql("db/temp_versions").format(versions=sql("db/versions_from_rows")))
 
 
-def _recorded(con: duckdb.DuckDBPyConnection) -> bool:
-    """Whether the database has access_versions (the loader keeps it as it writes; a database
-    made before the table has not: it is filled from the whole history once, when opened writable)."""
-    return con.execute(sql("db/recorded")).fetchone()[0]
+def _recorded(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    """Whether the database has `table`, access_versions or access_held (the loader keeps them as
+    it writes; a database made before one has not: it is filled from the whole history once, when
+    opened writable)."""
+    return con.execute(sql("db/recorded"), {"table": table}).fetchone()[0]
 
 
 def _read_only(path: str | Path) -> bool:

@@ -166,6 +166,14 @@ CREATE TABLE IF NOT EXISTS access_versions (
     event_id VARCHAR NOT NULL
 );
 
+-- access_held, not made here: a copy of the access_events rows whose copy was kept more than a
+-- week after the event, or is not purged (views.sql held_long), with the same columns. The
+-- loader adds a file's such rows as it writes it (auditor/load/versions.py). A period's check
+-- reads there the older copies still held at its start (queries/window/older.sql): in a
+-- compliant organisation, contacts, a small part of the history. It is made from access_events
+-- once views.sql's macro exists (queries/db/all_held.sql): empty in a new database, filled from
+-- the whole history in one made before it, the first time it is opened writable (auditor/db.py).
+
 -- One row per `auditor check` run, its control results and its findings, so reports and
 -- evidence packs read results instead of recomputing them.
 CREATE SEQUENCE IF NOT EXISTS check_runs_seq START 1;

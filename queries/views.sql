@@ -93,3 +93,10 @@ CREATE OR REPLACE VIEW visibility_spells AS
 SELECT *, lead(valid_from) OVER (PARTITION BY user_id ORDER BY valid_from) AS valid_to FROM visibility_states;
 
 CREATE OR REPLACE MACRO in_spell(t, valid_from, valid_to) AS t >= valid_from AND (valid_to IS NULL OR t < valid_to);
+
+-- An access event whose copy was kept more than a week after it (or is not purged): the table
+-- access_held keeps a copy of these rows, so a period's check finds the older copies still held
+-- at its start without reading the history (queries/window/older.sql). The week, in
+-- microseconds, is check.py's HELD_FOR.
+CREATE OR REPLACE MACRO held_long(occurred_at, purged_at) AS
+    purged_at IS NULL OR epoch_us(purged_at) - epoch_us(occurred_at) > 604800000000;

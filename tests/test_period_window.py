@@ -15,7 +15,7 @@ import pytest
 from conftest import SAMPLE, assert_row_hashes, write_input
 from test_controls import SETUP, access, consent, request
 
-from auditor.check import CARRIED, carried_over_sql, run_check
+from auditor.check import CARRIED, HELD_FOR, _access_window, carried_over_sql, run_check
 from auditor.config import Config
 from auditor.controls import catalogue
 from auditor.db import connect, run
@@ -51,6 +51,9 @@ BOUNDARIES = {
         access("sr-4", "2026-10-02T00:00:00Z", purged_at=""),
         # purged late, on September 25: held at an as_of of September 21, before October's start
         access("sr-5", "2026-09-01T00:00:00Z", purged_at="2026-09-25T00:00:00Z"),
+        # held a week and 90 minutes, past September's start: September reads it in access_held
+        # (HELD_FOR), October nowhere
+        access("sr-6", "2026-08-24T23:00:00Z", session_end="2026-08-24T23:30:00Z", purged_at="2026-09-01T00:30:00Z"),
         # contacts sent in July, erasure asked in August: late from September 14 on, still held
         access("ct-1", "2026-07-01T00:00:00Z", user_id="u2", direction="microsoft_to_linkedin", category="contacts",
                purged_at=""),
@@ -69,6 +72,7 @@ BOUNDARIES = {
 # and in a later one, and an id the second file repeats.
 FIRST = {**BOUNDARIES, "access_events": [
     access("x-1", "2026-09-10T00:00:00Z"), access("x-2", "2026-08-10T00:00:00Z"),
+    access("h-1", "2026-07-20T00:00:00Z", purged_at=""),  # still held: in access_held
     *(access(f"bg-{m}", f"2026-{m:02d}-15T00:00:00Z") for m in range(7, 13))]}
 SECOND = {**BOUNDARIES, "access_events": [
     # a version of x-1 loaded later, dated in the month before: September finds it, not August
@@ -136,7 +140,7 @@ def test_versions_across_two_loads_are_recorded(tmp_path_factory, make):
         # loaded ids were left out of the written-once statement and loaded after
         assert con.execute("SELECT count(*) FROM access_events WHERE event_id IN ('bg-9', 'bg-10')").fetchone()[0] == 2
         assert con.execute("SELECT rows_read, rows_loaded, rows_rejected, duplicates FROM loaded_files "
-                           "WHERE log = 'access_events' ORDER BY file_id").fetchall() == [(8, 8, 0, 0), (6, 4, 1, 1)]
+                           "WHERE log = 'access_events' ORDER BY file_id").fetchall() == [(9, 9, 0, 0), (6, 4, 1, 1)]
 
 
 @pytest.fixture(scope="module")
@@ -207,17 +211,29 @@ def test_the_window_is_a_months_rows_and_the_few_older_ones_it_needs(boundary_co
     # The boundary data's September: its own rows, the versions of v-1, v-2 (August) and v-3
     # (November), the copies still held at its start, and no other row (sr-4's August copy was
     # purged before; its held version is dated after September).
-    con.execute("SET TimeZone = 'UTC'")
     start, end = datetime.fromisoformat("2026-09-01T00:00:00+00:00"), datetime.fromisoformat("2026-10-01T00:00:00+00:00")
-    run(con, sql("window/bounds"), {"since": start, "as_of": end, "until": end})
-    catalog = con.execute("SELECT current_database()").fetchone()[0]
-    run(con, sql("window/older").replace("stored.", f'"{catalog}".'), {"since": start, "until": end, "held": start})
-    try:
+    with _access_window(con, start, end, end):
         older = sorted(r[0] for r in con.execute("SELECT event_id FROM _window_older").fetchall())
-    finally:
-        for statement in sql("window/drop").split(";"):
-            con.execute(statement)
-    assert older == ["ct-1", "ct-2", "sr-1", "sr-2", "sr-3", "v-1", "v-2", "v-3"]
+    assert older == ["ct-1", "ct-2", "sr-1", "sr-2", "sr-3", "sr-6", "v-1", "v-2", "v-3"]
+
+
+def held_rows(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple]:
+    """Each row of `table` held more than HELD_FOR after its event (or not purged), by file and line."""
+    return con.execute(f"SELECT _file_id, _line, event_id, _hash FROM {table} WHERE purged_at IS NULL "
+                       "OR purged_at - occurred_at > $held ORDER BY ALL", {"held": HELD_FOR}).fetchall()
+
+
+def test_access_held_is_a_copy_of_the_rows_held_longer_than_a_week(con):
+    # Each such row once, and no other: what a month's check reads instead of the history.
+    copied = con.execute("SELECT _file_id, _line, event_id, _hash FROM access_held ORDER BY ALL").fetchall()
+    assert copied == held_rows(con, "access_events")
+    assert con.execute("SELECT count(*) FROM (FROM access_held EXCEPT ALL FROM access_events)").fetchone()[0] == 0
+
+
+def test_held_long_and_held_for_are_the_same_week(boundary_con):
+    t = datetime.fromisoformat("2026-09-01T00:00:00+00:00")
+    assert boundary_con.execute("SELECT held_long($t, $t + $held), held_long($t, $t + $held + INTERVAL 1 MICROSECOND), "
+                                "held_long($t, CAST(NULL AS TIMESTAMPTZ))", {"t": t, "held": HELD_FOR}).fetchone() == (False, True, True)
 
 
 def test_each_row_holds_the_hash_of_its_id(con):
@@ -225,13 +241,15 @@ def test_each_row_holds_the_hash_of_its_id(con):
 
 
 def made_before_versions(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A database of the two loads as an auditor made before access_versions and _id_hash left it."""
+    """A database of the two loads as an auditor made before access_versions, _id_hash and
+    access_held left it."""
     db = tmp_path / "archive" / "audit.duckdb"
     db.parent.mkdir()
     for con in loaded(two_loads, tmp_path_factory):
         con.execute(f"ATTACH '{db}' AS archive")
         con.execute("COPY FROM DATABASE " + con.execute("SELECT current_database()").fetchone()[0] + " TO archive")
         con.execute("DROP TABLE archive.access_versions")
+        con.execute("DROP TABLE archive.access_held")
         for log in TABLES.values():
             con.execute(f"ALTER TABLE archive.{log.name} DROP COLUMN _id_hash")
         con.execute("DETACH archive")
@@ -244,6 +262,7 @@ def test_a_database_made_before_access_versions_gets_it_when_opened_writable(tmp
     try:
         assert sorted(r[0] for r in con.execute("SELECT event_id FROM access_versions").fetchall()) == versioned(con)
         assert_row_hashes(con)
+        assert held_rows(con, "access_held") == held_rows(con, "access_events") != []
         # A load after it matches its ids against the rows loaded before: an exact duplicate of
         # one is skipped, another version of one is recorded.
         third = write_input(tmp_path / "third", "parquet", **{**BOUNDARIES, "access_events": [
@@ -265,7 +284,9 @@ def test_a_read_only_database_made_before_access_versions_finds_the_same(tmp_pat
     with unwritable(db, db.parent):
         con = connect(db, Config())
         try:
-            assert not con.execute(sql("db/recorded")).fetchone()[0]
+            assert not any(con.execute(sql("db/recorded"), {"table": t}).fetchone()[0]
+                           for t in ("access_versions", "access_held"))
+            assert held_rows(con, "access_held") == held_rows(con, "access_events") != []
             # Read as they are, without _id_hash: a person's rows leave it out whether or not it is there.
             user = con.execute("SELECT min(user_id) FROM access_events").fetchone()[0]
             assert records(con, user)["access_events"] and "_id_hash" not in records(con, user)["access_events"][0]

@@ -124,7 +124,7 @@ def write_file(
     if file_id is None:
         file_id = _record_file(con, src, size, sha, label)
         counts, malformed = _keep_checked(con, src, staged, {"file_id": file_id, "log": log.name, "file": src.name})
-    record_versions(con, log)
+    record_versions(con, log, file_id)
     result = FileResult(
         log=log.name,
         file=src.name,

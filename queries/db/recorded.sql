@@ -1,3 +1,4 @@
--- Whether the database has access_versions (one made before it has not; auditor/db.py).
+-- Whether the database has the table $table that the loader keeps (access_versions, access_held;
+-- a database made before it has not: auditor/db.py).
 SELECT count(*) > 0 FROM duckdb_tables()
-WHERE database_name = current_database() AND schema_name = 'main' AND table_name = 'access_versions' AND NOT temporary
+WHERE database_name = current_database() AND schema_name = 'main' AND table_name = $table AND NOT temporary
