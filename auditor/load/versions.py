@@ -18,7 +18,7 @@ from auditor.resources import sql
 from auditor.schema import ACCESS_EVENTS, Log
 
 
-def record_versions(con: duckdb.DuckDBPyConnection, log: Log, file_id: int) -> None:
+def record_access(con: duckdb.DuckDBPyConnection, log: Log, file_id: int) -> None:
     """Add to access_versions the ids of the file just written to `log` that have more than one
     row (in the file, or in the file and another one), and to access_held its rows held long."""
     if log is ACCESS_EVENTS:

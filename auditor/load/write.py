@@ -17,7 +17,7 @@ from auditor.load.lines import (CUT_LAST_RECORD, blank_lines, correct_reject_lin
 from auditor.load.scratch import Scratch
 from auditor.load.stage import STAGERS
 from auditor.load.types import FileResult, SourceFile, Staged
-from auditor.load.versions import record_versions
+from auditor.load.versions import record_access
 from auditor.resources import sql
 from auditor.schema import Log
 
@@ -124,7 +124,7 @@ def write_file(
     if file_id is None:
         file_id = _record_file(con, src, size, sha, label)
         counts, malformed = _keep_checked(con, src, staged, {"file_id": file_id, "log": log.name, "file": src.name})
-    record_versions(con, log, file_id)
+    record_access(con, log, file_id)
     result = FileResult(
         log=log.name,
         file=src.name,
