@@ -21,7 +21,7 @@ import duckdb
 from auditor import __version__
 from auditor.config import Config
 from auditor.controls import FINDING_COLUMNS, SEVERITIES, Control, catalogue, control_hashes, parameters, strip_header
-from auditor.coverage import LOGS, Evidence, assess, run_window
+from auditor.coverage import LOGS, Evidence, assess, from_stored, run_window, stored
 from auditor.db import iso, run, stored_catalog
 from auditor.errors import AuditorError
 from auditor.load.files import held_logs
@@ -226,11 +226,13 @@ def run_check(
             sql("check/control_result"),
             [[run_id, r.control.id, r.control.severity, r.status, r.findings, r.waived, r.reason] for r in results],
         )
+        evidence = evidence_of(con, config, as_of, period, waivers)
+        con.execute(sql("check/store_evidence"), [run_id, stored(evidence)])
         con.execute(sql("check/finish_run"), [datetime.now(timezone.utc), run_id])
     except BaseException:
         _discard_run(con, run_id)
         raise
-    return CheckRun(run_id, as_of, period, results, evidence_of(con, config, as_of, period, waivers), waivers, since)
+    return CheckRun(run_id, as_of, period, results, evidence, waivers, since)
 
 
 def _kept_since(period: Period | None, since: datetime | None) -> datetime | None:
@@ -269,7 +271,7 @@ def _discard_run(con: duckdb.DuckDBPyConnection, run_id: int) -> None:
     finished runs only), it would still sit in the database as a run that never was. Best
     effort: on a second Ctrl-C or a broken connection the unfinished row stays, and is ignored."""
     try:
-        for table in ("findings", "control_results", "check_runs"):
+        for table in ("findings", "control_results", "run_evidence", "check_runs"):
             con.execute(f"DELETE FROM {table} WHERE run_id = ?", [run_id])
     except (duckdb.Error, KeyboardInterrupt):
         pass
@@ -393,4 +395,6 @@ def find_or_run(
         ).fetchall()
     ]
     _add_carried_over(con, results, run_id, as_of, period)
-    return CheckRun(run_id, as_of, period, results, evidence_of(con, config, as_of, period, waivers), waivers, since)
+    kept = con.execute(sql("check/run_evidence"), [run_id]).fetchone()
+    evidence = from_stored(kept[0], waivers, as_of) if kept else evidence_of(con, config, as_of, period, waivers)
+    return CheckRun(run_id, as_of, period, results, evidence, waivers, since)

@@ -7,6 +7,7 @@ cannot explain (gaps), per the rules in docs/verdicts.md. The SQL is in queries/
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -114,11 +115,44 @@ def assess(con: duckdb.DuckDBPyConnection, config: Config, window: Window, as_of
     """The evidence per log in `window`, the evidence span up to as_of, and the gaps (marked
     acknowledged by the waivers file's [[gap]] entries active at as_of). `span`: the evidence
     span at this as_of when already known (a report assesses six months at one as_of)."""
-    active, expired = (waivers or WaiverFile()).gaps_at(as_of)
     bounds = {"win_start": window.start, "win_end": window.end, "end_inclusive": window.end_inclusive}
     logs = [LogEvidence(**r) for r in rows(con, sql("coverage/logs"), bounds)]
     span_start, span_end = span or con.execute(sql("coverage/span"), {"as_of": as_of}).fetchone()
     found = rows(con, sql("coverage/gaps"), {**bounds, "span_start": span_start, "span_end": span_end,
                                       "max_gap_us": round(config.coverage.max_gap_hours * 3_600_000_000)})
-    gaps = [Gap(g["start"], g["end"], next((a for a in active if a.covers(g["start"], g["end"])), None)) for g in found]
+    return _acknowledged(window, span_start, span_end, logs, [(g["start"], g["end"]) for g in found], waivers, as_of)
+
+
+def _acknowledged(window: Window, span_start: datetime | None, span_end: datetime | None, logs: list[LogEvidence],
+                  found: list[tuple[datetime, datetime]], waivers: WaiverFile | None, as_of: datetime) -> Evidence:
+    """The evidence with each gap marked acknowledged by the waivers file's [[gap]] entry active at
+    as_of that covers it, and the entries expired by then."""
+    active, expired = (waivers or WaiverFile()).gaps_at(as_of)
+    gaps = [Gap(start, end, next((a for a in active if a.covers(start, end)), None)) for start, end in found]
     return Evidence(window, span_start, span_end, logs, gaps, expired)
+
+
+def stored(evidence: Evidence) -> str:
+    """What the logs gave for a run's evidence, as JSON for run_evidence: the window, the span,
+    each log's rows and the gaps (the acknowledgements come from the waivers file, whose hash the
+    run keeps)."""
+    window = evidence.window
+    return json.dumps({
+        "window": [iso(window.start), iso(window.end), window.end_inclusive],
+        "span": [iso(evidence.span_start), iso(evidence.span_end)],
+        "logs": [e.as_dict() for e in evidence.logs],
+        "gaps": [[iso(g.start), iso(g.end)] for g in evidence.gaps],
+    })
+
+
+def from_stored(text: str, waivers: WaiverFile | None, as_of: datetime) -> Evidence:
+    """The evidence of a run kept by `stored`, acknowledged as `assess` does."""
+    data = json.loads(text)
+    start, end, inclusive = data["window"]
+    logs = [LogEvidence(**{**e, "first": _time(e["first"]), "last": _time(e["last"])}) for e in data["logs"]]
+    return _acknowledged(Window(_time(start), _time(end), inclusive), *map(_time, data["span"]), logs,
+                         [(_time(s), _time(e)) for s, e in data["gaps"]], waivers, as_of)
+
+
+def _time(text: str | None) -> datetime | None:
+    return None if text is None else datetime.fromisoformat(text)

@@ -108,9 +108,9 @@ def _as_temporary(sql: str) -> str:
     return re.sub(r"\bCREATE OR REPLACE (VIEW|MACRO)\b", r"CREATE OR REPLACE TEMP \1", sql)
 
 
-# What commands other than `load` write: a check run (check_runs, control_results, findings) and
-# a pack's record (evidence_packs).
-RUN_TABLES = ("check_runs", "control_results", "findings", "evidence_packs")
+# What commands other than `load` write: a check run (check_runs, control_results, findings,
+# run_evidence) and a pack's record (evidence_packs).
+RUN_TABLES = ("check_runs", "control_results", "findings", "run_evidence", "evidence_packs")
 
 
 def _shadow_run_tables(con: duckdb.DuckDBPyConnection, schema: str) -> None:

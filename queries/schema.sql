@@ -222,6 +222,16 @@ CREATE TABLE IF NOT EXISTS findings (
 -- one), so a report can show earlier months' trend from the same run; the run's own results are
 -- the rows in_period.
 
+-- The evidence a run was judged on (auditor/coverage.py `stored`): its window, the evidence
+-- span, each log's rows in the window and the gaps, as JSON. A command that reuses the run (a
+-- report, `subject`, an evidence pack) reads it instead of computing it again from the logs,
+-- which have not changed since (check.py find_or_run). The gaps' acknowledgements come from the
+-- waivers file, whose hash the run keeps. A run made before this table is assessed again.
+CREATE TABLE IF NOT EXISTS run_evidence (
+    run_id   INTEGER NOT NULL,
+    evidence JSON NOT NULL
+);
+
 -- Every evidence pack made from this database, newest last: each pack's manifest names the
 -- pack it follows (previous_manifest_sha256 here; unless given, the pack of the latest earlier
 -- period), so the months form a chain; of several packs of one period, the last made is its

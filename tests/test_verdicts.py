@@ -285,3 +285,44 @@ def test_an_open_finding_from_an_earlier_month_is_carried_over_and_fails_the_mon
     code, data = check_json(tmp_path / "answered", "--period", "2026-10", dsr_requests=[answered])
     status = {c["id"]: (c["status"], c["carried_over"]) for c in data["controls"]}
     assert status["dsr-deadline"] == ("pass", 0) and data["carried_over"] == [] and code == 0
+
+
+def test_a_reused_run_brings_the_evidence_it_was_judged_on(tmp_path, monkeypatch):
+    # A gap acknowledged by one [[gap]] entry, beside an entry expired at as_of: the run keeps
+    # the window, span, logs and gaps; a command that reuses it (report, subject, evidence pack)
+    # reads them back instead of assessing the logs again, and acknowledges the gaps the same way.
+    import auditor.check as check
+    from auditor.config import Config
+    from auditor.controls import catalogue
+    from auditor.db import connect
+    from auditor.ingest import load
+    from auditor.periods import month_period
+    from auditor.waivers import load_waivers
+
+    folder = write_input(tmp_path / "in", access_events=every_48h(skip=(50, 150)), consent_events=CONNECT,
+                         admin_events=SETUP, **OTHERS)
+    path = tmp_path / "waivers.toml"
+    path.write_text('[[gap]]\nstart = 2026-10-02T00:00:00Z\nend = 2026-10-10T00:00:00Z\nreason = "lost"\n'
+                    'approved_by = "DPO"\nexpires = 2026-12-31\n\n[[gap]]\nstart = 2026-09-01T00:00:00Z\n'
+                    'end = 2026-09-05T00:00:00Z\nreason = "old"\napproved_by = "DPO"\nexpires = 2026-10-15\n')
+    config, controls = Config(), catalogue()
+    waivers = load_waivers(path, {c.id for c in controls})
+    con = connect(tmp_path / "a.duckdb", config)
+    try:
+        load(con, folder, config)
+        october = month_period("2026-10", "UTC")
+        made = [check.run_check(con, config, controls, period=october, waivers=waivers),
+                check.run_check(con, config, controls, waivers=waivers)]
+        fresh = [check.evidence_of(con, config, r.as_of, r.period, waivers).as_dict() for r in made]
+        assert fresh[0]["gaps"][0]["acknowledged"] and fresh[0]["expired_gap_acknowledgements"]
+
+        def assessed_again(*args, **kwargs):
+            raise AssertionError("the run's evidence was assessed again")
+
+        monkeypatch.setattr(check, "evidence_of", assessed_again)
+        reused = [check.find_or_run(con, config, october, waivers), check.find_or_run(con, config, None, waivers, made[1].as_of)]
+        assert [r.run_id for r in reused] == [r.run_id for r in made]
+        assert [r.evidence.as_dict() for r in reused] == [r.evidence.as_dict() for r in made] == fresh
+        assert [r.evidence.window for r in reused] == [r.evidence.window for r in made]
+    finally:
+        con.close()
