@@ -74,10 +74,15 @@ def connect(path: str | Path, config: Config, write: bool = False) -> duckdb.Duc
     return con
 
 
+def identifier(name: str) -> str:
+    """A name (a database's, a column's) quoted as an SQL identifier."""
+    return '"' + name.replace('"', '""') + '"'
+
+
 def stored_catalog(con: duckdb.DuckDBPyConnection) -> str:
     """The database's own catalog, quoted, with its dot: `"audit".` names the stored table where a
     temporary view of the same name shadows it."""
-    return '"' + con.execute(sql("db/current_database")).fetchone()[0].replace('"', '""') + '".'
+    return identifier(con.execute(sql("db/current_database")).fetchone()[0]) + "."
 
 
 def temp_versions(con: duckdb.DuckDBPyConnection) -> None:
@@ -163,7 +168,7 @@ def _check_tables(con: duckdb.DuckDBPyConnection, path: str | Path, schema: str,
             con.execute(schema)
             want = dict(con.execute(sql("db/columns"), ["_expected"]).fetchall())
         finally:
-            con.execute('USE "' + database.replace('"', '""') + '"')
+            con.execute("USE " + identifier(database))
             con.execute("DETACH _expected")
     have = dict(con.execute(sql("db/columns"), [database]).fetchall())
     unhashed = []

@@ -31,7 +31,7 @@ from rich.table import Table
 from auditor import __version__
 from auditor.check import CheckRun, carried_over_sql
 from auditor.coverage import Evidence, Gap
-from auditor.db import iso, iso_sql, rows
+from auditor.db import identifier, iso, iso_sql, rows
 from auditor.pseudonym import Pseudonymizer
 from auditor.resources import sql
 
@@ -152,7 +152,7 @@ def neutralised(relation: duckdb.DuckDBPyRelation) -> duckdb.DuckDBPyRelation:
     starts = ", ".join(f"chr({ord(c)})" for c in FORMULA_START)
     cells = []
     for name, kind in zip(relation.columns, relation.types):
-        column = '"' + name.replace('"', '""') + '"'
+        column = identifier(name)
         cells.append(f"CASE WHEN left({column}, 1) IN ({starts}) THEN chr(39) || {column} ELSE {column} END AS {column}"
                      if str(kind) == "VARCHAR" else column)
     return relation.project(", ".join(cells))

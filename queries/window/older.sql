@@ -23,14 +23,11 @@
 -- them from _window). `stored` is the database's own catalog (see view.sql).
 CREATE OR REPLACE TEMP TABLE _window_older AS
 WITH held AS (
-    SELECT * FROM stored.main.access_events
-    WHERE occurred_at >= $recent AND occurred_at < $since
-      AND (purged_at IS NULL OR purged_at > $held)
-      AND (category <> 'contacts' OR user_id IN (SELECT user_id FROM dsr_requests WHERE type = 'erasure'))
-    UNION ALL
-    SELECT * FROM access_held
-    WHERE occurred_at < $recent
-      AND (purged_at IS NULL OR purged_at > $held)
+    SELECT * FROM (
+        SELECT * FROM stored.main.access_events WHERE occurred_at >= $recent AND occurred_at < $since
+        UNION ALL
+        SELECT * FROM access_held WHERE occurred_at < $recent)
+    WHERE (purged_at IS NULL OR purged_at > $held)
       AND (category <> 'contacts' OR user_id IN (SELECT user_id FROM dsr_requests WHERE type = 'erasure'))),
 versions AS (
     SELECT rowid AS r, event_id,
